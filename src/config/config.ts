@@ -1,0 +1,150 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors.js';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+const cronExpression = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((value) => value.split(/\s+/).length >= 5 && value.split(/\s+/).length <= 6, {
+      message: 'must be a cron expression with 5 or 6 fields, e.g. "*/15 * * * *"',
+    });
+
+const timeZone = z
+  .string()
+  .default('America/New_York')
+  .refine(
+    (value) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: value });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an IANA time zone such as America/New_York' },
+  );
+
+/** Environment variables CivicOps-311 reads; nothing else in the code touches process.env. */
+export const envSchema = z.object({
+  DATABASE_URL: optionalString.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  ),
+  CIVICOPS_DATA_DIR: z.string().default('./.civicops'),
+  SOCRATA_BASE_URL: z.url({ message: 'must be a URL such as https://data.cityofgainesville.org' }).default(
+    'https://data.cityofgainesville.org',
+  ),
+  SOCRATA_DATASET: z
+    .string()
+    .regex(/^[a-z0-9]{4}-[a-z0-9]{4}$/, 'must be a Socrata dataset id such as 78uv-94ar')
+    .default('78uv-94ar'),
+  SOCRATA_APP_TOKEN: optionalString,
+  SOCRATA_PAGE_SIZE: z.coerce.number().int().min(1).max(50_000).default(50_000),
+  SOCRATA_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  SOCRATA_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(6),
+  SLA_HOURS: positiveNumber(72),
+  TZ_CITY: timeZone,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  API_KEY: optionalString,
+  RISK_MEDIUM_THRESHOLD: z.coerce.number().min(0).max(1).default(0.4),
+  RISK_HIGH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  DIGEST_CHANNEL: optionalString,
+  ALERT_CHANNEL: optionalString,
+  ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  CHART_HOST: optionalString,
+  TICKET_URL_TEMPLATE: z.string().default('https://data.cityofgainesville.org/resource/78uv-94ar.json?id={id}'),
+  INGEST_CRON: cronExpression('*/15 * * * *'),
+  TRAIN_CRON: cronExpression('30 2 * * *'),
+  DIGEST_CRON: cronExpression('0 8 * * *'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AppConfig {
+  readonly database: { readonly url?: string; readonly dataDir: string };
+  readonly socrata: {
+    readonly baseUrl: string;
+    readonly dataset: string;
+    readonly appToken?: string;
+    readonly pageSize: number;
+    readonly timeoutMs: number;
+    readonly maxRetries: number;
+  };
+  readonly slaHours: number;
+  readonly cityTimeZone: string;
+  readonly http: { readonly port: number; readonly apiKey?: string };
+  readonly risk: { readonly mediumThreshold: number; readonly highThreshold: number };
+  readonly slack: {
+    readonly signingSecret?: string;
+    readonly botToken?: string;
+    readonly apiUrl: string;
+    readonly digestChannel?: string;
+    readonly alertChannel?: string;
+    readonly alertThreshold: number;
+    readonly ticketUrlTemplate: string;
+  };
+  readonly charts: { readonly chartHost?: string };
+  readonly schedules: { readonly ingest: string; readonly train: string; readonly digest: string };
+  readonly logLevel: Env['LOG_LEVEL'];
+}
+
+/** Reads and validates the environment once; every problem is reported in one error. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.RISK_MEDIUM_THRESHOLD >= e.RISK_HIGH_THRESHOLD) {
+    throw new ConfigError('Invalid configuration:\n  RISK_MEDIUM_THRESHOLD: must be below RISK_HIGH_THRESHOLD');
+  }
+  return deepFreeze({
+    database: { url: e.DATABASE_URL, dataDir: resolve(e.CIVICOPS_DATA_DIR) },
+    socrata: {
+      baseUrl: e.SOCRATA_BASE_URL.replace(/\/+$/, ''),
+      dataset: e.SOCRATA_DATASET,
+      appToken: e.SOCRATA_APP_TOKEN,
+      pageSize: e.SOCRATA_PAGE_SIZE,
+      timeoutMs: e.SOCRATA_TIMEOUT_MS,
+      maxRetries: e.SOCRATA_MAX_RETRIES,
+    },
+    slaHours: e.SLA_HOURS,
+    cityTimeZone: e.TZ_CITY,
+    http: { port: e.PORT, apiKey: e.API_KEY },
+    risk: { mediumThreshold: e.RISK_MEDIUM_THRESHOLD, highThreshold: e.RISK_HIGH_THRESHOLD },
+    slack: {
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      botToken: e.SLACK_BOT_TOKEN,
+      apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+      digestChannel: e.DIGEST_CHANNEL,
+      alertChannel: e.ALERT_CHANNEL,
+      alertThreshold: e.ALERT_THRESHOLD,
+      ticketUrlTemplate: e.TICKET_URL_TEMPLATE,
+    },
+    charts: { chartHost: e.CHART_HOST },
+    schedules: { ingest: e.INGEST_CRON, train: e.TRAIN_CRON, digest: e.DIGEST_CRON },
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,3 @@
+/** Tables owned by the jobs domain (migration files in db/migrations). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface JobTables {}
