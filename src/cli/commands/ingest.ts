@@ -1,0 +1,108 @@
+import { resolve } from 'node:path';
+import { ingestFromSocrata, ingestRows, type IngestSummary } from '../../ingest/ingest.js';
+import { readSodaSnapshot } from '../../ingest/snapshot.js';
+import { InputError } from '../../shared/errors.js';
+import { SodaClient } from '../../socrata/soda-client.js';
+import type { AppConfig } from '../../config/config.js';
+import type { Logger } from '../../shared/logger.js';
+import { writeLine, type CliCommand, type CliContext } from '../command.js';
+import { createIngestProgressPrinter } from '../progress.js';
+
+const number = new Intl.NumberFormat('en-US');
+
+/** Identifies the city dataset in ingest_run (the high-water mark is kept per source). */
+export function socrataSource(config: AppConfig): string {
+  return `${config.socrata.baseUrl}/${config.socrata.dataset}`;
+}
+
+export function createSodaClient(config: AppConfig, logger: Logger, overrides: Partial<ConstructorParameters<typeof SodaClient>[0]> = {}): SodaClient {
+  return new SodaClient({
+    baseUrl: config.socrata.baseUrl,
+    dataset: config.socrata.dataset,
+    appToken: config.socrata.appToken,
+    timeoutMs: config.socrata.timeoutMs,
+    maxRetries: config.socrata.maxRetries,
+    logger,
+    ...overrides,
+  });
+}
+
+export function formatIngestSummary(summary: IngestSummary): string[] {
+  const seconds = (summary.duration_ms / 1000).toFixed(1);
+  return [
+    `Ingest run ${summary.run_id} (${summary.mode}${summary.resumed_from_run ? `, resumed run ${summary.resumed_from_run}` : ''}) from ${summary.source}`,
+    `  fetched      ${number.format(summary.fetched)} rows in ${seconds} s (${number.format(summary.rows_per_second)} rows/s)`,
+    `  inserted     ${number.format(summary.inserted)}`,
+    `  updated      ${number.format(summary.updated)}`,
+    `  unchanged    ${number.format(summary.unchanged)}`,
+    `  quarantined  ${number.format(summary.quarantined)}${summary.quarantined ? '  (see `civicops quarantine`)' : ''}`,
+    `  high-water mark  ${summary.high_water_mark ?? '(none: source has no :updated_at)'}`,
+  ];
+}
+
+/** Runs one ingest (API or file) against an open warehouse, with progress on stderr. */
+export async function runIngestWith(
+  context: CliContext,
+  db: Parameters<typeof ingestRows>[0]['db'],
+  options: { fromFile?: string; full?: boolean; pageSize?: number; client?: SodaClient },
+): Promise<IngestSummary> {
+  const { config, logger } = context;
+  const progress = createIngestProgressPrinter(context.stderr);
+  const deps = { db, logger, timeZone: config.cityTimeZone, onProgress: progress.update };
+  try {
+    if (options.fromFile) {
+      const path = resolve(options.fromFile);
+      const rows = await readSodaSnapshot(path);
+      return await ingestRows(deps, rows, { source: `file:${path}`, pageSize: options.pageSize });
+    }
+    return await ingestFromSocrata(deps, {
+      client: options.client ?? createSodaClient(config, logger),
+      source: socrataSource(config),
+      pageSize: options.pageSize ?? config.socrata.pageSize,
+      full: options.full,
+    });
+  } finally {
+    progress.done();
+  }
+}
+
+export const ingestCommand: CliCommand = {
+  name: 'ingest',
+  summary: 'Pull 311 requests from the city SODA API (or a snapshot file) into the warehouse',
+  usage: 'civicops ingest [--full] [--from-file FILE] [--page-size N] [--json]',
+  options: {
+    full: { type: 'boolean', description: 'ignore the high-water mark and re-read the whole dataset' },
+    'from-file': { type: 'string', description: 'load a SODA JSON snapshot (.json or .json.gz) instead of calling the API' },
+    'page-size': { type: 'string', description: 'rows per request ($limit, 1..50000)', default: 'SOCRATA_PAGE_SIZE or 50000' },
+    json: { type: 'boolean', description: 'end with one JSON line: fetched, inserted, updated, unchanged, quarantined, high_water_mark' },
+  },
+  details: [
+    'The first run loads the whole dataset; later runs fetch only rows whose :updated_at is past the',
+    'last successful run. A run that was interrupted is resumed from its last committed page.',
+    'Rows that fail validation are kept in ingest_quarantine with a reason (`civicops quarantine`).',
+    '',
+    'Examples:',
+    '  civicops ingest',
+    '  civicops ingest --from-file data/gainesville-78uv-94ar.sample.json.gz --json',
+  ].join('\n'),
+  async run({ values }, context) {
+    let pageSize: number | undefined;
+    if (values['page-size'] !== undefined) {
+      pageSize = Number(values['page-size']);
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50_000) throw new InputError('--page-size must be a whole number from 1 to 50000');
+    }
+    const warehouse = await context.openWarehouse();
+    try {
+      const summary = await runIngestWith(context, warehouse.db, {
+        fromFile: values['from-file'] as string | undefined,
+        full: values.full === true,
+        pageSize,
+      });
+      if (values.json) writeLine(context.stdout, JSON.stringify(summary));
+      else for (const line of formatIngestSummary(summary)) writeLine(context.stdout, line);
+      return 0;
+    } finally {
+      await warehouse.close();
+    }
+  },
+};

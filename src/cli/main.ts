@@ -1,0 +1,130 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type AppConfig } from '../config/config.js';
+import { CivicOpsError, ConfigError, InputError } from '../shared/errors.js';
+import { createHumanDestination, createLogger, type Logger } from '../shared/logger.js';
+import { openWarehouse } from '../warehouse/database.js';
+import { migrate } from '../warehouse/migrate.js';
+import { writeLine, type CliCommand, type CliContext } from './command.js';
+import { commands } from './commands/index.js';
+
+const EXIT_USAGE = 2;
+
+function formatGlobalHelp(list: readonly CliCommand[]): string {
+  const width = Math.max(...list.map((command) => command.name.length));
+  return [
+    'civicops — CivicOps-311: 311 ingest, SLA analytics, breach-risk model and Slack app',
+    '',
+    'Usage: civicops <command> [options]',
+    '',
+    'Commands:',
+    ...list.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Run `civicops <command> --help` for its options.',
+    'Configuration comes from environment variables (see README.md and .env.example);',
+    'without DATABASE_URL the warehouse is embedded PostgreSQL (PGlite) under CIVICOPS_DATA_DIR (./.civicops).',
+  ].join('\n');
+}
+
+export function formatCommandHelp(command: CliCommand): string {
+  const lines = [`${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:'];
+  const rows: [string, string][] = Object.entries(command.options).map(([name, option]) => {
+    const label = `${option.short ? `-${option.short}, ` : '    '}--${name}${option.type === 'string' ? ' VALUE' : ''}`;
+    const fallback = option.default !== undefined && option.default !== false ? ` (default: ${String(option.default)})` : '';
+    return [label, `${option.description}${fallback}`];
+  });
+  rows.push(['-h, --help', 'show this help']);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  for (const [label, text] of rows) lines.push(`  ${label.padEnd(width)}  ${text}`);
+  if (command.details) lines.push('', command.details);
+  return lines.join('\n');
+}
+
+export interface RunCliOptions {
+  env?: Record<string, string | undefined>;
+  stdout?: CliContext['stdout'];
+  stderr?: CliContext['stderr'];
+  logger?: Logger;
+}
+
+/** Entry point of the `civicops` binary; returns the process exit code. */
+export async function runCli(argv: string[], options: RunCliOptions = {}): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    writeLine(name ? stdout : stderr, formatGlobalHelp(commands));
+    return name ? 0 : EXIT_USAGE;
+  }
+  if (name === '--version' || name === '-v') {
+    writeLine(stdout, '0.1.0');
+    return 0;
+  }
+  const command = commands.find((candidate) => candidate.name === name);
+  if (!command) {
+    writeLine(stderr, `civicops: unknown command "${name}". Run \`civicops --help\` for the list.`);
+    return EXIT_USAGE;
+  }
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...stripDescriptions(command.options), help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    writeLine(stderr, `civicops ${name}: ${(error as Error).message}\n\n${formatCommandHelp(command)}`);
+    return EXIT_USAGE;
+  }
+  if (parsed.values.help) {
+    writeLine(stdout, formatCommandHelp(command));
+    return 0;
+  }
+
+  let config: AppConfig;
+  try {
+    config = loadConfig(options.env ?? process.env);
+  } catch (error) {
+    writeLine(stderr, `civicops: ${(error as Error).message}`);
+    return error instanceof ConfigError ? EXIT_USAGE : 1;
+  }
+  // People at a terminal get short readable log lines; services and pipes get JSON.
+  const logger =
+    options.logger ??
+    createLogger({ level: config.logLevel, destination: stderr.isTTY ? createHumanDestination(stderr) : undefined });
+  const context: CliContext = {
+    config,
+    logger,
+    stdout,
+    stderr,
+    async openWarehouse() {
+      const warehouse = await openWarehouse(config.database);
+      try {
+        await migrate(warehouse.db);
+      } catch (error) {
+        await warehouse.close();
+        throw error;
+      }
+      return warehouse;
+    },
+  };
+  try {
+    return await command.run({ values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals }, context);
+  } catch (error) {
+    // Known failures get one clear line; anything else is a bug and is logged with its stack.
+    if (error instanceof CivicOpsError) {
+      writeLine(stderr, `civicops ${name}: ${error.message}`);
+      return error instanceof InputError ? EXIT_USAGE : 1;
+    }
+    logger.error({ err: error }, `civicops ${name} failed unexpectedly`);
+    writeLine(stderr, `civicops ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`);
+    return 1;
+  }
+}
+
+function stripDescriptions(optionsSpec: CliCommand['options']) {
+  return Object.fromEntries(
+    Object.entries(optionsSpec).map(([name, option]) => [name, { type: option.type, ...(option.short ? { short: option.short } : {}) }]),
+  ) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
+}

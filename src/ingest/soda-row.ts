@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { cityDateKey, cityLocalToInstant, parseCityLocalTimestamp } from '../shared/city-time.js';
+
+/** Data columns of dataset 78uv-94ar. A row with any other (non-system) key is quarantined. */
+export const KNOWN_DATA_FIELDS = new Set([
+  'id',
+  'status',
+  'request_type',
+  'description',
+  'created',
+  'last_updated',
+  'reporter_display',
+  'location_detail',
+  'latitude',
+  'longitude',
+  'location',
+  'commission_district',
+  'police_sector',
+  'assigned_to',
+  'closed',
+  'minutes_to_close',
+  'days_to_close',
+  'acknowledged',
+  'minutes_to_acknowledge',
+  'days_to_acknowledge',
+  'reopened',
+]);
+
+/** System fields SODA adds with `$select=:*,*`; `:@computed_region_*` are geographic joins. */
+const SYSTEM_FIELD = /^:(id|created_at|updated_at|version|@computed_region_[a-z0-9_]+)$/;
+
+// Any longer is no plausible 311 lifetime; such durations are flagged, not trusted.
+const IMPLAUSIBLE_MINUTES = 5 * 365 * 24 * 60;
+
+const localTimestamp = z.string().refine((text) => parseCityLocalTimestamp(text) !== null, {
+  message: 'is not a date in MM/DD/YYYY HH:MM[:SS] or YYYY-MM-DDTHH:MM:SS form',
+});
+
+const numericText = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .refine((text) => text !== '' && Number.isFinite(Number(text)), { message: 'is not a number' })
+    .refine((text) => Number(text) >= min && Number(text) <= max, { message: `is outside ${min}..${max}` });
+
+const optionalText = z.string().optional();
+
+/** One SODA row as served (all values text, GeoJSON location, null fields omitted). */
+export const sodaRowSchema = z
+  .object({
+    id: z.string().trim().regex(/^\d+$/, 'must be a numeric ticket id'),
+    status: z.string().trim().min(1, 'is empty'),
+    request_type: z.string().trim().min(1, 'is empty'),
+    created: localTimestamp,
+    closed: localTimestamp.optional(),
+    acknowledged: localTimestamp.optional(),
+    reopened: localTimestamp.optional(),
+    last_updated: localTimestamp.optional(),
+    latitude: numericText(-90, 90).optional(),
+    longitude: numericText(-180, 180).optional(),
+    minutes_to_close: numericText(-1e9, 1e9).optional(),
+    minutes_to_acknowledge: numericText(-1e9, 1e9).optional(),
+    description: optionalText,
+    reporter_display: optionalText,
+    location_detail: optionalText,
+    commission_district: optionalText,
+    police_sector: optionalText,
+    assigned_to: optionalText,
+    ':updated_at': z.string().optional(),
+  })
+  .passthrough();
+
+export type SodaRow = Record<string, unknown>;
+
+/** A validated row, ready for the warehouse (instants, canonical type key, flags). */
+export interface TicketRecord {
+  ticketId: string;
+  typeKey: string;
+  requestType: string;
+  status: string;
+  createdAt: Date;
+  createdDate: string;
+  acknowledgedAt: Date | null;
+  closedAt: Date | null;
+  reopenedAt: Date | null;
+  lastUpdatedAt: Date | null;
+  minutesToClose: number | null;
+  minutesToAcknowledge: number | null;
+  sourceMinutesToClose: number | null;
+  durationFlag: 'negative_duration' | 'implausible_duration' | null;
+  latitude: number | null;
+  longitude: number | null;
+  commissionDistrict: string | null;
+  policeSector: string | null;
+  locationDetail: string | null;
+  reporterDisplay: string | null;
+  assignedTo: string | null;
+  description: string | null;
+  sourceUpdatedAt: Date | null;
+  /** Hash of the row's data (not its system fields): equal hash = nothing changed. */
+  rowHash: string;
+}
+
+export type ValidationOutcome =
+  | { ok: true; ticket: TicketRecord; raw: SodaRow }
+  | { ok: false; ticketId: string | null; reasons: string[]; raw: SodaRow };
+
+/**
+ * Canonical request-type key: case, spacing and punctuation differences across the 2021 system
+ * change collapse to one key ("Trash/Debris (Public Property)" = "Trash / Debris (Public Property)").
+ */
+export function canonicalTypeKey(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** Stable hash of the data fields of a row (system fields excluded, keys sorted). */
+export function hashRowData(row: SodaRow): string {
+  const keys = Object.keys(row)
+    .filter((key) => !/^:(id|created_at|updated_at|version)$/.test(key))
+    .sort();
+  const hash = createHash('sha1');
+  for (const key of keys) hash.update(`${key}\u0000${JSON.stringify(row[key])}\u0001`);
+  return hash.digest('hex');
+}
+
+function toInstant(text: string | undefined, timeZone: string): Date | null {
+  if (text === undefined) return null;
+  const local = parseCityLocalTimestamp(text);
+  return local ? cityLocalToInstant(local, timeZone) : null;
+}
+
+function nullIfBlank(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const trimmed = text.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/** Validates one SODA row; a failure carries every reason, in words a person can act on. */
+export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutcome {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, ticketId: null, reasons: ['row is not a JSON object'], raw: { value: raw } };
+  }
+  const row = raw as SodaRow;
+  const idValue = typeof row.id === 'string' ? row.id.trim() : null;
+  const reasons: string[] = [];
+  const unknown = Object.keys(row).filter((key) => !KNOWN_DATA_FIELDS.has(key) && !SYSTEM_FIELD.test(key));
+  if (unknown.length > 0) reasons.push(`unexpected field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  const parsed = sodaRowSchema.safeParse(row);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.join('.') || 'row';
+      const value = issue.path.length === 1 ? row[String(issue.path[0])] : undefined;
+      const shown = value === undefined ? 'missing' : `${JSON.stringify(value)}`;
+      reasons.push(issue.code === 'invalid_type' && value === undefined ? `${field} is missing` : `${field} ${issue.message} (got ${shown})`);
+    }
+  }
+  if (reasons.length > 0 || !parsed.success) return { ok: false, ticketId: idValue || null, reasons, raw: row };
+
+  const data = parsed.data;
+  const createdAt = toInstant(data.created, timeZone)!;
+  const closedAt = toInstant(data.closed, timeZone);
+  const acknowledgedAt = toInstant(data.acknowledged, timeZone);
+  const minutesToClose = closedAt ? (closedAt.getTime() - createdAt.getTime()) / 60_000 : null;
+  const minutesToAcknowledge = acknowledgedAt ? (acknowledgedAt.getTime() - createdAt.getTime()) / 60_000 : null;
+  let durationFlag: TicketRecord['durationFlag'] = null;
+  if (minutesToClose !== null && minutesToClose < 0) durationFlag = 'negative_duration';
+  else if (minutesToClose !== null && minutesToClose > IMPLAUSIBLE_MINUTES) durationFlag = 'implausible_duration';
+  const updatedAtText = data[':updated_at'];
+  const sourceUpdatedAt = updatedAtText && !Number.isNaN(Date.parse(updatedAtText)) ? new Date(updatedAtText) : null;
+  const requestType = data.request_type.trim();
+  return {
+    ok: true,
+    raw: row,
+    ticket: {
+      ticketId: data.id,
+      typeKey: canonicalTypeKey(requestType),
+      requestType,
+      status: data.status.trim(),
+      createdAt,
+      createdDate: cityDateKey(createdAt, timeZone),
+      acknowledgedAt,
+      closedAt,
+      reopenedAt: toInstant(data.reopened, timeZone),
+      lastUpdatedAt: toInstant(data.last_updated, timeZone),
+      minutesToClose,
+      minutesToAcknowledge,
+      sourceMinutesToClose: data.minutes_to_close === undefined ? null : Number(data.minutes_to_close),
+      durationFlag,
+      latitude: data.latitude === undefined ? null : Number(data.latitude),
+      longitude: data.longitude === undefined ? null : Number(data.longitude),
+      commissionDistrict: nullIfBlank(data.commission_district),
+      policeSector: nullIfBlank(data.police_sector),
+      locationDetail: nullIfBlank(data.location_detail),
+      reporterDisplay: nullIfBlank(data.reporter_display),
+      assignedTo: nullIfBlank(data.assigned_to),
+      description: nullIfBlank(data.description),
+      sourceUpdatedAt,
+      rowHash: hashRowData(row),
+    },
+  };
+}
+
+/** Statuses whose name says work is still pending; closure itself is decided by closed_at. */
+export function isOpenState(status: string): boolean {
+  return !/closed|archived|referred|cancel|duplicate|resolved|completed/i.test(status);
+}

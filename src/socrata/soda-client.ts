@@ -1,0 +1,163 @@
+import { request, type Dispatcher } from 'undici';
+import { SocrataRequestError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+
+export interface SodaClientOptions {
+  baseUrl: string;
+  dataset: string;
+  appToken?: string;
+  timeoutMs: number;
+  maxRetries: number;
+  logger: Logger;
+  /** First backoff step; doubles each retry with full jitter (tests shorten it). */
+  retryBaseDelayMs?: number;
+  /** Upper bound on any single wait, Retry-After included. */
+  maxRetryDelayMs?: number;
+  dispatcher?: Dispatcher;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SodaQuery {
+  select?: string;
+  where?: string;
+  order: string;
+  limit: number;
+  offset: number;
+}
+
+type Attempt =
+  | { ok: true; rows: Record<string, unknown>[] }
+  | { ok: false; retryable: boolean; status?: number; reason: string; retryAfterMs?: number; cause?: unknown };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Socrata SODA 2.x client for one dataset. Retries 429 (honouring Retry-After), 5xx, timeouts,
+ * cut-off and non-JSON bodies with exponential backoff and jitter, then fails with a
+ * SocrataRequestError naming the URL (never the token) and the last status.
+ */
+export class SodaClient {
+  private readonly options: Required<Omit<SodaClientOptions, 'appToken' | 'dispatcher'>> &
+    Pick<SodaClientOptions, 'appToken' | 'dispatcher'>;
+
+  constructor(options: SodaClientOptions) {
+    this.options = {
+      retryBaseDelayMs: 500,
+      maxRetryDelayMs: 60_000,
+      sleep: defaultSleep,
+      ...options,
+    };
+  }
+
+  /** The resource URL of a query, as sent (the token travels in a header, never in the URL). */
+  buildUrl(query: SodaQuery): string {
+    const url = new URL(`${this.options.baseUrl}/resource/${this.options.dataset}.json`);
+    url.searchParams.set('$select', query.select ?? ':*,*');
+    if (query.where) url.searchParams.set('$where', query.where);
+    url.searchParams.set('$order', query.order);
+    url.searchParams.set('$limit', String(query.limit));
+    url.searchParams.set('$offset', String(query.offset));
+    return url.toString();
+  }
+
+  /** Fetches one page of rows, retrying transient failures within the configured budget. */
+  async fetchPage(query: SodaQuery, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+    const url = this.buildUrl(query);
+    const { maxRetries, retryBaseDelayMs, maxRetryDelayMs, logger, sleep } = this.options;
+    let last: Extract<Attempt, { ok: false }> | undefined;
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      signal?.throwIfAborted();
+      const outcome = await this.attempt(url, signal);
+      if (outcome.ok) return outcome.rows;
+      last = outcome;
+      if (!outcome.retryable || attempt === maxRetries) break;
+      const backoff = Math.random() * retryBaseDelayMs * 2 ** attempt;
+      const wait = Math.min(maxRetryDelayMs, Math.max(outcome.retryAfterMs ?? 0, backoff));
+      logger.warn(
+        { url, status: outcome.status, reason: outcome.reason, attempt: attempt + 1, waitMs: Math.round(wait) },
+        'Socrata request failed; retrying',
+      );
+      await sleep(wait);
+    }
+    const attempts = (last?.retryable ? maxRetries : 0) + 1;
+    const status = last?.status ? ` (HTTP ${last.status})` : '';
+    throw new SocrataRequestError(
+      `Socrata request failed${status} after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${last?.reason ?? 'unknown error'} — ${url}`,
+      { url, status: last?.status, attempts, cause: last?.cause },
+    );
+  }
+
+  private async attempt(url: string, signal?: AbortSignal): Promise<Attempt> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.appToken) headers['x-app-token'] = this.options.appToken;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: 'GET',
+        headers,
+        signal,
+        dispatcher: this.options.dispatcher,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return { ok: false, retryable: true, reason: `network error: ${describeError(error)}`, cause: error };
+    }
+    let body: string;
+    try {
+      body = await response.body.text();
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return {
+        ok: false,
+        retryable: true,
+        status: response.statusCode,
+        reason: `response body cut off: ${describeError(error)}`,
+        cause: error,
+      };
+    }
+    const status = response.statusCode;
+    if (status === 429) {
+      return { ok: false, retryable: true, status, reason: 'throttled by Socrata', retryAfterMs: parseRetryAfter(response.headers['retry-after']) };
+    }
+    if (status >= 500) return { ok: false, retryable: true, status, reason: `server error: ${summarise(body)}` };
+    if (status !== 200) {
+      // 4xx other than 429 will not heal by retrying: a bad query, a bad token, a missing dataset.
+      return { ok: false, retryable: false, status, reason: `rejected: ${summarise(body)}` };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch (error) {
+      return { ok: false, retryable: true, status, reason: `body is not valid JSON (cut off or an error page): ${summarise(body)}`, cause: error };
+    }
+    if (!Array.isArray(parsed)) {
+      return { ok: false, retryable: true, status, reason: `expected a JSON array of rows, got ${summarise(body)}` };
+    }
+    return { ok: true, rows: parsed as Record<string, unknown>[] };
+  }
+}
+
+/** Retry-After as delta-seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: string }).code;
+    return code ? `${code} ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+function summarise(body: string): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > 160 ? `${flat.slice(0, 160)}…` : flat || '(empty body)';
+}

@@ -1,0 +1,126 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { WarehouseSchema } from './schema.js';
+
+type Db = Kysely<WarehouseSchema> | Transaction<WarehouseSchema>;
+
+export interface IngestRun {
+  runId: number;
+  source: string;
+  mode: 'full' | 'incremental' | 'file';
+  status: 'running' | 'succeeded' | 'failed' | 'resumed';
+  startedAt: Date;
+  finishedAt: Date | null;
+  sinceUpdatedAt: Date | null;
+  highWaterMark: Date | null;
+  nextOffset: number;
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+  error: string | null;
+}
+
+export interface PageProgress {
+  nextOffset: number;
+  highWaterMark: Date | null;
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+}
+
+function toRun(row: {
+  run_id: number; source: string; mode: IngestRun['mode']; status: IngestRun['status']; started_at: Date;
+  finished_at: Date | null; since_updated_at: Date | null; high_water_mark: Date | null; next_offset: number;
+  fetched: number; inserted: number; updated: number; unchanged: number; quarantined: number; error: string | null;
+}): IngestRun {
+  return {
+    runId: row.run_id,
+    source: row.source,
+    mode: row.mode,
+    status: row.status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    sinceUpdatedAt: row.since_updated_at,
+    highWaterMark: row.high_water_mark,
+    nextOffset: row.next_offset,
+    fetched: row.fetched,
+    inserted: row.inserted,
+    updated: row.updated,
+    unchanged: row.unchanged,
+    quarantined: row.quarantined,
+    error: row.error,
+  };
+}
+
+/** The newest run for a source, whatever its status. */
+export async function findLatestRun(db: Db, source: string): Promise<IngestRun | undefined> {
+  const row = await db.selectFrom('ingest_run').selectAll().where('source', '=', source).orderBy('run_id', 'desc').limit(1).executeTakeFirst();
+  return row ? toRun(row) : undefined;
+}
+
+/** High-water mark of the newest successful run: incremental sync fetches rows updated after it. */
+export async function findHighWaterMark(db: Db, source: string): Promise<Date | null> {
+  const row = await db
+    .selectFrom('ingest_run')
+    .select('high_water_mark')
+    .where('source', '=', source)
+    .where('status', '=', 'succeeded')
+    .where('high_water_mark', 'is not', null)
+    .orderBy('run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.high_water_mark ?? null;
+}
+
+export async function startRun(
+  db: Db,
+  run: { source: string; mode: IngestRun['mode']; since: Date | null; startOffset: number; highWaterMark: Date | null; resumedFromRun: number | null },
+): Promise<IngestRun> {
+  const row = await db
+    .insertInto('ingest_run')
+    .values({
+      source: run.source,
+      mode: run.mode,
+      since_updated_at: run.since,
+      next_offset: run.startOffset,
+      high_water_mark: run.highWaterMark,
+      resumed_from_run: run.resumedFromRun,
+      error: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toRun(row);
+}
+
+/** Records a committed page: the checkpoint a resumed run starts from. Runs in the page's transaction. */
+export async function recordPage(db: Db, runId: number, progress: PageProgress): Promise<void> {
+  await db
+    .updateTable('ingest_run')
+    .set({
+      next_offset: progress.nextOffset,
+      high_water_mark: progress.highWaterMark,
+      fetched: progress.fetched,
+      inserted: progress.inserted,
+      updated: progress.updated,
+      unchanged: progress.unchanged,
+      quarantined: progress.quarantined,
+    })
+    .where('run_id', '=', runId)
+    .execute();
+}
+
+export async function finishRun(db: Db, runId: number, outcome: { status: 'succeeded' | 'failed' | 'resumed'; error?: string }): Promise<void> {
+  await db
+    .updateTable('ingest_run')
+    .set({ status: outcome.status, finished_at: sql<Date>`now()`, error: outcome.error ?? null })
+    .where('run_id', '=', runId)
+    .execute();
+}
+
+export async function listRecentRuns(db: Db, limit = 10): Promise<IngestRun[]> {
+  const rows = await db.selectFrom('ingest_run').selectAll().orderBy('run_id', 'desc').limit(limit).execute();
+  return rows.map(toRun);
+}

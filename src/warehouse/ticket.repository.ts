@@ -1,0 +1,218 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { WarehouseSchema } from './schema.js';
+import type { TicketRecord, SodaRow } from '../ingest/soda-row.js';
+import { isOpenState } from '../ingest/soda-row.js';
+
+type Db = Kysely<WarehouseSchema> | Transaction<WarehouseSchema>;
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface QuarantinedRow {
+  ticketId: string | null;
+  payload: SodaRow;
+  payloadHash: string;
+  reasons: string[];
+}
+
+/** Key of the location dimension: district and police sector, '-' for unknown. */
+export function locationKeyOf(district: string | null, sector: string | null): string {
+  return `${district ?? '-'}|${sector ?? '-'}`;
+}
+
+/**
+ * Upserts a batch of validated tickets: raw landing row, dimensions and fact row. A ticket whose
+ * data hash is unchanged is left untouched, so re-ingesting the same rows changes nothing.
+ * The batch travels as one JSON parameter per table (no 65k-parameter limit, one round trip).
+ */
+export async function upsertTickets(
+  db: Db,
+  batch: { ticket: TicketRecord; raw: SodaRow }[],
+  context: { runId: number; fetchedAt: Date },
+): Promise<UpsertCounts> {
+  if (batch.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  // Within one batch the last version of a ticket wins (ON CONFLICT may touch a row only once).
+  const latest = new Map<string, { ticket: TicketRecord; raw: SodaRow }>();
+  for (const item of batch) latest.set(item.ticket.ticketId, item);
+  const items = [...latest.values()];
+  const duplicatesInBatch = batch.length - items.length;
+
+  const types = new Map<string, string>();
+  const aliases = new Map<string, string>();
+  const statuses = new Map<string, boolean>();
+  const dates = new Set<string>();
+  const locations = new Map<string, [string | null, string | null]>();
+  for (const { ticket } of items) {
+    if (!types.has(ticket.typeKey)) types.set(ticket.typeKey, ticket.requestType);
+    aliases.set(ticket.requestType, ticket.typeKey);
+    statuses.set(ticket.status, isOpenState(ticket.status));
+    dates.add(ticket.createdDate);
+    locations.set(locationKeyOf(ticket.commissionDistrict, ticket.policeSector), [ticket.commissionDistrict, ticket.policeSector]);
+  }
+
+  await sql`
+    insert into dim_request_type (type_key, display_name)
+    select key, name from jsonb_to_recordset(${JSON.stringify([...types].map(([key, name]) => ({ key, name })))}::jsonb)
+      as x(key text, name text)
+    on conflict (type_key) do nothing`.execute(db);
+  await sql`
+    insert into dim_request_type_alias (source_name, type_key)
+    select name, key from jsonb_to_recordset(${JSON.stringify([...aliases].map(([name, key]) => ({ name, key })))}::jsonb)
+      as x(name text, key text)
+    on conflict (source_name) do nothing`.execute(db);
+  await sql`
+    insert into dim_status (status, is_open_state)
+    select status, is_open from jsonb_to_recordset(${JSON.stringify([...statuses].map(([status, open]) => ({ status, is_open: open })))}::jsonb)
+      as x(status text, is_open boolean)
+    on conflict (status) do nothing`.execute(db);
+  await sql`
+    insert into dim_date (date_key, year, quarter, month, day_of_month, iso_dow, week_start, is_weekend)
+    select d, extract(year from d), extract(quarter from d), extract(month from d), extract(day from d),
+           extract(isodow from d), (d - (extract(isodow from d)::int - 1)), extract(isodow from d) >= 6
+    from (select value::date as d from jsonb_array_elements_text(${JSON.stringify([...dates])}::jsonb)) days
+    on conflict (date_key) do nothing`.execute(db);
+  await sql`
+    insert into dim_location (location_key, commission_district, police_sector)
+    select key, district, sector from jsonb_to_recordset(${JSON.stringify(
+      [...locations].map(([key, [district, sector]]) => ({ key, district, sector })),
+    )}::jsonb) as x(key text, district text, sector text)
+    on conflict (location_key) do nothing`.execute(db);
+
+  const rawJson = JSON.stringify(
+    items.map(({ ticket, raw }) => ({
+      ticket_id: ticket.ticketId,
+      payload: raw,
+      payload_hash: ticket.rowHash,
+      source_updated_at: ticket.sourceUpdatedAt,
+    })),
+  );
+  const rawResult = await sql<{ inserted: number; updated: number }>`
+    with upserted as (
+      insert into raw_ticket (ticket_id, payload, payload_hash, source_updated_at, fetched_at, ingest_run_id)
+      select ticket_id, payload, payload_hash, source_updated_at, ${context.fetchedAt}, ${context.runId}
+      from jsonb_to_recordset(${rawJson}::jsonb)
+        as x(ticket_id text, payload jsonb, payload_hash text, source_updated_at timestamptz)
+      on conflict (ticket_id) do update set
+        payload = excluded.payload,
+        payload_hash = excluded.payload_hash,
+        source_updated_at = excluded.source_updated_at,
+        fetched_at = excluded.fetched_at,
+        ingest_run_id = excluded.ingest_run_id
+      where raw_ticket.payload_hash <> excluded.payload_hash
+      returning (xmax = 0) as is_insert
+    )
+    select count(*) filter (where is_insert)::int as inserted, count(*) filter (where not is_insert)::int as updated
+    from upserted`.execute(db);
+
+  const factJson = JSON.stringify(
+    items.map(({ ticket: t }) => ({
+      ticket_id: t.ticketId,
+      type_key: t.typeKey,
+      request_type: t.requestType,
+      status: t.status,
+      created_at: t.createdAt,
+      created_date: t.createdDate,
+      acknowledged_at: t.acknowledgedAt,
+      closed_at: t.closedAt,
+      reopened_at: t.reopenedAt,
+      last_updated_at: t.lastUpdatedAt,
+      minutes_to_close: t.minutesToClose,
+      minutes_to_acknowledge: t.minutesToAcknowledge,
+      source_minutes_to_close: t.sourceMinutesToClose,
+      duration_flag: t.durationFlag,
+      is_open: t.closedAt === null && isOpenState(t.status),
+      latitude: t.latitude,
+      longitude: t.longitude,
+      location_key: locationKeyOf(t.commissionDistrict, t.policeSector),
+      commission_district: t.commissionDistrict,
+      police_sector: t.policeSector,
+      location_detail: t.locationDetail,
+      reporter_display: t.reporterDisplay,
+      assigned_to: t.assignedTo,
+      description: t.description,
+      description_length: t.description?.length ?? 0,
+      source_updated_at: t.sourceUpdatedAt,
+      row_hash: t.rowHash,
+    })),
+  );
+  await sql`
+    insert into fact_ticket (
+      ticket_id, type_key, request_type, status, created_at, created_date, acknowledged_at, closed_at,
+      reopened_at, last_updated_at, minutes_to_close, minutes_to_acknowledge, source_minutes_to_close,
+      duration_flag, is_open, latitude, longitude, location_key, commission_district, police_sector,
+      location_detail, reporter_display, assigned_to, description, description_length, source_updated_at,
+      row_hash, ingest_run_id)
+    select ticket_id, type_key, request_type, status, created_at, created_date, acknowledged_at, closed_at,
+      reopened_at, last_updated_at, minutes_to_close, minutes_to_acknowledge, source_minutes_to_close,
+      duration_flag, is_open, latitude, longitude, location_key, commission_district, police_sector,
+      location_detail, reporter_display, assigned_to, description, description_length, source_updated_at,
+      row_hash, ${context.runId}
+    from jsonb_to_recordset(${factJson}::jsonb) as x(
+      ticket_id text, type_key text, request_type text, status text, created_at timestamptz, created_date date,
+      acknowledged_at timestamptz, closed_at timestamptz, reopened_at timestamptz, last_updated_at timestamptz,
+      minutes_to_close double precision, minutes_to_acknowledge double precision,
+      source_minutes_to_close double precision, duration_flag text, is_open boolean, latitude double precision,
+      longitude double precision, location_key text, commission_district text, police_sector text,
+      location_detail text, reporter_display text, assigned_to text, description text,
+      description_length integer, source_updated_at timestamptz, row_hash text)
+    on conflict (ticket_id) do update set
+      type_key = excluded.type_key, request_type = excluded.request_type, status = excluded.status,
+      created_at = excluded.created_at, created_date = excluded.created_date,
+      acknowledged_at = excluded.acknowledged_at, closed_at = excluded.closed_at,
+      reopened_at = excluded.reopened_at, last_updated_at = excluded.last_updated_at,
+      minutes_to_close = excluded.minutes_to_close, minutes_to_acknowledge = excluded.minutes_to_acknowledge,
+      source_minutes_to_close = excluded.source_minutes_to_close, duration_flag = excluded.duration_flag,
+      is_open = excluded.is_open, latitude = excluded.latitude, longitude = excluded.longitude,
+      location_key = excluded.location_key, commission_district = excluded.commission_district,
+      police_sector = excluded.police_sector, location_detail = excluded.location_detail,
+      reporter_display = excluded.reporter_display, assigned_to = excluded.assigned_to,
+      description = excluded.description, description_length = excluded.description_length,
+      source_updated_at = excluded.source_updated_at, row_hash = excluded.row_hash,
+      ingest_run_id = excluded.ingest_run_id
+    where fact_ticket.row_hash <> excluded.row_hash`.execute(db);
+
+  const { inserted, updated } = rawResult.rows[0] ?? { inserted: 0, updated: 0 };
+  return { inserted, updated, unchanged: items.length - inserted - updated + duplicatesInBatch };
+}
+
+/** Keeps rows that failed validation, once per distinct payload, with their reasons. */
+export async function quarantineRows(db: Db, rows: QuarantinedRow[], runId: number): Promise<void> {
+  if (rows.length === 0) return;
+  const json = JSON.stringify(
+    rows.map((row) => ({ ticket_id: row.ticketId, payload: row.payload, payload_hash: row.payloadHash, reasons: row.reasons.join('; ') })),
+  );
+  await sql`
+    insert into ingest_quarantine (ticket_id, payload, payload_hash, reasons, first_run_id, last_run_id)
+    select distinct on (payload_hash) ticket_id, payload, payload_hash, reasons, ${runId}::bigint, ${runId}::bigint
+    from jsonb_to_recordset(${json}::jsonb) as x(ticket_id text, payload jsonb, payload_hash text, reasons text)
+    on conflict (payload_hash) do update set last_run_id = excluded.last_run_id, last_seen_at = now()`.execute(db);
+}
+
+export interface QuarantineEntry {
+  ticketId: string | null;
+  reasons: string;
+  payload: SodaRow;
+  firstSeenAt: Date;
+}
+
+export async function listQuarantine(db: Db, limit = 50): Promise<{ total: number; entries: QuarantineEntry[] }> {
+  const total = await db.selectFrom('ingest_quarantine').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const rows = await db
+    .selectFrom('ingest_quarantine')
+    .select(['ticket_id', 'reasons', 'payload', 'first_seen_at'])
+    .orderBy('quarantine_id', 'desc')
+    .limit(limit)
+    .execute();
+  return {
+    total: Number(total.n),
+    entries: rows.map((row) => ({ ticketId: row.ticket_id, reasons: row.reasons, payload: row.payload, firstSeenAt: row.first_seen_at })),
+  };
+}
+
+export async function countFactTickets(db: Db): Promise<number> {
+  const row = await db.selectFrom('fact_ticket').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
