@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'MODEL_NOT_TRAINED'
   | 'UNAUTHORIZED'
   | 'JOB_LOCKED'
-  | 'SLACK_API_FAILED';
+  | 'SLACK_API_FAILED'
+  | 'CHART_RENDER_FAILED';
 
 export class CivicOpsError extends Error {
   readonly code: ErrorCode;

@@ -24,7 +24,10 @@ const DATE = 1082;
 const parseNumber = (value: string) => Number(value);
 const keepText = (value: string) => value;
 
-export async function openPostgres(connectionString: string, options: { max?: number } = {}): Promise<Warehouse> {
+export async function openPostgres(
+  connectionString: string,
+  options: { max?: number; onIdleClientError?: (error: Error) => void } = {},
+): Promise<Warehouse> {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
@@ -36,6 +39,9 @@ export async function openPostgres(connectionString: string, options: { max?: nu
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle pooled connection can be cut by the server (restart, failover, admin shutdown). pg emits
+  // that on the pool; without a listener it would crash the process. The next query reconnects.
+  pool.on('error', options.onIdleClientError ?? ((error) => process.stderr.write(`warehouse: idle PostgreSQL connection lost: ${error.message}\n`)));
   const db = new Kysely<WarehouseSchema>({ dialect: new PostgresDialect({ pool }) });
   const url = new URL(connectionString);
   return {
