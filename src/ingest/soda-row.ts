@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { cityDateKey, cityLocalToInstant, parseCityLocalTimestamp } from '../shared/city-time.js';
+import { cityDateKey, cityLocalToInstant, parseCityLocalTimestamp, type LocalDateTime } from '../shared/city-time.js';
 
 /** Data columns of dataset 78uv-94ar. A row with any other (non-system) key is quarantined. */
 export const KNOWN_DATA_FIELDS = new Set([
@@ -33,8 +33,14 @@ const SYSTEM_FIELD = /^:(id|created_at|updated_at|version|@computed_region_[a-z0
 // Any longer is no plausible 311 lifetime; such durations are flagged, not trusted.
 const IMPLAUSIBLE_MINUTES = 5 * 365 * 24 * 60;
 
-const localTimestamp = z.string().refine((text) => parseCityLocalTimestamp(text) !== null, {
-  message: 'is not a date in MM/DD/YYYY HH:MM[:SS] or YYYY-MM-DDTHH:MM:SS form',
+// Parsed once here; the result is the wall-clock time, turned into an instant with the city's zone.
+const localTimestamp = z.string().transform((text, ctx) => {
+  const local = parseCityLocalTimestamp(text);
+  if (!local) {
+    ctx.addIssue({ code: 'custom', message: 'is not a date in MM/DD/YYYY HH:MM[:SS] or YYYY-MM-DDTHH:MM:SS form' });
+    return z.NEVER;
+  }
+  return local;
 });
 
 const numericText = (min: number, max: number) =>
@@ -128,9 +134,7 @@ export function hashRowData(row: SodaRow): string {
   return hash.digest('hex');
 }
 
-function toInstant(text: string | undefined, timeZone: string): Date | null {
-  if (text === undefined) return null;
-  const local = parseCityLocalTimestamp(text);
+function toInstant(local: LocalDateTime | undefined, timeZone: string): Date | null {
   return local ? cityLocalToInstant(local, timeZone) : null;
 }
 

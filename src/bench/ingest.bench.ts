@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ingestFromSocrata } from '../ingest/ingest.js';
+import { SodaClient } from '../socrata/soda-client.js';
+import { createLogger } from '../shared/logger.js';
+import { openPGlite, openPostgres, type Warehouse } from '../warehouse/database.js';
+import { migrate } from '../warehouse/migrate.js';
+import { startFakeSoda } from '../testing/fake-soda.js';
+import { generateSodaRows } from './synthetic-soda.js';
+
+const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 100_000);
+const PAGE_SIZE = 50_000;
+
+async function timeIngest(warehouse: Warehouse, baseUrl: string): Promise<{ seconds: number; rowsPerSecond: number; fetched: number }> {
+  const logger = createLogger({ level: 'silent' });
+  await migrate(warehouse.db);
+  const client = new SodaClient({ baseUrl, dataset: '78uv-94ar', timeoutMs: 120_000, maxRetries: 2, logger });
+  const started = performance.now();
+  const summary = await ingestFromSocrata(
+    { db: warehouse.db, logger, timeZone: 'America/New_York' },
+    { client, source: 'bench', pageSize: PAGE_SIZE },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, rowsPerSecond: summary.fetched / seconds, fetched: summary.fetched };
+}
+
+/**
+ * Ingest throughput end to end: synthetic SODA rows served over loopback HTTP by the fake,
+ * fetched in 50,000-row pages, validated and upserted into PostgreSQL and into PGlite.
+ */
+export async function runIngestBench(options: { postgresUrl?: string } = {}): Promise<Record<string, number>> {
+  const rows = generateSodaRows(ROWS, { seed: 311 });
+  const fake = await startFakeSoda({ rows });
+  const results: Record<string, number> = {};
+  try {
+    const adminUrl = options.postgresUrl ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+    const name = `civicops_bench_${process.pid}`;
+    let admin: pg.Client | undefined;
+    try {
+      admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`drop database if exists ${name}`);
+      await admin.query(`create database ${name}`);
+    } catch (error) {
+      console.log(`  PostgreSQL at ${new URL(adminUrl).host} not reachable (${(error as Error).message}); skipping the PostgreSQL run`);
+      admin = undefined;
+    }
+    if (admin) {
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      const warehouse = await openPostgres(url.toString());
+      try {
+        const run = await timeIngest(warehouse, fake.baseUrl);
+        results.ingest_postgres_rows_per_s = Math.round(run.rowsPerSecond);
+        results.ingest_postgres_seconds = Number(run.seconds.toFixed(2));
+        console.log(`  PostgreSQL: ${run.fetched.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s = ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s (target ≥ 20,000)`);
+      } finally {
+        await warehouse.close();
+        await admin.query(`drop database if exists ${name} with (force)`);
+        await admin.end();
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'civicops-bench-'));
+    const embedded = await openPGlite(join(dir, 'pglite'));
+    try {
+      const run = await timeIngest(embedded, fake.baseUrl);
+      results.ingest_pglite_rows_per_s = Math.round(run.rowsPerSecond);
+      results.ingest_pglite_seconds = Number(run.seconds.toFixed(2));
+      console.log(`  PGlite (on disk): ${run.fetched.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s = ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s`);
+    } finally {
+      await embedded.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await fake.close();
+  }
+  return results;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(`Ingest benchmark: ${ROWS.toLocaleString('en-US')} synthetic SODA rows over loopback HTTP`);
+  await runIngestBench();
+}
