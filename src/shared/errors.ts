@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'JOB_LOCKED'
   | 'SLACK_API_FAILED'
-  | 'CHART_RENDER_FAILED';
+  | 'CHART_RENDER_FAILED'
+  | 'MODEL_TRAINING_FAILED';
 
 export class CivicOpsError extends Error {
   readonly code: ErrorCode;

@@ -70,7 +70,8 @@ export async function insertFixtureTickets(
           : minutesToClose !== null && minutesToClose > 5 * 365 * 24 * 60
             ? 'implausible_duration'
             : null;
-    const description = ticket.description ?? null;
+    // Ingest stores descriptions trimmed, blank as null.
+    const description = ticket.description?.trim() || null;
     return {
       ticket,
       typeKey,

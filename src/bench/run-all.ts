@@ -1,0 +1,44 @@
+/**
+ * `npm run bench`: every benchmark of the product in one run, each printing its own numbers,
+ * then one summary table. Pick some with `npm run bench -- ingest model`.
+ */
+import { writeFileSync } from 'node:fs';
+
+type Bench = () => Promise<Record<string, number>>;
+
+const benches: Record<string, { title: string; load: () => Promise<Bench> }> = {
+  ingest: { title: 'Ingest: 100,000 SODA rows over loopback HTTP into PostgreSQL and PGlite', load: async () => (await import('./ingest.bench.js')).runIngestBench },
+  features: { title: 'Point-in-time features for 1,000,000 tickets', load: async () => (await import('./features.bench.js')).runFeaturesBench },
+  model: { title: 'Model: training, scoring, and ml-random-forest on the same small sample', load: async () => (await import('./model.bench.js')).runModelBench },
+  charts: { title: 'Chart rendering (in-process Chart.js on @napi-rs/canvas)', load: async () => (await import('./charts.bench.js')).runChartsBench },
+  api: { title: 'HTTP API: POST /score_ticket under load from a separate process', load: async () => (await import('./api.bench.js')).runApiBench },
+};
+
+const selected = process.argv.slice(2).filter((name) => !name.startsWith('-'));
+const names = selected.length > 0 ? selected : Object.keys(benches);
+const unknown = names.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`unknown bench: ${unknown.join(', ')} (choose from ${Object.keys(benches).join(', ')})`);
+  process.exit(2);
+}
+
+const summary: Record<string, number> = {};
+let failed = false;
+for (const name of names) {
+  const bench = benches[name]!;
+  console.log(`\n=== ${bench.title}`);
+  try {
+    const results = await (await bench.load())();
+    for (const [key, value] of Object.entries(results)) summary[`${name}.${key}`] = value;
+  } catch (error) {
+    failed = true;
+    console.error(`  ${name} bench failed: ${(error as Error).stack ?? String(error)}`);
+  }
+}
+
+console.log('\n=== Summary');
+const width = Math.max(...Object.keys(summary).map((key) => key.length));
+for (const [key, value] of Object.entries(summary)) console.log(`  ${key.padEnd(width)}  ${value}`);
+writeFileSync('bench-results.json', `${JSON.stringify({ at: new Date().toISOString(), results: summary }, null, 2)}\n`);
+console.log('\n(also written to bench-results.json)');
+process.exitCode = failed ? 1 : 0;

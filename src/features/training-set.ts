@@ -1,0 +1,123 @@
+import type { Kysely } from 'kysely';
+import type { Dataset } from '../model/dataset.js';
+import { InputError } from '../shared/errors.js';
+import { loadSlaPolicy, slaHoursFor, type SlaPolicy } from '../warehouse/analytics.repository.js';
+import type { WarehouseSchema } from '../warehouse/schema.js';
+import { computeHistoricalFeatures, type FeatureContext } from './feature-engine.js';
+import { loadTicketHistory, type TicketHistory } from './ticket-history.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface FeatureBuildOptions {
+  /** Configured SLA_HOURS: the default when sla_policy has no '*' row. */
+  slaHours: number;
+  /** A policy to use instead of reading sla_policy. */
+  policy?: SlaPolicy;
+  /** City time zone (config cityTimeZone). */
+  timeZone: string;
+}
+
+/** Features and breach labels of every ticket created before asOf, rows in creation order. */
+export interface TrainingSet {
+  ticketIds: string[];
+  /** Creation instants, epoch ms (for time-based splits). */
+  createdAt: Float64Array;
+  typeKeys: string[];
+  data: Dataset;
+  /** 1 = breached: closed after its SLA, or still open at asOf and older than its SLA. */
+  labels: Uint8Array;
+  /**
+   * 0 when the outcome is unknown at asOf: open and younger than its SLA, not open but without
+   * a close date (legacy 'Archived'), or a flagged (negative/absurd) duration. Train on rows with 1.
+   */
+  labelKnown: Uint8Array;
+  /** The feature state at asOf, ready to score new tickets. */
+  context: FeatureContext;
+  asOf: Date;
+  policy: SlaPolicy;
+}
+
+/** Breach labels as of asOf (see TrainingSet.labels / labelKnown). */
+export function computeBreachLabels(history: TicketHistory, policy: SlaPolicy, asOfMs: number): { labels: Uint8Array; labelKnown: Uint8Array } {
+  const n = history.count;
+  const labels = new Uint8Array(n);
+  const labelKnown = new Uint8Array(n);
+  const slaMs = history.typeKeys.map((key) => slaHoursFor(policy, key) * HOUR_MS);
+  for (let i = 0; i < n; i++) {
+    const sla = slaMs[history.typeIndex[i]];
+    const created = history.createdMs[i];
+    const closed = history.closedMs[i];
+    if (!Number.isNaN(closed) && closed <= asOfMs) {
+      if (history.durationFlagged[i]) continue;
+      labelKnown[i] = 1;
+      labels[i] = closed - created > sla ? 1 : 0;
+    } else if (history.isOpen[i] || !Number.isNaN(closed)) {
+      // Open at asOf (closed later counts as open then): breached once older than its SLA.
+      if (asOfMs - created > sla) {
+        labelKnown[i] = 1;
+        labels[i] = 1;
+      }
+    }
+    // Not open and no close date ('Archived'): the outcome is unknown.
+  }
+  return { labels, labelKnown };
+}
+
+/**
+ * The history as it looked at asOf: closures and archivals after asOf have not happened yet.
+ * Features only look before each creation instant, so this changes no feature of a ticket
+ * created before asOf; it keeps later events out of the FeatureContext.
+ */
+export function censorHistoryAt(history: TicketHistory, asOfMs: number): TicketHistory {
+  const closedMs = history.closedMs.slice();
+  const isOpen = history.isOpen.slice();
+  for (let i = 0; i < history.count; i++) {
+    if (!Number.isNaN(closedMs[i]) && closedMs[i] > asOfMs) {
+      closedMs[i] = Number.NaN;
+      isOpen[i] = 1;
+    } else if (Number.isNaN(closedMs[i]) && !isOpen[i]) {
+      const archivedAt = Number.isNaN(history.lastUpdatedMs[i]) ? history.createdMs[i] : history.lastUpdatedMs[i];
+      if (archivedAt > asOfMs) isOpen[i] = 1;
+    }
+  }
+  return { ...history, closedMs, isOpen };
+}
+
+async function resolvePolicy(db: Kysely<WarehouseSchema>, options: FeatureBuildOptions): Promise<SlaPolicy> {
+  return options.policy ?? loadSlaPolicy(db, options.slaHours);
+}
+
+/**
+ * Point-in-time features and breach labels of every ticket created before asOf: the training
+ * set of the SLA-breach model. Features come from events strictly before each creation.
+ */
+export async function buildTrainingSet(db: Kysely<WarehouseSchema>, options: FeatureBuildOptions & { asOf: Date }): Promise<TrainingSet> {
+  const asOfMs = options.asOf.getTime();
+  if (Number.isNaN(asOfMs)) throw new InputError('asOf is not a valid date.');
+  const policy = await resolvePolicy(db, options);
+  const history = await loadTicketHistory(db, { createdBefore: options.asOf });
+  const { labels, labelKnown } = computeBreachLabels(history, policy, asOfMs);
+  const { data, context } = computeHistoricalFeatures(censorHistoryAt(history, asOfMs), { sla: policy, timeZone: options.timeZone });
+  return {
+    ticketIds: history.ticketIds,
+    createdAt: history.createdMs,
+    typeKeys: Array.from(history.typeIndex, (type) => history.typeKeys[type]),
+    data,
+    labels,
+    labelKnown,
+    context,
+    asOf: options.asOf,
+    policy,
+  };
+}
+
+/**
+ * The feature state after every ticket in the warehouse (or as of `asOf`), for scoring new
+ * tickets without a query. Rebuild it after each ingest so its horizon follows the data.
+ */
+export async function buildFeatureContext(db: Kysely<WarehouseSchema>, options: FeatureBuildOptions & { asOf?: Date }): Promise<FeatureContext> {
+  const policy = await resolvePolicy(db, options);
+  const history = await loadTicketHistory(db, { createdBefore: options.asOf });
+  const visible = options.asOf ? censorHistoryAt(history, options.asOf.getTime()) : history;
+  return computeHistoricalFeatures(visible, { sla: policy, timeZone: options.timeZone }).context;
+}

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { buildFeatureContext } from '../features/training-set.js';
+import type { FeatureContext } from '../features/feature-engine.js';
+import { computeFeaturesAt } from '../features/features-at.query.js';
+import { explainFactor, type FeatureVector } from '../features/feature-catalog.js';
+import { toFeatureRow, type TicketInput } from '../features/assemble-features.js';
+import { ModelNotTrainedError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { findPromotedModel } from '../warehouse/model.repository.js';
+import { loadRequestTypeCatalog, matchRequestType, type RequestTypeCatalog } from '../warehouse/request-type.repository.js';
+import type { WarehouseSchema } from '../warehouse/schema.js';
+import { loadCalibrator, type Calibrator } from './calibration.js';
+import { loadClassifier, type TrainedClassifier } from './classifier.js';
+import type { RiskLevel, Scorer, TicketScore, TicketToScore } from './scorer.js';
+import type { ModelArtifact } from './train-pipeline.js';
+
+export interface ScorerDeps {
+  db: Kysely<WarehouseSchema>;
+  logger: Logger;
+  slaHours: number;
+  timeZone: string;
+  risk: { mediumThreshold: number; highThreshold: number };
+  now?: () => Date;
+}
+
+interface LoadedModel {
+  version: string;
+  classifier: TrainedClassifier;
+  calibrator: Calibrator;
+  featureNames: string[];
+}
+
+const TOP_FACTORS = 3;
+
+/** Low / Medium / High from a calibrated probability and the configured thresholds. */
+export function riskLevelOf(probability: number, risk: ScorerDeps['risk']): RiskLevel {
+  if (probability >= risk.highThreshold) return 'High';
+  if (probability >= risk.mediumThreshold) return 'Medium';
+  return 'Low';
+}
+
+/**
+ * Sentences for the features that moved this prediction most, from the model's own path
+ * attributions (not an echo of the inputs), strongest first, each saying which way it pushed.
+ */
+export function explainPrediction(
+  classifier: TrainedClassifier,
+  row: Float64Array,
+  vector: FeatureVector,
+  context: { typeName: string; slaHours: number },
+): string[] {
+  const { perFeature } = classifier.contributions(row);
+  return Array.from(perFeature, (contribution, index) => ({ contribution, name: classifier.featureNames[index]! }))
+    .filter((factor) => factor.contribution !== 0 && Number.isFinite(factor.contribution))
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+    .slice(0, TOP_FACTORS)
+    .map((factor) => {
+      const sentence = explainFactor(factor.name, vector[factor.name as keyof FeatureVector], context);
+      return `${sentence.replace(/\.$/, '')} (${factor.contribution > 0 ? 'raises' : 'lowers'} the risk).`;
+    });
+}
+
+/**
+ * The scorer behind POST /score_ticket, Slack /score and alerts. It keeps the promoted model, the
+ * request types and the feature state at the warehouse's latest event in memory, so scoring a
+ * ticket created now needs no query; a ticket created before that instant is computed in SQL.
+ */
+export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
+  const now = deps.now ?? (() => new Date());
+  let model: LoadedModel | null = null;
+  let context: FeatureContext;
+  let catalog: RequestTypeCatalog;
+
+  async function refresh(): Promise<void> {
+    const [promoted, nextContext, nextCatalog] = await Promise.all([
+      findPromotedModel(deps.db),
+      buildFeatureContext(deps.db, { slaHours: deps.slaHours, timeZone: deps.timeZone }),
+      loadRequestTypeCatalog(deps.db),
+    ]);
+    context = nextContext;
+    catalog = nextCatalog;
+    if (promoted) {
+      const artifact = promoted.artifact as ModelArtifact;
+      model = {
+        version: promoted.modelVersion,
+        classifier: loadClassifier(artifact.classifier),
+        calibrator: loadCalibrator(artifact.calibrator),
+        featureNames: artifact.featureNames,
+      };
+    } else {
+      model = null;
+    }
+    deps.logger.info({ modelVersion: model?.version ?? null, tickets: context.tickets, horizon: context.horizon }, 'scorer refreshed');
+  }
+
+  async function scoreOne(ticket: TicketToScore): Promise<TicketScore> {
+    const loaded = model;
+    if (!loaded) throw new ModelNotTrainedError();
+    const type = matchRequestType(ticket.requestType, catalog.types, catalog.spellings);
+    const createdAt = ticket.createdAt ?? now();
+    const overrides: Partial<FeatureVector> = {};
+    if (ticket.overrides?.rolling7dVolume !== undefined) overrides.typeVolume7d = ticket.overrides.rolling7dVolume;
+    if (ticket.overrides?.backlogAtCreation !== undefined) overrides.typeBacklog = ticket.overrides.backlogAtCreation;
+    const input: TicketInput = {
+      typeKey: type.typeKey,
+      createdAt,
+      latitude: ticket.latitude,
+      longitude: ticket.longitude,
+      commissionDistrict: ticket.commissionDistrict,
+      policeSector: ticket.policeSector,
+      description: ticket.description,
+      reporterDisplay: ticket.reporterDisplay,
+      overrides,
+    };
+    const horizon = context.horizon;
+    // At or after the latest event the in-memory state is exact; before it, ask the warehouse.
+    const vector =
+      !horizon || createdAt >= horizon
+        ? context.computeFeatures(input)
+        : await computeFeaturesAt(deps.db, input, { sla: context.slaPolicy, timeZone: deps.timeZone });
+    const row = toFeatureRow(vector, loaded.featureNames);
+    const probability = loaded.calibrator.apply(loaded.classifier.predictRow(row));
+    const slaHours = context.slaHoursOf(type.typeKey);
+    return {
+      ticketId: ticket.ticketId ?? `hyp-${randomUUID()}`,
+      requestType: type,
+      slaBreachProbability: Number(probability.toFixed(4)),
+      riskLevel: riskLevelOf(probability, deps.risk),
+      topFactors: explainPrediction(loaded.classifier, row, vector, { typeName: type.displayName, slaHours }),
+      modelVersion: loaded.version,
+      slaHours,
+    };
+  }
+
+  await refresh();
+  return {
+    scoreTicket: scoreOne,
+    async scoreTickets(tickets) {
+      const results: TicketScore[] = [];
+      for (const ticket of tickets) results.push(await scoreOne(ticket));
+      return results;
+    },
+    currentModelVersion: () => model?.version ?? null,
+    refresh,
+  };
+}

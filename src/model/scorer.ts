@@ -1,0 +1,50 @@
+/**
+ * The scoring contract the HTTP API and the Slack app call. Implemented by `createScorer`
+ * in ./score-ticket.ts (loads the promoted model from the warehouse registry).
+ */
+
+/** A ticket to score: a real new ticket or a hypothetical one typed into Slack or sent over HTTP. */
+export interface TicketToScore {
+  /** The caller's id; generated when absent. */
+  ticketId?: string;
+  /** Request type as a person writes it ("road repair"); resolved to the canonical type. */
+  requestType: string;
+  /** Creation instant; default now. Context features are computed as of this instant. */
+  createdAt?: Date;
+  latitude?: number;
+  longitude?: number;
+  commissionDistrict?: string;
+  policeSector?: string;
+  description?: string;
+  reporterDisplay?: string;
+  /** Context the caller already knows; each overrides the value computed from the warehouse. */
+  overrides?: {
+    rolling7dVolume?: number;
+    backlogAtCreation?: number;
+  };
+}
+
+export type RiskLevel = 'Low' | 'Medium' | 'High';
+
+export interface TicketScore {
+  ticketId: string;
+  requestType: { typeKey: string; displayName: string };
+  /** Calibrated probability (0–1) that the ticket misses its SLA. */
+  slaBreachProbability: number;
+  riskLevel: RiskLevel;
+  /** Readable sentences from the model's own attributions, strongest first. */
+  topFactors: string[];
+  modelVersion: string;
+  slaHours: number;
+}
+
+export interface Scorer {
+  /** Throws UnknownRequestTypeError (with suggestions) or ModelNotTrainedError. */
+  scoreTicket(ticket: TicketToScore): Promise<TicketScore>;
+  /** Scores many at once; an unknown type in any ticket throws for the batch. */
+  scoreTickets(tickets: TicketToScore[]): Promise<TicketScore[]>;
+  /** Version of the loaded model, or null when none is trained yet. */
+  currentModelVersion(): string | null;
+  /** Reloads the promoted model and refreshes the feature context (after train or ingest). */
+  refresh(): Promise<void>;
+}

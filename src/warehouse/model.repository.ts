@@ -1,0 +1,110 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { WarehouseSchema } from './schema.js';
+import type { ModelRegistryTable } from './schema-model.js';
+
+type Db = Kysely<WarehouseSchema> | Transaction<WarehouseSchema>;
+
+export interface RegisteredModel<Artifact = unknown> {
+  modelVersion: string;
+  trainedAt: Date;
+  kind: string;
+  slaHours: number;
+  trainFrom: Date;
+  trainTo: Date;
+  testFrom: Date;
+  testTo: Date;
+  nTrain: number;
+  nTest: number;
+  featureNames: string[];
+  metrics: Record<string, number>;
+  report: Record<string, unknown>;
+  artifact: Artifact;
+  promoted: boolean;
+  promotedAt: Date | null;
+  promotionNote: string | null;
+}
+
+export type NewModel = Omit<RegisteredModel, 'trainedAt' | 'promoted' | 'promotedAt' | 'promotionNote'>;
+
+type Row = Omit<Selectable<ModelRegistryTable>, 'artifact'>;
+
+const SUMMARY_COLUMNS = [
+  'model_version', 'trained_at', 'kind', 'sla_hours', 'train_from', 'train_to', 'test_from', 'test_to',
+  'n_train', 'n_test', 'feature_names', 'metrics', 'report', 'promoted', 'promoted_at', 'promotion_note',
+] as const;
+
+function toModel(row: Row & { artifact?: unknown }): RegisteredModel {
+  return {
+    modelVersion: row.model_version,
+    trainedAt: row.trained_at,
+    kind: row.kind,
+    slaHours: row.sla_hours,
+    trainFrom: row.train_from,
+    trainTo: row.train_to,
+    testFrom: row.test_from,
+    testTo: row.test_to,
+    nTrain: row.n_train,
+    nTest: row.n_test,
+    featureNames: row.feature_names,
+    metrics: row.metrics,
+    report: row.report,
+    artifact: row.artifact,
+    promoted: row.promoted,
+    promotedAt: row.promoted_at,
+    promotionNote: row.promotion_note,
+  };
+}
+
+export async function insertModel(db: Db, model: NewModel): Promise<void> {
+  await db
+    .insertInto('model_registry')
+    .values({
+      model_version: model.modelVersion,
+      kind: model.kind,
+      sla_hours: model.slaHours,
+      train_from: model.trainFrom,
+      train_to: model.trainTo,
+      test_from: model.testFrom,
+      test_to: model.testTo,
+      n_train: model.nTrain,
+      n_test: model.nTest,
+      feature_names: JSON.stringify(model.featureNames),
+      metrics: JSON.stringify(model.metrics),
+      report: JSON.stringify(model.report),
+      artifact: JSON.stringify(model.artifact),
+    })
+    .execute();
+}
+
+/** The model currently served, with its artifact; undefined before the first promotion. */
+export async function findPromotedModel(db: Db): Promise<RegisteredModel | undefined> {
+  const row = await db.selectFrom('model_registry').selectAll().where('promoted', '=', true).executeTakeFirst();
+  return row ? toModel(row) : undefined;
+}
+
+/** Makes one model the served one (the unique partial index allows only one). */
+export async function promoteModel(db: Kysely<WarehouseSchema>, modelVersion: string, note: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('model_registry').set({ promoted: false }).where('promoted', '=', true).execute();
+    await trx
+      .updateTable('model_registry')
+      .set({ promoted: true, promoted_at: sql<Date>`now()`, promotion_note: note })
+      .where('model_version', '=', modelVersion)
+      .execute();
+  });
+}
+
+export async function recordPromotionNote(db: Db, modelVersion: string, note: string): Promise<void> {
+  await db.updateTable('model_registry').set({ promotion_note: note }).where('model_version', '=', modelVersion).execute();
+}
+
+/** Registry listing without artifacts (they can be megabytes), newest first. */
+export async function listModels(db: Db, limit = 20): Promise<RegisteredModel[]> {
+  const rows = await db
+    .selectFrom('model_registry')
+    .select(SUMMARY_COLUMNS)
+    .orderBy('trained_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => toModel(row));
+}

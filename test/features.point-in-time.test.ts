@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFeatureContext, buildTrainingSet, type TrainingSet } from '../src/features/training-set.js';
+import { computeFeaturesAt } from '../src/features/features-at.query.js';
+import { FEATURE_NAMES, type FeatureVector } from '../src/features/feature-catalog.js';
+import type { TicketInput } from '../src/features/assemble-features.js';
+import { extractRow } from '../src/model/dataset.js';
+import { loadSlaPolicy, setSlaHours, type SlaPolicy } from '../src/warehouse/analytics.repository.js';
+import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
+import {
+  cityTime,
+  generateFixtureTickets,
+  insertFixtureTickets,
+  FIXTURE_TIME_ZONE,
+  type FixtureTicket,
+} from './helpers/ticket-fixtures.js';
+
+const timeZone = FIXTURE_TIME_ZONE;
+const FAR_FUTURE = new Date('2100-01-01T00:00:00Z');
+
+function rowOf(set: TrainingSet, ticketId: string): Record<string, number> {
+  const index = set.ticketIds.indexOf(ticketId);
+  if (index < 0) throw new Error(`ticket ${ticketId} is not in the training set`);
+  const row = extractRow(set.data, index);
+  return Object.fromEntries(set.data.featureNames.map((name, f) => [name, row[f]]));
+}
+
+function inputOf(ticket: FixtureTicket, createdAt = ticket.createdAt): TicketInput {
+  return {
+    typeKey: ticket.requestType.toLowerCase().replace(/&/g, ' and ').replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, ''),
+    createdAt,
+    latitude: ticket.latitude,
+    longitude: ticket.longitude,
+    commissionDistrict: ticket.commissionDistrict,
+    policeSector: ticket.policeSector,
+    description: ticket.description,
+    reporterDisplay: ticket.reporterDisplay,
+  };
+}
+
+/** What the warehouse knew at T: tickets created by T, closures and archivals after T not yet happened. */
+function asKnownAt(tickets: readonly FixtureTicket[], t: Date): FixtureTicket[] {
+  return tickets
+    .filter((ticket) => ticket.createdAt.getTime() <= t.getTime())
+    .map((ticket) => {
+      const closedLater = ticket.closedAt && ticket.closedAt.getTime() > t.getTime();
+      const archivedLater = ticket.status === 'Archived' && (ticket.lastUpdatedAt?.getTime() ?? 0) > t.getTime();
+      if (!closedLater && !archivedLater) return ticket;
+      return { ...ticket, closedAt: null, status: 'Open', isOpen: true, lastUpdatedAt: ticket.createdAt };
+    });
+}
+
+describe.each(engines)('point-in-time features on $name', ({ name }) => {
+  let warehouse: TestWarehouse;
+  let policy: SlaPolicy;
+  const tickets = generateFixtureTickets({ count: 400, start: cityTime('2024-01-01 00:00'), days: 150, seed: 11 });
+  const cutoff = cityTime('2024-03-20 12:00');
+  let early: TrainingSet;
+  let full: TrainingSet;
+
+  beforeAll(async () => {
+    warehouse = await createTestWarehouse(name);
+    await setSlaHours(warehouse.db, 'noise_complaint', 24);
+    policy = await loadSlaPolicy(warehouse.db, 72);
+    // First the warehouse as it was at the cutoff, then everything that happened after.
+    await insertFixtureTickets(warehouse.db, asKnownAt(tickets, cutoff));
+    early = await buildTrainingSet(warehouse.db, { slaHours: 72, asOf: FAR_FUTURE, timeZone });
+    await insertFixtureTickets(warehouse.db, tickets);
+    full = await buildTrainingSet(warehouse.db, { slaHours: 72, asOf: FAR_FUTURE, timeZone });
+  });
+  afterAll(async () => warehouse?.dispose());
+
+  it('uses the per-type SLA policy from the warehouse', () => {
+    expect(full.policy.overrides.get('noise_complaint')).toBe(24);
+    expect(full.data.featureNames).toEqual([...FEATURE_NAMES]);
+    expect(full.data.rows).toBe(tickets.length);
+  });
+
+  it('gives every ticket created at or before T the same features whatever happens after T', () => {
+    const before = early.ticketIds;
+    expect(before.length).toBeGreaterThan(100);
+    expect(before.length).toBeLessThan(tickets.length);
+    // Later closures of these early tickets exist, so a leak would show up.
+    const closedLater = tickets.filter((t) => t.createdAt <= cutoff && t.closedAt && t.closedAt > cutoff);
+    expect(closedLater.length).toBeGreaterThanOrEqual(3);
+    for (const ticketId of before) expect(rowOf(full, ticketId)).toEqual(rowOf(early, ticketId));
+  });
+
+  it('computes the same features in SQL (computeFeaturesAt) as in the streaming pass', async () => {
+    const sample = tickets.filter((_, index) => index % 9 === 0 || index % 10 === 9);
+    for (const ticket of sample) {
+      const sqlFeatures = await computeFeaturesAt(warehouse.db, inputOf(ticket), { sla: policy, timeZone });
+      expect({ id: ticket.ticketId, ...sqlFeatures }).toEqual({ id: ticket.ticketId, ...rowOf(full, ticket.ticketId) });
+    }
+  });
+
+  it('computes the same features for a new ticket from the context as from SQL, at and after the horizon', async () => {
+    const context = await buildFeatureContext(warehouse.db, { slaHours: 72, timeZone });
+    const horizon = context.horizon!;
+    expect(horizon.getTime()).toBeGreaterThanOrEqual(tickets[tickets.length - 1].createdAt.getTime());
+    const templates = [tickets[3], tickets[5], tickets[8]];
+    for (const at of [horizon, new Date(horizon.getTime() + 3 * 3_600_000), new Date(horizon.getTime() + 40 * 86_400_000)]) {
+      for (const template of templates) {
+        const input = inputOf(template, at);
+        const fromContext = context.computeFeatures(input);
+        const fromSql = await computeFeaturesAt(warehouse.db, input, { sla: policy, timeZone });
+        expect(fromContext).toEqual(fromSql);
+      }
+    }
+    const unseen = { ...inputOf(tickets[3], horizon), typeKey: 'brand_new_type', reporterDisplay: 'someone new' };
+    expect(context.computeFeatures(unseen)).toEqual(await computeFeaturesAt(warehouse.db, unseen, { sla: policy, timeZone }));
+    expect(Number.isNaN(context.computeFeatures(unseen).requestTypeCode)).toBe(true);
+    expect(() => context.computeFeatures(inputOf(tickets[3], new Date(horizon.getTime() - 1)))).toThrow(/computeFeaturesAt/);
+  });
+
+  it('lets the caller override context features, recomputing the ratio that depends on them', async () => {
+    const context = await buildFeatureContext(warehouse.db, { slaHours: 72, timeZone });
+    const at = new Date(context.horizon!.getTime() + 3_600_000);
+    const plain = context.computeFeatures(inputOf(tickets[3], at));
+    const overridden = context.computeFeatures({ ...inputOf(tickets[3], at), overrides: { typeBacklog: plain.typeBacklog + 50, totalVolume7d: 7 } });
+    expect(overridden.typeBacklog).toBe(plain.typeBacklog + 50);
+    expect(overridden.totalVolume7d).toBe(7);
+    expect(overridden.typeBacklogRatio).toBeGreaterThan(plain.typeBacklogRatio);
+    expect(overridden.typeBreachRate).toBe(plain.typeBreachRate);
+  });
+});
+
+describe.each(engines)('feature definitions on $name', ({ name }) => {
+  let warehouse: TestWarehouse;
+  let set: TrainingSet;
+  const road = 'Road Repair';
+  const noise = 'Noise Complaint';
+  // SLA 72 h. asOf 2024-05-10 12:00.
+  const fixture: FixtureTicket[] = [
+    { ticketId: 'A', requestType: road, createdAt: cityTime('2024-05-01 09:00'), closedAt: cityTime('2024-05-02 09:00'), reporterDisplay: 'andy k' }, // 24 h: met
+    { ticketId: 'B', requestType: road, createdAt: cityTime('2024-05-01 10:00'), closedAt: cityTime('2024-05-06 10:00'), reporterDisplay: 'An anonymous SeeClickFix user' }, // 120 h: breached
+    { ticketId: 'C', requestType: road, createdAt: cityTime('2024-05-03 09:00'), reporterDisplay: 'andy k', description: '  big hole  ' }, // open 7 d at asOf: breached
+    { ticketId: 'D', requestType: road, createdAt: cityTime('2024-05-03 09:00'), reporterDisplay: 'andy k' }, // same instant as C
+    { ticketId: 'E', requestType: noise, createdAt: cityTime('2024-05-09 09:00') }, // open 27 h: unknown
+    { ticketId: 'F', requestType: noise, createdAt: cityTime('2024-05-04 09:00'), status: 'Archived', isOpen: false, lastUpdatedAt: cityTime('2024-05-05 09:00') }, // unknown
+    { ticketId: 'G', requestType: noise, createdAt: cityTime('2024-05-04 10:00'), closedAt: cityTime('2024-05-04 08:00') }, // flagged: unknown
+    { ticketId: 'H', requestType: noise, createdAt: cityTime('2024-05-07 09:00'), closedAt: cityTime('2024-05-11 09:00') }, // closes after asOf, 3 d 3 h old then: breached
+    { ticketId: 'I', requestType: road, createdAt: cityTime('2024-05-08 09:00'), reporterDisplay: 'andy k' },
+  ];
+  const asOf = cityTime('2024-05-10 12:00');
+
+  beforeAll(async () => {
+    warehouse = await createTestWarehouse(name);
+    await insertFixtureTickets(warehouse.db, fixture);
+    set = await buildTrainingSet(warehouse.db, { slaHours: 72, asOf, timeZone });
+  });
+  afterAll(async () => warehouse?.dispose());
+
+  it('labels breaches as of asOf and marks unknown outcomes', () => {
+    const label = (id: string) => {
+      const i = set.ticketIds.indexOf(id);
+      return set.labelKnown[i] ? set.labels[i] : 'unknown';
+    };
+    expect(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I'].map(label)).toEqual([0, 1, 1, 1, 'unknown', 'unknown', 'unknown', 1, 'unknown']);
+    expect(set.typeKeys[set.ticketIds.indexOf('E')]).toBe('noise_complaint');
+  });
+
+  it('counts only tickets created strictly before, with same-instant tickets not counting each other', () => {
+    const c = rowOf(set, 'C');
+    const d = rowOf(set, 'D');
+    expect(c.typePriorTickets).toBe(2);
+    expect(d.typePriorTickets).toBe(2);
+    expect(c.reporterPriorTickets).toBe(1); // A only: B is anonymous, D is at the same instant
+    expect(d.reporterPriorTickets).toBe(1);
+    expect(rowOf(set, 'I').reporterPriorTickets).toBe(3);
+    expect(Number.isNaN(rowOf(set, 'B').reporterPriorTickets)).toBe(true);
+    expect(Number.isNaN(rowOf(set, 'E').reporterPriorTickets)).toBe(true);
+  });
+
+  it('counts backlog with archived tickets leaving it at their last update and closures only once they happened', () => {
+    const i = rowOf(set, 'I'); // 2024-05-08 09:00
+    // Open then: C, D (road), H (noise, closes the 11th). A closed, B closed the 6th, F archived the 5th, G flagged.
+    expect(i.typeBacklog).toBe(2);
+    expect(i.totalBacklog).toBe(3);
+    expect(i.typeVolume7d).toBe(4);
+    expect(i.totalVolume7d).toBe(7);
+  });
+
+  it('learns type speed and breach rate only from closures before creation, smoothed toward the global rate', () => {
+    const c = rowOf(set, 'C'); // 2024-05-03 09:00: only A closed (24 h, met)
+    expect(c.typeMedianHoursToClose).toBe(24);
+    expect(c.typeBreachRate).toBeCloseTo((0 + 20 * 0) / (1 + 20), 12);
+    const i = rowOf(set, 'I'); // A (met) and B (breached) closed; G is flagged and ignored
+    expect(i.typeMedianHoursToClose).toBe(72);
+    expect(i.globalBreachRate90d).toBeCloseTo(0.5, 12);
+    expect(i.typeBreachRate).toBeCloseTo((1 + 20 * 0.5) / (2 + 20), 12);
+    const e = rowOf(set, 'E'); // a type with no closures gets the global rate
+    expect(e.typeBreachRate).toBeCloseTo(0.5, 12);
+    expect(Number.isNaN(e.typeMedianHoursToClose)).toBe(true);
+    expect(Number.isNaN(rowOf(set, 'A').typeBreachRate)).toBe(true); // nothing closed anywhere yet
+  });
+
+  it('reads calendar features in city time and the ticket fields at creation', () => {
+    const c = rowOf(set, 'C');
+    expect(c.hourOfDay).toBe(9);
+    expect(c.dayOfWeek).toBe(5); // Friday
+    expect(c.month).toBe(5);
+    expect(c.hasDescription).toBe(1);
+    expect(c.descriptionLength).toBe('big hole'.length);
+    expect(rowOf(set, 'A').requestTypeCode).toBe(Number.NaN);
+    expect(rowOf(set, 'C').requestTypeCode).toBe(0);
+    expect(Number.isNaN(rowOf(set, 'F').requestTypeCode)).toBe(true); // first noise ticket
+    expect(rowOf(set, 'G').requestTypeCode).toBe(1);
+  });
+
+  it('agrees with computeFeaturesAt on every fixture ticket', async () => {
+    const policy = await loadSlaPolicy(warehouse.db, 72);
+    for (const ticket of fixture) {
+      const features: FeatureVector = await computeFeaturesAt(warehouse.db, inputOf(ticket), { sla: policy, timeZone });
+      expect({ id: ticket.ticketId, ...features }).toEqual({ id: ticket.ticketId, ...rowOf(set, ticket.ticketId) });
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
+import { ingestRows } from '../src/ingest/ingest.js';
+import { bundledSnapshotPath, readSodaSnapshot } from '../src/ingest/snapshot.js';
+import { createLogger } from '../src/shared/logger.js';
+import { trainAndRegister, type TrainReport } from '../src/model/train-pipeline.js';
+import { createScorer } from '../src/model/score-ticket.js';
+import { findPromotedModel, listModels } from '../src/warehouse/model.repository.js';
+import { ModelNotTrainedError, UnknownRequestTypeError } from '../src/shared/errors.js';
+import { buildTrainingSet } from '../src/features/training-set.js';
+
+const logger = createLogger({ level: 'silent' });
+const timeZone = 'America/New_York';
+const asOf = new Date('2026-11-01T00:00:00Z');
+const risk = { mediumThreshold: 0.4, highThreshold: 0.7 };
+
+describe.each(engines)('training and scoring on the Gainesville snapshot ($name)', ({ name }) => {
+  let warehouse: TestWarehouse;
+  let report: TrainReport;
+  beforeAll(async () => {
+    warehouse = await createTestWarehouse(name);
+    await ingestRows({ db: warehouse.db, logger, timeZone }, await readSodaSnapshot(bundledSnapshotPath), { source: 'file:snapshot' });
+  });
+  afterAll(async () => warehouse?.dispose());
+
+  it('scoring before any model is trained says to run civicops train', async () => {
+    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
+    expect(scorer.currentModelVersion()).toBeNull();
+    await expect(scorer.scoreTicket({ requestType: 'Road Repair' })).rejects.toBeInstanceOf(ModelNotTrainedError);
+  });
+
+  it('trains on the earliest 80% and tests on the latest 20%, beating the baselines and the base-rate Brier score', async () => {
+    report = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf });
+    expect(new Date(report.test_from) >= new Date(report.train_from)).toBe(true);
+    expect(report.n_test).toBe(Math.ceil((report.n_train + report.n_test) * 0.2));
+    expect(report.roc_auc).toBeGreaterThanOrEqual(0.74);
+    expect(report.roc_auc).toBeGreaterThan(report.baselines.type_breach_rate_roc_auc);
+    expect(report.brier).toBeLessThan(report.brier_base_rate);
+    expect(report.pr_auc).toBeGreaterThan(report.base_rate);
+    expect(report.calibration.reduce((sum, row) => sum + row.count, 0)).toBe(report.n_test);
+    expect(report.promoted).toBe(true);
+    for (const key of ['model_version', 'roc_auc', 'pr_auc', 'brier', 'base_rate', 'n_train', 'n_test', 'test_from', 'promoted']) {
+      expect(report).toHaveProperty(key);
+    }
+  });
+
+  it('registers every model with its window, features and metrics, and keeps a better promoted one', async () => {
+    const promoted = await findPromotedModel(warehouse.db);
+    expect(promoted?.modelVersion).toBe(report.model_version);
+    expect(promoted?.featureNames).not.toContain('status');
+    expect(promoted?.metrics.roc_auc).toBe(report.roc_auc);
+    // Make the promoted model look far better: a new, ordinary model must not replace it…
+    await warehouse.db.updateTable('model_registry').set({ metrics: JSON.stringify({ roc_auc: 0.99 }) }).where('promoted', '=', true).execute();
+    const second = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf, seed: 7 });
+    expect(second.promoted).toBe(false);
+    expect(second.promotion_note).toContain('--force');
+    expect((await findPromotedModel(warehouse.db))?.modelVersion).toBe(report.model_version);
+    // …unless forced.
+    const forced = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf, seed: 8, force: true });
+    expect(forced.promoted).toBe(true);
+    expect((await findPromotedModel(warehouse.db))?.modelVersion).toBe(forced.model_version);
+    expect((await listModels(warehouse.db)).length).toBe(3);
+  });
+
+  it('scores a ticket with a calibrated probability, a risk level and reasons from the model', async () => {
+    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk, now: () => asOf });
+    const score = await scorer.scoreTicket({ requestType: 'road repair', overrides: { rolling7dVolume: 12, backlogAtCreation: 40 } });
+    expect(score.requestType.displayName).toBe('Road Repair');
+    expect(score.slaBreachProbability).toBeGreaterThan(0);
+    expect(score.slaBreachProbability).toBeLessThan(1);
+    expect(['Low', 'Medium', 'High']).toContain(score.riskLevel);
+    expect(score.topFactors.length).toBeGreaterThan(0);
+    for (const factor of score.topFactors) expect(factor).toMatch(/\((raises|lowers) the risk\)\.$/);
+    expect(score.modelVersion).toBe(scorer.currentModelVersion());
+    expect(score.slaHours).toBe(72);
+    expect(score.ticketId).toMatch(/^hyp-/);
+  });
+
+  it('a Friday ticket and a Tuesday ticket of the same type get different risks (weekends fall inside 72 h)', async () => {
+    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
+    const friday = await scorer.scoreTicket({ requestType: 'Road Repair', createdAt: new Date('2026-11-27T15:00:00Z') });
+    const tuesday = await scorer.scoreTicket({ requestType: 'Road Repair', createdAt: new Date('2026-11-24T15:00:00Z') });
+    expect(friday.slaBreachProbability).not.toBe(tuesday.slaBreachProbability);
+  });
+
+  it('a ticket scored at a past instant gets the same features as in training (point-in-time in SQL)', async () => {
+    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
+    const set = await buildTrainingSet(warehouse.db, { slaHours: 72, timeZone, asOf });
+    const index = set.ticketIds.indexOf('8806604');
+    const fact = await warehouse.db.selectFrom('fact_ticket').selectAll().where('ticket_id', '=', '8806604').executeTakeFirstOrThrow();
+    const promoted = await findPromotedModel(warehouse.db);
+    const viaScorer = await scorer.scoreTicket({
+      ticketId: fact.ticket_id,
+      requestType: fact.request_type,
+      createdAt: fact.created_at,
+      latitude: fact.latitude ?? undefined,
+      longitude: fact.longitude ?? undefined,
+      commissionDistrict: fact.commission_district ?? undefined,
+      policeSector: fact.police_sector ?? undefined,
+      description: fact.description ?? undefined,
+      reporterDisplay: fact.reporter_display ?? undefined,
+    });
+    const { loadClassifier } = await import('../src/model/classifier.js');
+    const { loadCalibrator } = await import('../src/model/calibration.js');
+    const artifact = promoted!.artifact as { classifier: never; calibrator: never };
+    const classifier = loadClassifier(artifact.classifier);
+    const row = Float64Array.from(set.data.columns, (column) => column[index]!);
+    const expected = loadCalibrator(artifact.calibrator).apply(classifier.predictRow(row));
+    expect(viaScorer.slaBreachProbability).toBeCloseTo(expected, 4);
+    expect(viaScorer.ticketId).toBe('8806604');
+  });
+
+  it('an unknown request type is refused with the closest known types', async () => {
+    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
+    const error = await scorer.scoreTicket({ requestType: 'xylophone tuning' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnknownRequestTypeError);
+    expect((error as UnknownRequestTypeError).suggestions.length).toBeGreaterThan(0);
+    expect((await scorer.scoreTicket({ requestType: 'ROAD-repair' })).requestType.displayName).toBe('Road Repair');
+  });
+});
