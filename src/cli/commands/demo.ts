@@ -2,6 +2,12 @@ import { ingestRows } from '../../ingest/ingest.js';
 import { bundledSnapshotPath, readSodaSnapshot } from '../../ingest/snapshot.js';
 import { SocrataRequestError } from '../../shared/errors.js';
 import { writeLine, type CliCommand } from '../command.js';
+import { trainAndRegister } from '../../model/train-pipeline.js';
+import { createScorer } from '../../model/score-ticket.js';
+import { getSlaReport, getTicketTimeRange } from '../../warehouse/analytics.repository.js';
+import { resolveRequestType } from '../../warehouse/request-type.repository.js';
+import { formatTrainReport } from './train.js';
+import { formatSlaReport } from './sla.js';
 import { createSodaClient, formatIngestSummary, runIngestWith } from './ingest.js';
 import { createIngestProgressPrinter } from '../progress.js';
 
@@ -42,6 +48,33 @@ export const demoCommand: CliCommand = {
         progress.done();
       }
       for (const line of formatIngestSummary(summary)) writeLine(stdout, `   ${line}`);
+
+      writeLine(stdout, '');
+      writeLine(stdout, '2. Train the SLA-breach model (features known at creation only; train on the past, test on the future)');
+      const report = await trainAndRegister(
+        { db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, onProgress: (message) => context.stderr.write(`   train: ${message}…\n`) },
+        {},
+      );
+      for (const line of formatTrainReport(report)) writeLine(stdout, `   ${line}`);
+
+      const range = await getTicketTimeRange(warehouse.db);
+      const until = range.lastCreatedAt ?? new Date();
+      const since = new Date(until.getTime() - 365 * 86_400_000);
+      const roadRepair = await resolveRequestType(warehouse.db, 'road repair');
+      writeLine(stdout, '');
+      writeLine(stdout, `3. SLA report for ${roadRepair.displayName}, the last 12 months of the data (same as \`civicops sla "road repair" --since … --until …\`)`);
+      const sla = await getSlaReport(warehouse.db, { since, until, now: until, slaHours: config.slaHours, timeZone: config.cityTimeZone, typeKey: roadRepair.typeKey });
+      for (const line of formatSlaReport(sla)) writeLine(stdout, `   ${line}`);
+
+      writeLine(stdout, '');
+      writeLine(stdout, '4. Score a new ticket (the body of POST /score_ticket: Road Repair, 12 in the last 7 days, backlog 40)');
+      const scorer = await createScorer({ db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk });
+      const score = await scorer.scoreTicket({ requestType: 'Road Repair', overrides: { rolling7dVolume: 12, backlogAtCreation: 40 } });
+      writeLine(stdout, `   ${score.requestType.displayName}: ${(score.slaBreachProbability * 100).toFixed(1)}% chance of missing the ${score.slaHours} h SLA — risk ${score.riskLevel} (model ${score.modelVersion})`);
+      for (const factor of score.topFactors) writeLine(stdout, `     • ${factor}`);
+
+      writeLine(stdout, '');
+      writeLine(stdout, 'Next: `npx civicops serve` (HTTP API, /docs), `npx civicops report --since 2023-04-01`, `npx civicops --help`.');
       return 0;
     } finally {
       await warehouse.close();

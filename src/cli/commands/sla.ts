@@ -86,7 +86,7 @@ export function formatTable(rows: string[][]): string[] {
   return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd());
 }
 
-function formatReport(report: SlaReport): string[] {
+export function formatSlaReport(report: SlaReport): string[] {
   const tz = report.timeZone;
   const lines = [
     `${report.displayName} — SLA ${report.slaHours} h`,
@@ -143,7 +143,7 @@ export const slaCommand: CliCommand = {
         writeLine(context.stdout, JSON.stringify(notice ? { ...report, notice } : report));
         return 0;
       }
-      for (const line of formatReport(report)) writeLine(context.stdout, line);
+      for (const line of formatSlaReport(report)) writeLine(context.stdout, line);
       if (notice) writeLine(context.stdout, `\n${notice}`);
       return 0;
     } finally {
