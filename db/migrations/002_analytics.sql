@@ -1,8 +1,8 @@
 -- SLA policy: how many hours a request type may take from creation to close.
 -- type_key '*' is the default row for every type without its own row. Analytics and features
--- read the effective SLA of a type as: its own row, else the '*' row, else the configured
--- SLA_HOURS (only used when someone deletes the '*' row). So after this migration the table,
--- not SLA_HOURS, decides; edit the '*' row to change the city-wide default.
+-- read the effective SLA of a type as: its own row, else the '*' row, else SLA_HOURS. civicops
+-- keeps the '*' row equal to the configured SLA_HOURS when it opens the warehouse, so set
+-- SLA_HOURS to change the city-wide default and add rows here for per-type SLAs.
 create table sla_policy (
   type_key    text primary key,
   sla_hours   double precision not null check (sla_hours > 0),

@@ -4,6 +4,7 @@ import { CivicOpsError, ConfigError, InputError } from '../shared/errors.js';
 import { createHumanDestination, createLogger, type Logger } from '../shared/logger.js';
 import { openWarehouse } from '../warehouse/database.js';
 import { migrate } from '../warehouse/migrate.js';
+import { syncDefaultSlaHours } from '../warehouse/analytics.repository.js';
 import { writeLine, type CliCommand, type CliContext } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -102,6 +103,7 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
       const warehouse = await openWarehouse(config.database);
       try {
         await migrate(warehouse.db);
+        await syncDefaultSlaHours(warehouse.db, config.slaHours);
       } catch (error) {
         await warehouse.close();
         throw error;

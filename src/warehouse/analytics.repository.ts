@@ -61,6 +61,16 @@ export async function setSlaHours(db: Db, typeKey: string, hours: number, note: 
     .execute();
 }
 
+/**
+ * Keeps the '*' default row equal to the configured SLA_HOURS, so the environment, the CLI,
+ * the model and analysts' SQL agree on the default; per-type rows still override it.
+ */
+export async function syncDefaultSlaHours(db: Db, hours: number): Promise<void> {
+  const current = await db.selectFrom('sla_policy').select('sla_hours').where('type_key', '=', DEFAULT_SLA_POLICY_KEY).executeTakeFirst();
+  if (current?.sla_hours === hours) return;
+  await setSlaHours(db, DEFAULT_SLA_POLICY_KEY, hours, 'City-wide default, from SLA_HOURS');
+}
+
 // The effective SLA in SQL, same rule as loadSlaPolicy: own row, else '*', else the fallback.
 function effectiveSlaHours(typeKeyColumn: RawBuilder<unknown>, fallbackHours: number): RawBuilder<number> {
   return sql<number>`coalesce(
