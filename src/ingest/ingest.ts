@@ -98,36 +98,67 @@ async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: D
   return chunk;
 }
 
+// Chunks of a page are written by this many transactions at once (PostgreSQL has a pool; PGlite
+// serialises them on its one connection).
+const CONCURRENT_WRITES = 2;
+const DEADLOCK_RETRIES = 3;
+
+function isRetryableConflict(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === '40P01' || code === '40001'; // deadlock detected, serialization failure
+}
+
 /**
- * Validates and writes one page of rows, and moves the run's checkpoint, in one transaction:
- * after a crash the warehouse holds whole pages only and the checkpoint says which.
+ * Validates and writes one page of rows, then moves the run's checkpoint past it. Chunks of the
+ * page commit in parallel transactions; the checkpoint is written only after all of them, so a
+ * crash mid-page re-reads the page on resume, and the idempotent upserts make the warehouse end
+ * identical to an uninterrupted run (only the inserted/unchanged split of that page's counts can
+ * differ).
  */
 async function commitPage(deps: IngestDeps, run: IngestRun, tally: RunTally, rows: unknown[], nextOffset: number): Promise<void> {
   const fetchedAt = new Date();
   const next: PageProgress = { ...tally.progress, nextOffset, fetched: tally.progress.fetched + rows.length };
   let firstRejected: QuarantinedRow | undefined;
   let rejectedCount = 0;
-  await deps.db.transaction().execute(async (trx) => {
-    const writeChunk = async (chunk: ValidatedChunk) => {
-      const counts = await upsertTickets(trx, chunk.valid, { runId: run.runId, fetchedAt });
-      next.inserted += counts.inserted;
-      next.updated += counts.updated;
-      next.unchanged += counts.unchanged;
-      await quarantineRows(trx, chunk.rejected, run.runId);
-    };
-    let writing: Promise<void> = Promise.resolve();
-    for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
-      const chunk = await validateChunk(rows.slice(start, start + UPSERT_CHUNK), deps.timeZone, next.highWaterMark);
-      next.highWaterMark = chunk.highWaterMark;
-      rejectedCount += chunk.rejected.length;
-      firstRejected ??= chunk.rejected[0];
-      await writing; // one chunk in flight: the transaction has one connection
-      writing = writeChunk(chunk);
+  const writeChunk = async (chunk: ValidatedChunk) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const counts = await deps.db.transaction().execute(async (trx) => {
+          const upserted = await upsertTickets(trx, chunk.valid, { runId: run.runId, fetchedAt });
+          await quarantineRows(trx, chunk.rejected, run.runId);
+          return upserted;
+        });
+        next.inserted += counts.inserted;
+        next.updated += counts.updated;
+        next.unchanged += counts.unchanged;
+        return;
+      } catch (error) {
+        if (!isRetryableConflict(error) || attempt >= DEADLOCK_RETRIES) throw error;
+        deps.logger.warn({ runId: run.runId, attempt, code: (error as { code?: string }).code }, 'write conflict; retrying the chunk');
+      }
     }
-    await writing;
-    next.quarantined += rejectedCount;
-    await recordPage(trx, run.runId, next);
-  });
+  };
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  for (let start = 0; start < rows.length && failure === undefined; start += UPSERT_CHUNK) {
+    const chunk = await validateChunk(rows.slice(start, start + UPSERT_CHUNK), deps.timeZone, next.highWaterMark);
+    next.highWaterMark = chunk.highWaterMark;
+    rejectedCount += chunk.rejected.length;
+    firstRejected ??= chunk.rejected[0];
+    if (inFlight.size >= CONCURRENT_WRITES) await Promise.race(inFlight);
+    const write: Promise<void> = writeChunk(chunk).then(
+      () => void inFlight.delete(write),
+      (error: unknown) => {
+        inFlight.delete(write);
+        failure ??= error;
+      },
+    );
+    inFlight.add(write);
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+  next.quarantined += rejectedCount;
+  await recordPage(deps.db, run.runId, next);
   Object.assign(tally.progress, next);
   tally.pages += 1;
   if (firstRejected) {

@@ -124,14 +124,16 @@ export function canonicalTypeKey(name: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
+const VOLATILE_SYSTEM_FIELD = /^:(id|created_at|updated_at|version)$/;
+
 /** Stable hash of the data fields of a row (system fields excluded, keys sorted). */
 export function hashRowData(row: SodaRow): string {
   const keys = Object.keys(row)
-    .filter((key) => !/^:(id|created_at|updated_at|version)$/.test(key))
+    .filter((key) => !VOLATILE_SYSTEM_FIELD.test(key))
     .sort();
-  const hash = createHash('sha1');
-  for (const key of keys) hash.update(`${key}\u0000${JSON.stringify(row[key])}\u0001`);
-  return hash.digest('hex');
+  let text = '';
+  for (const key of keys) text += `${key}\u0000${JSON.stringify(row[key])}\u0001`;
+  return createHash('sha1').update(text).digest('hex');
 }
 
 function toInstant(local: LocalDateTime | undefined, timeZone: string): Date | null {

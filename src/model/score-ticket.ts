@@ -8,7 +8,13 @@ import { toFeatureRow, type TicketInput } from '../features/assemble-features.js
 import { ModelNotTrainedError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { findPromotedModel } from '../warehouse/model.repository.js';
-import { loadRequestTypeCatalog, matchRequestType, type RequestTypeCatalog } from '../warehouse/request-type.repository.js';
+import {
+  loadRequestTypeCatalog,
+  matchRequestType,
+  normalizeTypeText,
+  type RequestType,
+  type RequestTypeCatalog,
+} from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { loadCalibrator, type Calibrator } from './calibration.js';
 import { loadClassifier, type TrainedClassifier } from './classifier.js';
@@ -71,6 +77,8 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   let model: LoadedModel | null = null;
   let context: FeatureContext;
   let catalog: RequestTypeCatalog;
+  // Exact spellings (normalised) → type, so the common case is one map look-up per request.
+  let exactTypes = new Map<string, RequestType>();
 
   async function refresh(): Promise<void> {
     const [promoted, nextContext, nextCatalog] = await Promise.all([
@@ -80,6 +88,10 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
     ]);
     context = nextContext;
     catalog = nextCatalog;
+    exactTypes = new Map();
+    for (const type of catalog.types) {
+      for (const spelling of catalog.spellings.get(type.typeKey) ?? [type.displayName]) exactTypes.set(normalizeTypeText(spelling), type);
+    }
     if (promoted) {
       const artifact = promoted.artifact as ModelArtifact;
       model = {
@@ -97,7 +109,7 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   async function scoreOne(ticket: TicketToScore): Promise<TicketScore> {
     const loaded = model;
     if (!loaded) throw new ModelNotTrainedError();
-    const type = matchRequestType(ticket.requestType, catalog.types, catalog.spellings);
+    const type = exactTypes.get(normalizeTypeText(ticket.requestType)) ?? matchRequestType(ticket.requestType, catalog.types, catalog.spellings);
     const createdAt = ticket.createdAt ?? now();
     const overrides: Partial<FeatureVector> = {};
     if (ticket.overrides?.rolling7dVolume !== undefined) overrides.typeVolume7d = ticket.overrides.rolling7dVolume;

@@ -18,6 +18,9 @@ export interface QuarantinedRow {
   reasons: string[];
 }
 
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sortedEntries = <V>(map: Map<string, V>): [string, V][] => [...map].sort(([a], [b]) => compareText(a, b));
+
 /** Key of the location dimension: district and police sector, '-' for unknown. */
 export function locationKeyOf(district: string | null, sector: string | null): string {
   return `${district ?? '-'}|${sector ?? '-'}`;
@@ -37,7 +40,9 @@ export async function upsertTickets(
   // Within one batch the last version of a ticket wins (ON CONFLICT may touch a row only once).
   const latest = new Map<string, { ticket: TicketRecord; raw: SodaRow }>();
   for (const item of batch) latest.set(item.ticket.ticketId, item);
-  const items = [...latest.values()];
+  // Keys go in sorted order in every statement so concurrent batches lock rows in one global
+  // order and cannot deadlock each other.
+  const items = [...latest.values()].sort((a, b) => compareText(a.ticket.ticketId, b.ticket.ticketId));
   const duplicatesInBatch = batch.length - items.length;
 
   const types = new Map<string, string>();
@@ -55,29 +60,29 @@ export async function upsertTickets(
 
   await sql`
     insert into dim_request_type (type_key, display_name)
-    select key, name from jsonb_to_recordset(${JSON.stringify([...types].map(([key, name]) => ({ key, name })))}::jsonb)
+    select key, name from jsonb_to_recordset(${JSON.stringify(sortedEntries(types).map(([key, name]) => ({ key, name })))}::jsonb)
       as x(key text, name text)
     on conflict (type_key) do nothing`.execute(db);
   await sql`
     insert into dim_request_type_alias (source_name, type_key)
-    select name, key from jsonb_to_recordset(${JSON.stringify([...aliases].map(([name, key]) => ({ name, key })))}::jsonb)
+    select name, key from jsonb_to_recordset(${JSON.stringify(sortedEntries(aliases).map(([name, key]) => ({ name, key })))}::jsonb)
       as x(name text, key text)
     on conflict (source_name) do nothing`.execute(db);
   await sql`
     insert into dim_status (status, is_open_state)
-    select status, is_open from jsonb_to_recordset(${JSON.stringify([...statuses].map(([status, open]) => ({ status, is_open: open })))}::jsonb)
+    select status, is_open from jsonb_to_recordset(${JSON.stringify(sortedEntries(statuses).map(([status, open]) => ({ status, is_open: open })))}::jsonb)
       as x(status text, is_open boolean)
     on conflict (status) do nothing`.execute(db);
   await sql`
     insert into dim_date (date_key, year, quarter, month, day_of_month, iso_dow, week_start, is_weekend)
     select d, extract(year from d), extract(quarter from d), extract(month from d), extract(day from d),
            extract(isodow from d), (d - (extract(isodow from d)::int - 1)), extract(isodow from d) >= 6
-    from (select value::date as d from jsonb_array_elements_text(${JSON.stringify([...dates])}::jsonb)) days
+    from (select value::date as d from jsonb_array_elements_text(${JSON.stringify([...dates].sort())}::jsonb)) days
     on conflict (date_key) do nothing`.execute(db);
   await sql`
     insert into dim_location (location_key, commission_district, police_sector)
     select key, district, sector from jsonb_to_recordset(${JSON.stringify(
-      [...locations].map(([key, [district, sector]]) => ({ key, district, sector })),
+      sortedEntries(locations).map(([key, [district, sector]]) => ({ key, district, sector })),
     )}::jsonb) as x(key text, district text, sector text)
     on conflict (location_key) do nothing`.execute(db);
 

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import {
+  errorResponseSchema,
+  exampleScoreRequest,
+  healthResponseSchema,
+  MAX_BATCH_TICKETS,
+  scoreTicketRequestSchema,
+  scoreTicketsRequestSchema,
+  scoreTicketsResponseSchema,
+  ticketScoreResponseSchema,
+} from './score-ticket.schema.js';
+
+type JsonObject = Record<string, unknown>;
+
+export interface OpenApiOptions {
+  version: string;
+  slaHours: number;
+  risk: { mediumThreshold: number; highThreshold: number };
+  apiKeyRequired: boolean;
+  maxBodyBytes: number;
+  maxBatchBodyBytes: number;
+}
+
+/**
+ * Turns a set of zod schemas into OpenAPI 3.1 components (JSON Schema 2020-12). Shared schemas
+ * (a ticket inside a batch) become $refs. Requests are described as input, replies as output.
+ */
+function buildComponents(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonObject> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const generated = z.toJSONSchema(registry, { io, uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonObject> };
+  const components: Record<string, JsonObject> = {};
+  for (const [id, schema] of Object.entries(generated.schemas)) {
+    // A component is not a standalone document: drop the document-level keys.
+    const { $schema: _dialect, $id: _id, ...rest } = schema;
+    components[id] = io === 'output' ? openObjects(rest) : rest;
+  }
+  return components;
+}
+
+/**
+ * Replies may gain fields in later versions, so their schemas must not promise
+ * `additionalProperties: false` (zod emits it for the output side of every object).
+ */
+function openObjects(schema: JsonObject): JsonObject {
+  const copy: JsonObject = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'additionalProperties' && value === false) continue;
+    if (Array.isArray(value)) copy[key] = value.map((item) => (item && typeof item === 'object' ? openObjects(item as JsonObject) : item));
+    else if (value && typeof value === 'object') copy[key] = openObjects(value as JsonObject);
+    else copy[key] = value;
+  }
+  return copy;
+}
+
+const json = (schemaId: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schemaId}` } } });
+const errorReply = (description: string) => ({ description, content: json('Error') });
+
+/** The OpenAPI 3.1 document served at /openapi.json and rendered at /docs. */
+export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
+  const schemas = {
+    ...buildComponents({ ScoreTicketRequest: scoreTicketRequestSchema, ScoreTicketsRequest: scoreTicketsRequestSchema }, 'input'),
+    ...buildComponents(
+      { TicketScore: ticketScoreResponseSchema, ScoreTicketsResponse: scoreTicketsResponseSchema, Error: errorResponseSchema, Health: healthResponseSchema },
+      'output',
+    ),
+  };
+  const security = options.apiKeyRequired ? [{ apiKey: [] }] : [];
+  const kib = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`);
+  const scoringErrors = {
+    '400': errorReply('The body is not JSON (code MALFORMED_JSON).'),
+    ...(options.apiKeyRequired ? { '401': errorReply('Missing or wrong X-API-Key (code UNAUTHORIZED).') } : {}),
+    '413': errorReply('The body is larger than the limit (code BODY_TOO_LARGE).'),
+    '422': errorReply(
+      'INPUT_INVALID: the body does not match the schema; `fields` names every bad field. UNKNOWN_REQUEST_TYPE: `suggestions` lists the closest known types.',
+    ),
+    '503': errorReply('MODEL_NOT_TRAINED: no model has been trained yet; run `civicops train` on the server.'),
+  };
+  const riskText = `risk_level is High at probability ≥ ${options.risk.highThreshold}, Medium at ≥ ${options.risk.mediumThreshold}, else Low.`;
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'CivicOps-311 scoring API',
+      version: options.version,
+      description: [
+        `Scores Gainesville 311 service requests for the risk of missing the ${options.slaHours}-hour SLA.`,
+        'Context features you leave out (rolling_7d_volume, backlog_at_creation, …) are computed from the warehouse as of created_at (default now); values you send override them.',
+        '`status` is accepted for compatibility with the original API and ignored by the model.',
+        riskText,
+        options.apiKeyRequired
+          ? 'Scoring endpoints require the X-API-Key header; /healthz, /openapi.json and /docs are open.'
+          : 'No API key is configured on this server.',
+      ].join('\n\n'),
+    },
+    paths: {
+      '/score_ticket': {
+        post: {
+          operationId: 'scoreTicket',
+          summary: 'Score one ticket',
+          description: `Body limit ${kib(options.maxBodyBytes)}. ${riskText}`,
+          security,
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ScoreTicketRequest' }, example: exampleScoreRequest } } },
+          responses: { '200': { description: 'The score.', content: json('TicketScore') }, ...scoringErrors },
+        },
+      },
+      '/score_tickets': {
+        post: {
+          operationId: 'scoreTickets',
+          summary: `Score up to ${MAX_BATCH_TICKETS} tickets in one call`,
+          description: `Body limit ${kib(options.maxBatchBodyBytes)}. Results come back in request order.`,
+          security,
+          requestBody: { required: true, content: json('ScoreTicketsRequest') },
+          responses: { '200': { description: 'One score per ticket.', content: json('ScoreTicketsResponse') }, ...scoringErrors },
+        },
+      },
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          summary: 'Database reachable, model loaded and its version',
+          responses: {
+            '200': { description: 'Serving (status ok, or degraded when no model is trained yet).', content: json('Health') },
+            '503': { description: 'The database is unreachable.', content: json('Health') },
+          },
+        },
+      },
+      '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 JSON.' } } } },
+      '/docs': { get: { operationId: 'docs', summary: 'Interactive documentation (works offline)', responses: { '200': { description: 'HTML page.' } } } },
+    },
+    components: {
+      schemas,
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+    },
+  };
+}

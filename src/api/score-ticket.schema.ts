@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/**
+ * The wire schemas of the scoring API. The same zod objects validate requests and generate the
+ * OpenAPI document (./openapi.ts), so the docs cannot drift from what the server accepts.
+ */
+
+/** Most tickets a single `POST /score_tickets` may carry. */
+export const MAX_BATCH_TICKETS = 1_000;
+
+/** Longest description accepted; the longest in the city feed is about 4,500 characters. */
+export const MAX_DESCRIPTION_CHARS = 10_000;
+
+/** The body of the original project's README, used as the example everywhere. */
+export const exampleScoreRequest = {
+  request_type: 'Road Repair',
+  status: 'Open',
+  rolling_7d_volume: 12,
+  backlog_at_creation: 40,
+} as const;
+
+const nonNegativeCount = (description: string) => z.number().finite().nonnegative().describe(description);
+
+/** One ticket to score: the original four-field body or the richer one. Unknown fields are rejected. */
+export const scoreTicketRequestSchema = z
+  .strictObject({
+    ticket_id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Your own id for the ticket, echoed back; generated when absent.'),
+    request_type: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .describe('Request type as the city names it (e.g. "Road Repair"); matching ignores case and spacing.'),
+    status: z
+      .string()
+      .max(100)
+      .optional()
+      .describe('Accepted for compatibility with the original API and ignored: the model scores a ticket as it is created.'),
+    rolling_7d_volume: nonNegativeCount(
+      'Tickets of this request type created in the 7 days before created_at. Computed from the warehouse when absent.',
+    ).optional(),
+    backlog_at_creation: nonNegativeCount(
+      'Tickets of this request type still open at created_at. Computed from the warehouse when absent.',
+    ).optional(),
+    created_at: z.iso
+      .datetime({ offset: true, local: true })
+      .optional()
+      .describe(
+        'When the ticket was created: ISO 8601 with an offset ("2024-05-02T14:30:00Z"), or without one for city local time. Default: now.',
+      ),
+    latitude: z.number().min(-90).max(90).optional().describe('WGS84 latitude.'),
+    longitude: z.number().min(-180).max(180).optional().describe('WGS84 longitude.'),
+    commission_district: z.string().trim().max(20).optional().describe('City commission district, e.g. "1".'),
+    police_sector: z.string().trim().max(50).optional().describe('Police sector, as in the city feed.'),
+    description: z.string().max(MAX_DESCRIPTION_CHARS).optional().describe('Free text the resident wrote.'),
+  })
+  .meta({ title: 'ScoreTicketRequest', example: exampleScoreRequest });
+
+export type ScoreTicketRequest = z.infer<typeof scoreTicketRequestSchema>;
+
+export const scoreTicketsRequestSchema = z
+  .strictObject({
+    tickets: z
+      .array(scoreTicketRequestSchema)
+      .min(1)
+      .max(MAX_BATCH_TICKETS)
+      .describe(`1 to ${MAX_BATCH_TICKETS} tickets; an unknown request type in any of them rejects the whole batch.`),
+  })
+  .meta({ title: 'ScoreTicketsRequest', example: { tickets: [exampleScoreRequest] } });
+
+export type ScoreTicketsRequest = z.infer<typeof scoreTicketsRequestSchema>;
+
+export const riskLevelSchema = z.enum(['Low', 'Medium', 'High']);
+
+export const ticketScoreResponseSchema = z
+  .object({
+    ticket_id: z.string().describe("The caller's ticket_id, or a generated one."),
+    request_type: z.string().describe('The canonical request type the input resolved to.'),
+    sla_breach_probability: z.number().min(0).max(1).describe('Calibrated probability that the ticket misses its SLA.'),
+    risk_level: riskLevelSchema.describe('Low / Medium / High, from the configured thresholds on the probability.'),
+    top_factors: z.array(z.string()).describe("Readable sentences from the model's own attributions, strongest first."),
+    model_version: z.string().describe('Version of the model that produced the score (see `civicops train`).'),
+    sla_hours: z.number().describe('The SLA the probability refers to, in hours.'),
+  })
+  .meta({
+    title: 'TicketScore',
+    example: {
+      ticket_id: 'f2b0c1d4-7e1a-4c55-9a57-0d6f1b2c3a4e',
+      request_type: 'Road Repair',
+      sla_breach_probability: 0.62,
+      risk_level: 'Medium',
+      top_factors: ['Road Repair tickets miss the SLA more often than most types.'],
+      model_version: 'gbt-2024-05-02T02:30:00Z',
+      sla_hours: 72,
+    },
+  });
+
+export type TicketScoreResponse = z.infer<typeof ticketScoreResponseSchema>;
+
+export const scoreTicketsResponseSchema = z
+  .object({
+    count: z.number().int().nonnegative().describe('Number of results.'),
+    model_version: z.string().describe('Version of the model that produced the scores.'),
+    results: z.array(ticketScoreResponseSchema).describe('One score per ticket, in request order.'),
+  })
+  .meta({ title: 'ScoreTicketsResponse' });
+
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable machine code, e.g. INPUT_INVALID, UNKNOWN_REQUEST_TYPE, MODEL_NOT_TRAINED.'),
+      message: z.string(),
+      fields: z
+        .array(z.object({ path: z.string(), message: z.string() }))
+        .optional()
+        .describe('Every invalid field (422 INPUT_INVALID).'),
+      suggestions: z.array(z.string()).optional().describe('Closest known request types (422 UNKNOWN_REQUEST_TYPE).'),
+      request_id: z.string().describe('Quote it when reporting a problem; it is in the server log.'),
+    }),
+  })
+  .meta({ title: 'Error' });
+
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+
+export const healthResponseSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded', 'down']).describe('ok: database reachable and model loaded; degraded: no model yet; down: database unreachable.'),
+    database: z.object({ reachable: z.boolean(), engine: z.string() }),
+    model: z.object({ loaded: z.boolean(), version: z.string().nullable() }),
+  })
+  .meta({ title: 'Health' });
+
+export type HealthResponse = z.infer<typeof healthResponseSchema>;
