@@ -43,12 +43,13 @@ const localTimestamp = z.string().transform((text, ctx) => {
   return local;
 });
 
+// One reason per bad value: "not a number" and "out of range" never both.
 const numericText = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .refine((text) => text !== '' && Number.isFinite(Number(text)), { message: 'is not a number' })
-    .refine((text) => Number(text) >= min && Number(text) <= max, { message: `is outside ${min}..${max}` });
+  z.string().superRefine((text, ctx) => {
+    const value = text.trim() === '' ? Number.NaN : Number(text);
+    if (!Number.isFinite(value)) ctx.addIssue({ code: 'custom', message: 'is not a number' });
+    else if (value < min || value > max) ctx.addIssue({ code: 'custom', message: `is outside ${min}..${max}` });
+  });
 
 const optionalText = z.string().optional();
 
