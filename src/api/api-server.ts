@@ -36,6 +36,8 @@ export interface ApiServerDeps {
   appVersion?: string;
   /** How long /healthz waits for the database before calling it unreachable (default 2 s). */
   healthTimeoutMs?: number;
+  /** Health of the scheduled jobs for /healthz (getJobHealth of src/jobs), when they run here. */
+  jobHealth?: () => Promise<NonNullable<HealthResponse['jobs']>>;
 }
 
 export interface ApiServer {
@@ -175,10 +177,13 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
             async handle() {
               const reachable = await checkDatabase(warehouse, healthTimeoutMs);
               const version = scorer.currentModelVersion();
+              const jobs = reachable && deps.jobHealth ? await deps.jobHealth() : undefined;
+              const jobsOk = !jobs || jobs.every((job) => job.state === 'ok' || job.state === 'never_run');
               const health: HealthResponse = {
-                status: !reachable ? 'down' : version ? 'ok' : 'degraded',
+                status: !reachable ? 'down' : version && jobsOk ? 'ok' : 'degraded',
                 database: { reachable, engine: warehouse.kind },
                 model: { loaded: version !== null, version },
+                ...(jobs ? { jobs } : {}),
               };
               return jsonReply(reachable ? 200 : 503, health, { 'cache-control': 'no-store' });
             },

@@ -130,9 +130,23 @@ export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
 export const healthResponseSchema = z
   .object({
-    status: z.enum(['ok', 'degraded', 'down']).describe('ok: database reachable and model loaded; degraded: no model yet; down: database unreachable.'),
+    status: z
+      .enum(['ok', 'degraded', 'down'])
+      .describe('ok: database reachable, model loaded, no job failing or overdue; degraded: no model yet, or a job failing/overdue; down: database unreachable.'),
     database: z.object({ reachable: z.boolean(), engine: z.string() }),
     model: z.object({ loaded: z.boolean(), version: z.string().nullable() }),
+    jobs: z
+      .array(
+        z.object({
+          job: z.string(),
+          state: z.string().describe('ok | failing | overdue | never_run'),
+          message: z.string(),
+          last_run_at: z.string().nullable(),
+          last_success_at: z.string().nullable(),
+        }),
+      )
+      .optional()
+      .describe('Last run of each scheduled job (when the server runs with the scheduler).'),
   })
   .meta({ title: 'Health' });
 

@@ -1,3 +1,46 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { NullableTimestamp } from './schema.js';
+
+export type SlackAlertRunStatus = 'running' | 'posted' | 'partial' | 'failed' | 'empty';
+export type SlackAlertStatus = 'pending' | 'posted' | 'below_threshold';
+
+/** One run of the high-risk alert job that had something to post (db/migrations/004_slack.sql). */
+export interface SlackAlertRunTable {
+  run_id: Generated<number>;
+  started_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  finished_at: NullableTimestamp;
+  channel: string | null;
+  parent_ts: string | null;
+  ticket_count: Generated<number>;
+  posted_count: Generated<number>;
+  status: ColumnType<SlackAlertRunStatus, SlackAlertRunStatus | undefined, SlackAlertRunStatus>;
+  error: string | null;
+}
+
+/** One ticket the alert job has seen: its score, and whether and where it was posted. */
+export interface SlackAlertTable {
+  ticket_id: string;
+  run_id: number | null;
+  probability: number;
+  risk_level: string;
+  model_version: string;
+  /** jsonb: serialised by the caller on the way in, parsed array on the way out. */
+  top_factors: ColumnType<string[], string | undefined, string>;
+  status: SlackAlertStatus;
+  scored_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  channel: string | null;
+  parent_ts: string | null;
+  reply_ts: string | null;
+  posted_at: NullableTimestamp;
+  attempts: Generated<number>;
+  last_error: string | null;
+  acknowledged_by: string | null;
+  acknowledged_by_name: string | null;
+  acknowledged_at: NullableTimestamp;
+}
+
 /** Tables owned by the slack domain (migration files in db/migrations). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface SlackTables {}
+export interface SlackTables {
+  slack_alert_run: SlackAlertRunTable;
+  slack_alert: SlackAlertTable;
+}

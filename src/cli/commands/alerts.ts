@@ -1,0 +1,81 @@
+import { createScorer } from '../../model/score-ticket.js';
+import { formatAlertsText } from '../../slack/blocks/alert-blocks.js';
+import { ALERT_LOOKBACK_DAYS, runAlertsJob } from '../../slack/alerts/run-alerts-job.js';
+import { createSlackWebClient } from '../../slack/web-client.js';
+import { InputError } from '../../shared/errors.js';
+import { writeLine, type CliCommand } from '../command.js';
+
+/** `civicops alerts`: post new high-risk tickets to ALERT_CHANNEL, or print them (--dry-run). */
+export const alertsCommand: CliCommand = {
+  name: 'alerts',
+  summary: 'Post new open tickets at or above ALERT_THRESHOLD to Slack (one thread per run), or print them',
+  usage: 'civicops alerts [--dry-run] [--json] [--as-of YYYY-MM-DDTHH:MM]',
+  options: {
+    'dry-run': { type: 'boolean', description: 'score and print what would be posted; write and post nothing (no Slack settings needed)' },
+    json: { type: 'boolean', description: 'print the parent message and thread replies as Block Kit JSON (one line)' },
+    'as-of': { type: 'string', description: 'run as if it were this instant (ISO 8601), e.g. to replay the 2023 snapshot' },
+  },
+  details: [
+    `Only tickets created in the last ${ALERT_LOOKBACK_DAYS} days are considered, each scored once when first seen; a ticket is`,
+    'alerted at most once, ever (recorded in the warehouse table slack_alert). A post that fails is retried on the next run.',
+    'Examples:',
+    '  civicops alerts --dry-run --as-of 2023-07-10T12:00',
+    '  civicops alerts                 (needs SLACK_BOT_TOKEN and ALERT_CHANNEL)',
+  ].join('\n'),
+  async run({ values }, context) {
+    const dryRun = values['dry-run'] === true;
+    const { config, logger } = context;
+    let asOf: Date | undefined;
+    if (typeof values['as-of'] === 'string') {
+      asOf = new Date(values['as-of']);
+      if (Number.isNaN(asOf.getTime())) throw new InputError(`--as-of "${values['as-of']}" is not a date (use e.g. 2023-07-10T12:00)`);
+    }
+    const client = !dryRun && config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined;
+    const warehouse = await context.openWarehouse();
+    try {
+      const scorer = await createScorer({
+        db: warehouse.db,
+        logger,
+        slaHours: config.slaHours,
+        timeZone: config.cityTimeZone,
+        risk: config.risk,
+        ...(asOf ? { now: () => asOf } : {}),
+      });
+      const result = await runAlertsJob(
+        { db: warehouse.db, scorer, client, config, logger, refreshScorer: false, ...(asOf ? { now: () => asOf } : {}) },
+        { dryRun },
+      );
+      if (values.json) {
+        writeLine(
+          context.stdout,
+          JSON.stringify({
+            dryRun,
+            channel: result.channel,
+            candidates: result.candidates,
+            scored: result.scored,
+            aboveThreshold: result.aboveThreshold,
+            retried: result.retried,
+            posted: result.posted,
+            parent: result.parent,
+            replies: result.pages.map((page) => ({ text: page.text, blocks: page.blocks })),
+          }),
+        );
+        return 0;
+      }
+      if (dryRun) {
+        for (const line of formatAlertsText({ items: result.items, threshold: config.slack.alertThreshold, timeZone: config.cityTimeZone, channel: config.slack.alertChannel, retried: result.retried })) {
+          writeLine(context.stdout, line);
+        }
+        writeLine(context.stdout, '');
+        writeLine(context.stdout, `Scored ${result.scored} new open ticket(s) from the last ${ALERT_LOOKBACK_DAYS} days; ${result.aboveThreshold} at or above ${config.slack.alertThreshold}.`);
+      } else if (result.posted > 0) {
+        writeLine(context.stdout, `Posted ${result.posted} high-risk ticket(s) to ${result.channel} in ${result.replies} thread repl${result.replies === 1 ? 'y' : 'ies'} (${result.retried} retried).`);
+      } else {
+        writeLine(context.stdout, `No new high-risk tickets (scored ${result.scored}; threshold ${config.slack.alertThreshold}).`);
+      }
+      return 0;
+    } finally {
+      await warehouse.close();
+    }
+  },
+};

@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { writeChartPng } from '../../charts/chart-file.js';
+import { createChartRenderer } from '../../charts/chart-renderer.js';
+import { runDigestJob } from '../../slack/digest/run-digest-job.js';
+import { createSlackWebClient } from '../../slack/web-client.js';
+import { writeLine, type CliCommand } from '../command.js';
+
+/** `civicops digest`: post yesterday's digest to DIGEST_CHANNEL, or print it (--dry-run). */
+export const digestCommand: CliCommand = {
+  name: 'digest',
+  summary: "Post the daily digest (yesterday's volume, surges, SLA, backlog, charts) to Slack, or print it",
+  usage: 'civicops digest [--dry-run] [--json] [--date YYYY-MM-DD] [--charts-dir DIR]',
+  options: {
+    'dry-run': { type: 'boolean', description: 'print what would be posted instead of posting (no Slack settings needed)' },
+    json: { type: 'boolean', description: 'print the Slack message (text and Block Kit blocks) and the digest data as one JSON line' },
+    date: { type: 'string', description: 'city-local day the digest covers (default: yesterday)' },
+    'charts-dir': { type: 'string', description: 'also write the digest charts as PNG files into this folder' },
+  },
+  details: [
+    'Examples:',
+    '  civicops digest --dry-run --date 2023-07-09',
+    '  civicops digest --dry-run --json --date 2023-07-09 --charts-dir ./charts',
+    '  civicops digest                       (needs SLACK_BOT_TOKEN and DIGEST_CHANNEL)',
+    'A request type is surging when its last 7 days have at least 10 tickets, at least 2× its usual week (mean of the',
+    '8 weeks before, at least 1) and P(X ≥ count) < 0.01 under Poisson(usual week).',
+  ].join('\n'),
+  async run({ values }, context) {
+    const dryRun = values['dry-run'] === true;
+    const { config, logger } = context;
+    // Checked before opening the warehouse so a missing setting is reported at once.
+    const client = !dryRun && config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined;
+    const renderer = createChartRenderer({ chartHost: config.charts.chartHost });
+    const warehouse = await context.openWarehouse();
+    try {
+      const result = await runDigestJob(
+        { db: warehouse.db, client, renderer, config, logger },
+        { dryRun, date: typeof values.date === 'string' ? values.date : undefined },
+      );
+      const written: string[] = [];
+      if (typeof values['charts-dir'] === 'string') {
+        for (const chart of result.chartSpecs) written.push((await writeChartPng(renderer, chart.spec, join(values['charts-dir'], chart.filename))).path);
+      }
+      if (values.json) {
+        writeLine(
+          context.stdout,
+          JSON.stringify({
+            dryRun,
+            date: result.date,
+            posted: result.posted,
+            channel: result.channel,
+            ts: result.ts,
+            charts: result.chartSpecs.map((chart) => ({ filename: chart.filename, title: chart.title })),
+            message: result.message,
+            digest: result.digest,
+            ...(written.length ? { chartFiles: written } : {}),
+          }),
+        );
+        return 0;
+      }
+      if (dryRun) {
+        for (const line of result.text) writeLine(context.stdout, line);
+        writeLine(context.stdout, '');
+        writeLine(context.stdout, `Would post to ${config.slack.digestChannel ?? '(DIGEST_CHANNEL not set)'} with ${result.charts} chart(s) in the thread: ${result.chartSpecs.map((chart) => chart.filename).join(', ')}`);
+      } else {
+        writeLine(context.stdout, `Posted the digest for ${result.date} to ${result.channel} (ts ${result.ts}) with ${result.charts} chart(s).`);
+      }
+      for (const path of written) writeLine(context.stdout, `Wrote ${path}`);
+      return 0;
+    } finally {
+      await warehouse.close();
+    }
+  },
+};

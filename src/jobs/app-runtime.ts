@@ -1,0 +1,50 @@
+import type { Logger } from '../shared/logger.js';
+import type { Warehouse } from '../warehouse/database.js';
+import type { JobFunctions } from './job-catalog.js';
+import type { AppServer } from './runtime-composition.js';
+import { startScheduler, type Scheduler } from './scheduler.js';
+import type { JobSchedule } from './schedule.js';
+
+export interface AppRuntimeDeps {
+  warehouse: Pick<Warehouse, 'db' | 'kind'>;
+  logger: Logger;
+  jobs: JobFunctions;
+  schedules: readonly JobSchedule[];
+  /** Absent in a build without the HTTP API: the scheduler runs alone. */
+  server?: AppServer;
+  port: number;
+  runner?: string;
+  /** false: arm no cron timers (tests tick by hand). */
+  timers?: boolean;
+}
+
+export interface RunningApp {
+  readonly scheduler: Scheduler;
+  /**
+   * Stops accepting requests and aborts running jobs at once, then waits for in-flight requests
+   * and for jobs to checkpoint (at most `jobTimeoutMs`). The caller closes the warehouse after.
+   */
+  stop(options?: { jobTimeoutMs?: number }): Promise<{ drained: boolean }>;
+}
+
+/** `civicops start`: the HTTP server and the job scheduler in one process. */
+export async function startApp(deps: AppRuntimeDeps): Promise<RunningApp> {
+  if (deps.server) {
+    await deps.server.listen(deps.port);
+    deps.logger.info({ port: deps.port }, 'HTTP server listening');
+  } else {
+    deps.logger.warn('HTTP API not available in this build; running the job scheduler only');
+  }
+  const scheduler = startScheduler(
+    { warehouse: deps.warehouse, logger: deps.logger, jobs: deps.jobs, schedules: deps.schedules, runner: deps.runner },
+    { timers: deps.timers },
+  );
+  return {
+    scheduler,
+    async stop({ jobTimeoutMs = 8_000 } = {}) {
+      const [, jobs] = await Promise.all([deps.server?.close(), scheduler.stop({ timeoutMs: jobTimeoutMs })]);
+      deps.logger.info({ drained: jobs.drained }, 'server and scheduler stopped');
+      return jobs;
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Composition root: the one place where the domains are wired together for `civicops serve`,
+ * `start`, `jobs` and `status`. Nothing here runs at import time; each piece is built for an
+ * open warehouse and passed in, so tests can build the same pieces with loopback fakes.
+ */
+import { createApiServer, type ApiServerDeps, type SlackRequestHandler } from './api/api-server.js';
+import { createChartRenderer } from './charts/chart-renderer.js';
+import type { AppConfig } from './config/config.js';
+import { getJobHealth } from './jobs/job-health.js';
+import type { RuntimeComposition, RuntimeContext } from './jobs/runtime-composition.js';
+import { loadSchedules } from './jobs/schedule.js';
+import { createScorer } from './model/score-ticket.js';
+import type { Scorer } from './model/scorer.js';
+import { trainAndRegister } from './model/train-pipeline.js';
+import type { Logger } from './shared/logger.js';
+import { runAlertsJob, summarizeAlertsRun } from './slack/alerts/run-alerts-job.js';
+import { createSlackHandler, isSlackConfigured } from './slack/app.js';
+import { runDigestJob, summarizeDigestRun } from './slack/digest/run-digest-job.js';
+import { createSlackWebClient } from './slack/web-client.js';
+import type { Warehouse } from './warehouse/database.js';
+import { findPromotedModel } from './warehouse/model.repository.js';
+
+/** One scorer per open warehouse, shared by the API, Slack and the alerts job of a process. */
+const scorers = new WeakMap<Warehouse, Promise<Scorer>>();
+
+export function sharedScorer(config: AppConfig, logger: Logger, warehouse: Warehouse): Promise<Scorer> {
+  let scorer = scorers.get(warehouse);
+  if (!scorer) {
+    scorer = createScorer({ db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk });
+    scorers.set(warehouse, scorer);
+  }
+  return scorer;
+}
+
+/** The Slack endpoint when both Slack secrets are configured; otherwise Slack stays off. */
+export function buildSlackHandler(config: AppConfig, logger: Logger, warehouse: Warehouse, scorer: Scorer): SlackRequestHandler | undefined {
+  if (!isSlackConfigured(config)) {
+    logger.info('Slack is not configured (SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN): /slack/events is off');
+    return undefined;
+  }
+  return createSlackHandler({ config, logger, warehouse, scorer }).handler;
+}
+
+/** The HTTP server of one process: API, docs, health (with job health) and the Slack endpoint. */
+export async function buildServer(context: RuntimeContext, extra: Partial<ApiServerDeps> = {}) {
+  const { config, logger, warehouse } = context;
+  const scorer = await sharedScorer(config, logger, warehouse);
+  const schedules = loadSchedules(config);
+  return createApiServer({
+    config,
+    logger,
+    warehouse,
+    scorer,
+    slackHandler: buildSlackHandler(config, logger, warehouse, scorer),
+    async jobHealth() {
+      const report = await getJobHealth(warehouse.db, new Date(), schedules);
+      return report.jobs.map((job) => ({
+        job: job.job,
+        state: job.state,
+        message: job.message,
+        last_run_at: job.lastRun?.startedAt ?? null,
+        last_success_at: job.lastSuccessAt,
+      }));
+    },
+    ...extra,
+  });
+}
+
+export const runtimeComposition: RuntimeComposition = {
+  async buildJobs(context) {
+    const { config, logger, warehouse } = context;
+    const scorer = await sharedScorer(config, logger, warehouse);
+    const client = config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined;
+    return {
+      async train({ logger: jobLogger }) {
+        const report = await trainAndRegister({ db: warehouse.db, logger: jobLogger, slaHours: config.slaHours, timeZone: config.cityTimeZone });
+        await scorer.refresh();
+        return { model_version: report.model_version, promoted: report.promoted ? 1 : 0, roc_auc: report.roc_auc, n_train: report.n_train };
+      },
+      async digest({ logger: jobLogger }) {
+        const result = await runDigestJob({ db: warehouse.db, client, renderer: createChartRenderer({ chartHost: config.charts.chartHost }), config, logger: jobLogger });
+        return summarizeDigestRun(result);
+      },
+      async alerts({ logger: jobLogger }) {
+        return summarizeAlertsRun(await runAlertsJob({ db: warehouse.db, scorer, client, config, logger: jobLogger }));
+      },
+    };
+  },
+  createServer: (context) => buildServer(context),
+  async findModelVersion({ warehouse }) {
+    return (await findPromotedModel(warehouse.db))?.modelVersion ?? null;
+  },
+};
