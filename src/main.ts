@@ -71,19 +71,29 @@ export const runtimeComposition: RuntimeComposition = {
     const { config, logger, warehouse } = context;
     const scorer = await sharedScorer(config, logger, warehouse);
     const client = config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined;
+    // Slack jobs are scheduled only where Slack is configured; elsewhere `civicops jobs run digest`
+    // says what is missing instead of failing every tick.
+    const digestReady = Boolean(client && config.slack.digestChannel);
+    const alertsReady = Boolean(client && config.slack.alertChannel);
+    if (!digestReady || !alertsReady) {
+      logger.info({ digest: digestReady, alerts: alertsReady }, 'Slack jobs need SLACK_BOT_TOKEN and DIGEST_CHANNEL / ALERT_CHANNEL; the unconfigured ones are off');
+    }
     return {
       async train({ logger: jobLogger }) {
         const report = await trainAndRegister({ db: warehouse.db, logger: jobLogger, slaHours: config.slaHours, timeZone: config.cityTimeZone });
         await scorer.refresh();
         return { model_version: report.model_version, promoted: report.promoted ? 1 : 0, roc_auc: report.roc_auc, n_train: report.n_train };
       },
-      async digest({ logger: jobLogger }) {
+      digest: digestReady ? async ({ logger: jobLogger }) => {
         const result = await runDigestJob({ db: warehouse.db, client, renderer: createChartRenderer({ chartHost: config.charts.chartHost }), config, logger: jobLogger });
         return summarizeDigestRun(result);
-      },
-      async alerts({ logger: jobLogger }) {
-        return summarizeAlertsRun(await runAlertsJob({ db: warehouse.db, scorer, client, config, logger: jobLogger }));
-      },
+      } : undefined,
+      alerts: alertsReady ? async ({ logger: jobLogger }) => {
+        await scorer.refresh();
+        // Before the first training there is nothing to score with: a clean skip, not a failure.
+        if (scorer.currentModelVersion() === null) return { skipped: 'no trained model yet (run civicops train)' };
+        return summarizeAlertsRun(await runAlertsJob({ db: warehouse.db, scorer, client, config, logger: jobLogger, refreshScorer: false }));
+      } : undefined,
     };
   },
   createServer: (context) => buildServer(context),

@@ -66,7 +66,7 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
   });
 
   it('`jobs run` of a job missing from this build, or of an unknown job, says so clearly', async () => {
-    await expect(jobs(['run', 'train'])).rejects.toThrow(new InputError('Job "train" is not available in this build (available: ingest).'));
+    await expect(jobs(['run', 'train'])).rejects.toThrow(new InputError('Job "train" is not available here: digest needs SLACK_BOT_TOKEN and DIGEST_CHANNEL, alerts SLACK_BOT_TOKEN and ALERT_CHANNEL (available: ingest).'));
     await expect(jobs(['run', 'reindex'])).rejects.toThrow(/Unknown job "reindex"/);
     expect(await warehouse.db.selectFrom('job_run').selectAll().execute()).toEqual([]);
   });

@@ -20,7 +20,7 @@ export async function runJobChain(
 ): Promise<JobOutcome[]> {
   const fn = deps.jobs[name];
   if (!fn) {
-    deps.logger.warn({ job: name }, `job "${name}" is not available in this build; nothing to run`);
+    deps.logger.warn({ job: name }, `job "${name}" is not configured here (Slack jobs need SLACK_BOT_TOKEN and a channel); nothing to run`);
     return [];
   }
   const outcome = await runJob({ ...deps, trigger: options.trigger }, name, fn);

@@ -58,7 +58,7 @@ async function runNow(context: CliContext, composition: RuntimeComposition, name
   try {
     const jobs = await buildJobFunctions({ config, logger, warehouse }, composition);
     if (!jobs[name]) {
-      throw new InputError(`Job "${name}" is not available in this build (available: ${listAvailableJobs(jobs).join(', ')}).`);
+      throw new InputError(`Job "${name}" is not available here: digest needs SLACK_BOT_TOKEN and DIGEST_CHANNEL, alerts SLACK_BOT_TOKEN and ALERT_CHANNEL (available: ${listAvailableJobs(jobs).join(', ')}).`);
     }
     const outcomes = await runJobChain({ warehouse, logger, jobs, schedules, signal: controller.signal }, name, {
       trigger: 'manual',
