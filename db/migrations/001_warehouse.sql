@@ -88,13 +88,16 @@ create table dim_location (
 
 -- Facts ----------------------------------------------------------------------------------
 
+-- The dimension keys are not declared as foreign keys: the loader writes the dimensions first in
+-- the same transaction (and a test checks there are no orphans), and per-row RI triggers cost
+-- half of the fact insert (measured: 20,000 rows 640 ms with them, 334 ms without).
 create table fact_ticket (
   ticket_id              text primary key,
-  type_key               text not null references dim_request_type (type_key),
+  type_key               text not null,
   request_type           text not null,
-  status                 text not null references dim_status (status),
+  status                 text not null,
   created_at             timestamptz not null,
-  created_date           date not null references dim_date (date_key),
+  created_date           date not null,
   acknowledged_at        timestamptz,
   closed_at              timestamptz,
   reopened_at            timestamptz,
@@ -107,7 +110,7 @@ create table fact_ticket (
   is_open                boolean not null,
   latitude               double precision,
   longitude              double precision,
-  location_key           text not null references dim_location (location_key),
+  location_key           text not null,
   commission_district    text,
   police_sector          text,
   location_detail        text,

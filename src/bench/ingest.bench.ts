@@ -8,8 +8,8 @@ import { SodaClient } from '../socrata/soda-client.js';
 import { createLogger } from '../shared/logger.js';
 import { openPGlite, openPostgres, type Warehouse } from '../warehouse/database.js';
 import { migrate } from '../warehouse/migrate.js';
-import { startFakeSoda } from '../testing/fake-soda.js';
-import { generateSodaRows } from './synthetic-soda.js';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 100_000);
 const PAGE_SIZE = 50_000;
@@ -28,12 +28,34 @@ async function timeIngest(warehouse: Warehouse, baseUrl: string): Promise<{ seco
 }
 
 /**
- * Ingest throughput end to end: synthetic SODA rows served over loopback HTTP by the fake,
- * fetched in 50,000-row pages, validated and upserted into PostgreSQL and into PGlite.
+ * Ingest throughput end to end: synthetic SODA rows served over loopback HTTP by the fake (in its
+ * own process, as a city server would be), fetched in 50,000-row pages, validated and upserted
+ * into PostgreSQL and into PGlite.
  */
+/** Starts the fake SODA server in a child process and resolves with its base URL. */
+async function startFakeSodaProcess(rows: number): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./fake-soda-process.js', import.meta.url)), String(rows)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`fake SODA process exited with code ${code}`)));
+    lines.on('line', (line) => {
+      if (line.startsWith('listening ')) resolve(line.slice('listening '.length));
+    });
+  });
+  return {
+    baseUrl,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin!.end();
+      }),
+  };
+}
+
 export async function runIngestBench(options: { postgresUrl?: string } = {}): Promise<Record<string, number>> {
-  const rows = generateSodaRows(ROWS, { seed: 311 });
-  const fake = await startFakeSoda({ rows });
+  const fake = await startFakeSodaProcess(ROWS);
   const results: Record<string, number> = {};
   try {
     const adminUrl = options.postgresUrl ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -51,7 +73,8 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
     if (admin) {
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
-      const warehouse = await openPostgres(url.toString());
+      // The bench drops its own database at the end; a pooled connection cut by that is expected.
+      const warehouse = await openPostgres(url.toString(), { onIdleClientError: () => undefined });
       try {
         const run = await timeIngest(warehouse, fake.baseUrl);
         results.ingest_postgres_rows_per_s = Math.round(run.rowsPerSecond);

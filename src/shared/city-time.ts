@@ -58,19 +58,20 @@ function offsetFromIntl(epochMs: number, timeZone: string): number {
 
 // Intl is slow (microseconds a call) and offsets change only twice a year: cache the offset of
 // each UTC day, and only on a day whose start and end offsets differ ask Intl per instant.
-const dayOffsetCache = new Map<string, number | null>();
+const dayOffsetCache = new Map<string, Map<number, number | null>>();
 
 /** Minutes the zone is ahead of UTC at an instant (EDT: -240). */
 export function zoneOffsetMinutes(epochMs: number, timeZone: string): number {
   const dayStart = Math.floor(epochMs / 86_400_000) * 86_400_000;
-  const key = `${timeZone}|${dayStart}`;
-  let steady = dayOffsetCache.get(key);
+  let days = dayOffsetCache.get(timeZone);
+  if (!days) dayOffsetCache.set(timeZone, (days = new Map()));
+  let steady = days.get(dayStart);
   if (steady === undefined) {
     const atStart = offsetFromIntl(dayStart, timeZone);
     const atEnd = offsetFromIntl(dayStart + 86_399_999, timeZone);
     steady = atStart === atEnd ? atStart : null;
-    if (dayOffsetCache.size > 200_000) dayOffsetCache.clear();
-    dayOffsetCache.set(key, steady);
+    if (days.size > 200_000) days.clear();
+    days.set(dayStart, steady);
   }
   return steady ?? offsetFromIntl(epochMs, timeZone);
 }
