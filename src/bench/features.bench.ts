@@ -10,22 +10,11 @@ import { cityDateKey } from '../shared/city-time.js';
 import { createUniformSlaPolicy } from '../warehouse/analytics.repository.js';
 import { openPGlite } from '../warehouse/database.js';
 import { migrate } from '../warehouse/migrate.js';
+import { createSeededRandom } from '../shared/seeded-random.js';
 
 const TIME_ZONE = 'America/New_York';
 const DAY_MS = 86_400_000;
 const START = Date.UTC(2021, 0, 1, 5);
-
-/** Deterministic generator (mulberry32): the same tickets every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Synthetic tickets shaped like the city's: 60 types with skewed volumes and speeds, creation
@@ -33,7 +22,7 @@ function seeded(seed: number): () => number {
  * without a close date, ~1% flagged durations, a third from named repeat reporters.
  */
 function* generateTickets(count: number, seed = 42): Generator<HistoryTicket> {
-  const random = seeded(seed);
+  const random = createSeededRandom(seed);
   const types = Array.from({ length: 60 }, (_, i) => ({ key: `type_${i}`, weight: 1 / (i + 1), medianHours: 4 + ((i * 37) % 200) }));
   const totalWeight = types.reduce((sum, type) => sum + type.weight, 0);
   const spanMs = 3 * 365 * DAY_MS;

@@ -1,3 +1,4 @@
+import { createSeededRandom } from '../shared/seeded-random.js';
 /**
  * Seeded synthetic rows shaped exactly like Gainesville 311 (Socrata dataset 78uv-94ar) as the SODA
  * JSON endpoint returns them: every value a string except the GeoJSON `location`, keys of null
@@ -394,18 +395,6 @@ function nthSunday(year: number, monthIndex: number, n: number): number {
 
 function pad2(value: number): string {
   return value < 10 ? `0${value}` : String(value);
-}
-
-/** Mulberry32: small, fast and good enough for test data. */
-function createSeededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(random: () => number): number {

@@ -1,3 +1,5 @@
+import { createSeededRandom } from '../shared/seeded-random.js';
+
 /** A small seeded pseudo-random source so that training is reproducible given a seed. */
 export interface Random {
   /** Uniform in [0, 1). */
@@ -6,16 +8,9 @@ export interface Random {
   nextInt(n: number): number;
 }
 
-/** mulberry32: 32-bit state, fast and good enough for bagging and feature sampling. */
+/** mulberry32 (src/shared/seeded-random.ts): fast and good enough for bagging and feature sampling. */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = createSeededRandom(seed);
   return { next, nextInt: (n: number) => Math.floor(next() * n) };
 }
 

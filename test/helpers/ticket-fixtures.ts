@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { cityDateKey, cityLocalToInstant, parseCityLocalTimestamp } from '../../src/shared/city-time.js';
 import type { WarehouseSchema } from '../../src/warehouse/schema.js';
+import { createSeededRandom } from '../../src/shared/seeded-random.js';
 
 export const FIXTURE_TIME_ZONE = 'America/New_York';
 
@@ -165,14 +166,7 @@ export async function insertFixtureTickets(
 
 /** A deterministic pseudo-random generator (mulberry32) so generated fixtures are the same every run. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  return createSeededRandom(seed);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ingestRows } from '../../ingest/ingest.js';
 import { bundledSnapshotPath, readSodaSnapshot } from '../../ingest/snapshot.js';
-import { SocrataRequestError } from '../../shared/errors.js';
+import { InputError, SocrataRequestError } from '../../shared/errors.js';
 import { writeLine, type CliCommand } from '../command.js';
 import { trainAndRegister } from '../../model/train-pipeline.js';
 import { createScorer } from '../../model/score-ticket.js';
@@ -8,6 +8,10 @@ import { getSlaReport, getTicketTimeRange } from '../../warehouse/analytics.repo
 import { resolveRequestType } from '../../warehouse/request-type.repository.js';
 import { formatTrainReport } from './train.js';
 import { formatSlaReport } from './sla.js';
+import { buildChartForWindow, chartKinds } from './chart.js';
+import { createChartRenderer } from '../../charts/chart-renderer.js';
+import { writeChartPng } from '../../charts/chart-file.js';
+import { join } from 'node:path';
 import { createSodaClient, formatIngestSummary, runIngestWith } from './ingest.js';
 import { createIngestProgressPrinter } from '../progress.js';
 
@@ -58,7 +62,8 @@ export const demoCommand: CliCommand = {
       for (const line of formatTrainReport(report)) writeLine(stdout, `   ${line}`);
 
       const range = await getTicketTimeRange(warehouse.db);
-      const until = range.lastCreatedAt ?? new Date();
+      // Just after the newest ticket, so the windows below include it.
+      const until = new Date((range.lastCreatedAt ?? new Date()).getTime() + 60_000);
       const since = new Date(until.getTime() - 365 * 86_400_000);
       const roadRepair = await resolveRequestType(warehouse.db, 'road repair');
       writeLine(stdout, '');
@@ -72,6 +77,22 @@ export const demoCommand: CliCommand = {
       const score = await scorer.scoreTicket({ requestType: 'Road Repair', overrides: { rolling7dVolume: 12, backlogAtCreation: 40 } });
       writeLine(stdout, `   ${score.requestType.displayName}: ${(score.slaBreachProbability * 100).toFixed(1)}% chance of missing the ${score.slaHours} h SLA — risk ${score.riskLevel} (model ${score.modelVersion})`);
       for (const factor of score.topFactors) writeLine(stdout, `     • ${factor}`);
+
+      writeLine(stdout, '');
+      writeLine(stdout, `5. Charts of the last 12 months of the data (the images the Slack digest posts)`);
+      const renderer = createChartRenderer({ chartHost: config.charts.chartHost });
+      const chartWindow = { since, until, now: until, slaHours: config.slaHours, timeZone: config.cityTimeZone };
+      for (const kind of chartKinds) {
+        const file = join(config.database.dataDir, 'charts', `${kind}.png`);
+        try {
+          const written = await writeChartPng(renderer, await buildChartForWindow(warehouse.db, kind, chartWindow), file);
+          writeLine(stdout, `   ${kind.padEnd(7)} ${written.path} (${Math.round(written.bytes / 1024)} KB)`);
+        } catch (error) {
+          // A sparse snapshot can leave a chart with nothing to draw; say so and go on.
+          if (!(error instanceof InputError)) throw error;
+          writeLine(stdout, `   ${kind.padEnd(7)} not drawn: ${error.message.split('. ')[0]}.`);
+        }
+      }
 
       writeLine(stdout, '');
       writeLine(stdout, 'Next: `npx civicops serve` (HTTP API, /docs), `npx civicops report --since 2023-04-01`, `npx civicops --help`.');
