@@ -267,7 +267,8 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
       modelVersion: 'test-model',
       ticketUrl: `https://example.org/tickets/${id}`,
     }));
-    const [page] = buildAlertReplyPages(items, { timeZone });
+    // A paged reply (long lists carry several tickets per reply): acknowledging one keeps the other's button.
+    const [page] = buildAlertReplyPages(items, { timeZone, perReply: 2 });
     const client = new WebClient(harness.fake.botToken, { slackApiUrl: harness.fake.apiUrl });
     const posted = await client.chat.postMessage({ channel: CHANNEL_ID, text: page!.text, blocks: page!.blocks });
 

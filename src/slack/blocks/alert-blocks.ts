@@ -1,7 +1,8 @@
 /**
- * Block Kit for high-risk alerts (pure builders): one parent message per alert run, then thread
- * replies carrying the tickets, several per reply so a long list stays within Slack's limits
- * (50 blocks per message, 3,000 characters per text field) and within its posting rate.
+ * Block Kit for high-risk alerts (pure builders): one parent message per alert run, then one
+ * thread reply per ticket; a long list (more than TICKETS_PER_REPLY tickets) is paged several
+ * tickets per reply so it stays within Slack's limits (50 blocks per message, 3,000 characters
+ * per text field) and within its posting rate.
  */
 import type { KnownBlock } from '@slack/web-api';
 
@@ -146,12 +147,14 @@ export interface AlertReplyPage extends AlertMessage {
 }
 
 /**
- * Thread replies for the tickets, `perReply` tickets each (default TICKETS_PER_REPLY), in the
- * order given (highest risk first). Each page says which part of the list it is.
+ * Thread replies for the tickets, in the order given (highest risk first): one reply per ticket,
+ * or, for a list longer than TICKETS_PER_REPLY, `perReply` tickets per reply (default
+ * TICKETS_PER_REPLY). Each page says which part of the list it is.
  */
 export function buildAlertReplyPages(items: readonly AlertItem[], options: { timeZone: string; perReply?: number }): AlertReplyPage[] {
+  const wanted = options.perReply ?? (items.length <= TICKETS_PER_REPLY ? 1 : TICKETS_PER_REPLY);
   // Three blocks per ticket plus a heading must fit in 50 blocks.
-  const perReply = Math.max(1, Math.min(options.perReply ?? TICKETS_PER_REPLY, Math.floor((MAX_BLOCKS_PER_MESSAGE - 1) / 3)));
+  const perReply = Math.max(1, Math.min(wanted, Math.floor((MAX_BLOCKS_PER_MESSAGE - 1) / 3)));
   const pages: AlertReplyPage[] = [];
   const pageCount = Math.ceil(items.length / perReply);
   for (let start = 0; start < items.length; start += perReply) {
