@@ -17,7 +17,7 @@ import {
 } from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { loadCalibrator, type Calibrator } from './calibration.js';
-import { loadClassifier, type TrainedClassifier } from './classifier.js';
+import { loadClassifier, type Contributions, type TrainedClassifier } from './classifier.js';
 import type { RiskLevel, Scorer, TicketScore, TicketToScore } from './scorer.js';
 import type { ModelArtifact } from './train-pipeline.js';
 
@@ -47,17 +47,27 @@ export function riskLevelOf(probability: number, risk: ScorerDeps['risk']): Risk
 }
 
 /**
+ * The model's raw score and its path attributions from one walk of the trees: bias plus the sum
+ * of the contributions is the score (for gbt in log-odds, so it goes through the sigmoid).
+ */
+export function scoreWithAttributions(classifier: TrainedClassifier, row: Float64Array): { score: number; contributions: Contributions } {
+  const contributions = classifier.contributions(row);
+  let total = contributions.bias;
+  for (const value of contributions.perFeature) total += value;
+  return { score: contributions.space === 'log-odds' ? 1 / (1 + Math.exp(-total)) : total, contributions };
+}
+
+/**
  * Sentences for the features that moved this prediction most, from the model's own path
  * attributions (not an echo of the inputs), strongest first, each saying which way it pushed.
  */
 export function explainPrediction(
   classifier: TrainedClassifier,
-  row: Float64Array,
+  contributions: Contributions,
   vector: FeatureVector,
   context: { typeName: string; slaHours: number },
 ): string[] {
-  const { perFeature } = classifier.contributions(row);
-  return Array.from(perFeature, (contribution, index) => ({ contribution, name: classifier.featureNames[index]! }))
+  return Array.from(contributions.perFeature, (contribution, index) => ({ contribution, name: classifier.featureNames[index]! }))
     .filter((factor) => factor.contribution !== 0 && Number.isFinite(factor.contribution))
     .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
     .slice(0, TOP_FACTORS)
@@ -132,14 +142,15 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
         ? context.computeFeatures(input)
         : await computeFeaturesAt(deps.db, input, { sla: context.slaPolicy, timeZone: deps.timeZone });
     const row = toFeatureRow(vector, loaded.featureNames);
-    const probability = loaded.calibrator.apply(loaded.classifier.predictRow(row));
+    const { score, contributions } = scoreWithAttributions(loaded.classifier, row);
+    const probability = loaded.calibrator.apply(score);
     const slaHours = context.slaHoursOf(type.typeKey);
     return {
       ticketId: ticket.ticketId ?? `hyp-${randomUUID()}`,
       requestType: type,
       slaBreachProbability: Number(probability.toFixed(4)),
       riskLevel: riskLevelOf(probability, deps.risk),
-      topFactors: explainPrediction(loaded.classifier, row, vector, { typeName: type.displayName, slaHours }),
+      topFactors: explainPrediction(loaded.classifier, contributions, vector, { typeName: type.displayName, slaHours }),
       modelVersion: loaded.version,
       slaHours,
     };
