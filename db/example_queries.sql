@@ -14,7 +14,8 @@
 --                   flagged durations (negative/absurd) — excluded from attainment and percentiles
 --   attainment      met / (met + breached)
 --   open at time t  created before t and not yet closed at t; a ticket without closed_at that is
---                   no longer open counts as closed at its last_updated_at (legacy archival)
+--                   no longer open counts as closed at its archived_at (legacy archival; set once
+--                   by ingest and frozen — never last_updated_at, which moves on every later edit)
 --   weeks and days  city-local (ISO weeks from Monday)
 
 -- 1. Effective SLA of every request type ------------------------------------------------------
@@ -102,7 +103,7 @@ with spans as (
   select f.type_key, f.created_at,
          case when f.closed_at is not null then greatest(f.closed_at, f.created_at)
               when f.is_open then null
-              else greatest(coalesce(f.last_updated_at, f.created_at), f.created_at) end as closes_at
+              else greatest(coalesce(f.archived_at, f.created_at), f.created_at) end as closes_at
   from fact_ticket f
 )
 select t.display_name,

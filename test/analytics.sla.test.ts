@@ -110,7 +110,7 @@ describe.each(engines)('SLA analytics on $name', ({ name }) => {
     expect(report.trends.p50HoursToClose.previous).toBeCloseTo(36, 9);
   });
 
-  it('counts the backlog at the end of each period, archived tickets leaving it at their last update', async () => {
+  it('counts the backlog at the end of each period, archived tickets leaving it at their archival', async () => {
     const report = await getSlaReport(warehouse.db, { ...window, typeKey: 'road_repair' });
     // At 2024-03-18: R3, R7 open, R8 closes on the 21st. R5 left at its archival, R6 never counted.
     expect(report.current.backlog).toBe(3);
@@ -178,6 +178,20 @@ describe.each(engines)('SLA analytics on $name', ({ name }) => {
     const report = await getSlaReport(warehouse.db, { ...window, since: cityTime('2030-01-01'), until: cityTime('2030-01-08'), now: cityTime('2030-01-08') });
     expect(report.current).toMatchObject({ tickets: 0, withKnownOutcome: 0, attainment: null, p50HoursToClose: null });
     expect(report.trends.attainment.change).toBeNull();
+  });
+
+  // Last: it re-ingests R5 (its numbers stay the same, which is the point).
+  it('keeps backlog counts when the city later edits an archived ticket (last update bumped)', async () => {
+    const r5 = fixture.find((ticket) => ticket.ticketId === 'R5')!;
+    await insertFixtureTickets(warehouse.db, [{ ...r5, lastUpdatedAt: cityTime('2024-03-19 09:00') }]);
+    const stored = await warehouse.db.selectFrom('fact_ticket').select(['last_updated_at', 'archived_at']).where('ticket_id', '=', 'R5').executeTakeFirstOrThrow();
+    expect(stored.last_updated_at?.getTime()).toBe(cityTime('2024-03-19 09:00').getTime());
+    expect(stored.archived_at?.getTime()).toBe(cityTime('2024-03-13 09:00').getTime());
+    const report = await getSlaReport(warehouse.db, { ...window, typeKey: 'road_repair' });
+    expect(report.current.backlog).toBe(3); // R5 would be back in it if its last update counted
+    expect(report.previous.backlog).toBe(1);
+    const backlog = await getBacklogAt(warehouse.db, cityTime('2024-03-13 12:00'));
+    expect(backlog.byType).toEqual([{ typeKey: 'road_repair', displayName: 'Road Repair', open: 1 }]);
   });
 });
 

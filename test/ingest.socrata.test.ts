@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
 import { digestWarehouse } from './helpers/warehouse-digest.js';
 import { startFakeSoda, type FakeSoda } from '../src/testing/fake-soda.js';
-import { ingestFromSocrata, type IngestDeps } from '../src/ingest/ingest.js';
+import { ingestFromSocrata, ingestRows, type IngestDeps } from '../src/ingest/ingest.js';
 import { SodaClient } from '../src/socrata/soda-client.js';
 import { createLogger } from '../src/shared/logger.js';
 import { SocrataRequestError } from '../src/shared/errors.js';
@@ -64,13 +64,17 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     expect(facts).toBe(sampleRows.length - quarantined);
     expect(summary.quarantined).toBe(quarantined);
     expect(summary.high_water_mark).toBe('2024-01-01T00:00:00.000Z');
-    const offsets = fake.requests.map((request) => Number(request.query.$offset));
-    expect(offsets).toEqual([0, 250, 500, 750, 1000]);
+    // First the run fixes its upper bound (the newest :updated_at), then pages by :id.
+    const [bound, ...pages] = fake.requests;
+    expect(bound!.query).toMatchObject({ $select: ':updated_at', $order: ':updated_at DESC', $limit: '1' });
+    expect(pages).toHaveLength(5);
+    expect(pages[0]!.query.$where).toBe(":updated_at <= '2024-01-01T00:00:00.000'");
+    for (const request of pages.slice(1)) expect(request.query.$where).toMatch(/^:updated_at <= '2024-01-01T00:00:00.000' AND :id > 'row-/);
     for (const request of fake.requests) {
-      expect(request.query).toMatchObject({ $order: ':id', $select: ':*,*', $limit: String(PAGE) });
       expect(request.headers['x-app-token']).toBe(TOKEN);
       expect(request.path + JSON.stringify(request.query)).not.toContain(TOKEN);
     }
+    for (const request of pages) expect(request.query).toMatchObject({ $order: ':id', $select: ':*,*', $limit: String(PAGE) });
   });
 
   it('a second run asks only for rows updated since the high-water mark and reports nothing new', async () => {
@@ -78,7 +82,9 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     fake.clearRequests();
     const second = await ingest();
     expect(second).toMatchObject({ mode: 'incremental', fetched: 0, inserted: 0, updated: 0 });
-    expect(fake.requests[0]!.query.$where).toBe(":updated_at > '2024-01-01T00:00:00.000'");
+    // Nothing is newer than the last run's upper bound: only the bound is asked for.
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]!.query.$select).toBe(':updated_at');
   });
 
   it('incremental sync picks up changed and new rows only, and updates their facts', async () => {
@@ -111,11 +117,14 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     ['a response slower than the timeout', { kind: 'slow', delayMs: 2_500 }],
     ['a reset connection', { kind: 'reset' }],
   ] as const)('survives %s with nothing lost or duplicated', async (_label, fault) => {
-    fault.kind === 'slow' ? fake.fault({ ...fault, delayMs: 1_000, onOffset: 500 }) : fake.fault({ ...fault, onOffset: 500 });
+    // The third page (the second one after an :id).
+    const target = { whereIncludes: ':id >', skip: 1 };
+    fault.kind === 'slow' ? fake.fault({ ...fault, delayMs: 1_000, ...target }) : fake.fault({ ...fault, ...target });
     const summary = await ingest(clientFor(fake, { timeoutMs: fault.kind === 'slow' ? 500 : 2_000 }));
     expect(summary.fetched).toBe(sampleRows.length);
     expect(await digestWarehouse(warehouse.db)).toEqual(reference);
-    const tries = fake.requests.filter((request) => request.query.$offset === '500');
+    const faulted = fake.requests.find((request) => request.fault !== undefined)!;
+    const tries = fake.requests.filter((request) => request.query.$where === faulted.query.$where);
     expect(tries.length).toBeGreaterThan(1);
     if (fault.kind === 'status' && fault.status === 429) {
       const [first, second] = tries;
@@ -124,7 +133,7 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
   });
 
   it('gives up after its retry budget with a clear error naming the URL and status, never the token; the next run resumes', async () => {
-    fake.fault({ kind: 'status', status: 500, onOffset: 500, times: 10 });
+    fake.fault({ kind: 'status', status: 500, whereIncludes: ':id >', skip: 1, times: 10 });
     const error = await ingest(clientFor(fake, { maxRetries: 2 })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SocrataRequestError);
     const failure = error as SocrataRequestError;
@@ -135,13 +144,15 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     expect(failure.message).not.toContain(TOKEN);
     const runs = await warehouse.db.selectFrom('ingest_run').selectAll().orderBy('run_id').execute();
     expect(runs.at(-1)).toMatchObject({ status: 'failed', next_offset: 500 });
+    expect(runs.at(-1)!.resume_after_id).toMatch(/^row-/);
     expect((await digestWarehouse(warehouse.db)).facts).toBeLessThan(reference.facts);
 
     fake.clearFaults();
     fake.clearRequests();
     const resumed = await ingest();
     expect(resumed.resumed_from_run).toBe(runs.at(-1)!.run_id);
-    expect(Number(fake.requests[0]!.query.$offset)).toBe(500);
+    // It resumes after the last committed :id, with the same bounds, without asking for a new bound.
+    expect(fake.requests[0]!.query.$where).toContain(`:id > '${runs.at(-1)!.resume_after_id}'`);
     expect(await digestWarehouse(warehouse.db)).toEqual(reference);
   });
 
@@ -164,6 +175,56 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     }
   });
 
+  it('a row changed on an already-read page, or a later row changed mid-run, is read by the next run', async () => {
+    const changedAt = new Date('2024-02-01T12:00:00Z');
+    let changed: string[] = [];
+    await ingest(clientFor(fake), {
+      onProgress: async (progress) => {
+        if (progress.pages !== 1 || changed.length > 0) return;
+        const done = new Set((await warehouse.db.selectFrom('fact_ticket').select('ticket_id').execute()).map((row) => row.ticket_id));
+        const readAlready = sampleRows.find((row) => done.has(String(row.id)) && row.closed === undefined)!;
+        const notYetRead = sampleRows.find((row) => typeof row.id === 'string' && !done.has(row.id) && row.closed === undefined)!;
+        changed = [String(readAlready.id), String(notYetRead.id)];
+        fake.upsertRows(changed.map((id) => ({ id, status: 'Closed', closed: '02/01/2024 07:00:00' })), { updatedAt: changedAt });
+      },
+    });
+    expect(changed).toHaveLength(2);
+    const next = await ingest();
+    expect(next.mode).toBe('incremental');
+    const rows = await warehouse.db.selectFrom('fact_ticket').select(['ticket_id', 'status', 'closed_at']).where('ticket_id', 'in', changed).execute();
+    expect(rows.map((row) => [row.status, row.closed_at?.toISOString()])).toEqual([
+      ['Closed', '2024-02-01T12:00:00.000Z'],
+      ['Closed', '2024-02-01T12:00:00.000Z'],
+    ]);
+  });
+
+  it('a row deleted at the source mid-run does not make the run skip any other row', async () => {
+    let deleted: string | undefined;
+    await ingest(clientFor(fake), {
+      onProgress: async (progress) => {
+        if (progress.pages !== 1 || deleted) return;
+        const done = new Set((await warehouse.db.selectFrom('fact_ticket').select('ticket_id').execute()).map((row) => row.ticket_id));
+        deleted = String(sampleRows.find((row) => typeof row.id === 'string' && !done.has(row.id))!.id);
+        fake.deleteRows([deleted]);
+      },
+    });
+    const loaded = new Set((await warehouse.db.selectFrom('fact_ticket').select('ticket_id').execute()).map((row) => row.ticket_id));
+    const quarantined = (await warehouse.db.selectFrom('ingest_quarantine').select('ticket_id').execute()).map((row) => row.ticket_id);
+    const missing = sampleRows.map((row) => row.id).filter((id) => typeof id === 'string' && !loaded.has(id) && !quarantined.includes(id) && id !== deleted);
+    expect(missing).toEqual([]);
+  });
+
+  it('an older snapshot file loaded after an API sync does not undo newer data', async () => {
+    await ingest();
+    const open = sampleRows.find((row) => row.closed === undefined)!;
+    fake.upsertRows([{ id: open.id, status: 'Closed', closed: '03/01/2024 10:00:00' }], { updatedAt: new Date('2024-03-01T15:00:00Z') });
+    await ingest();
+    await ingestRows({ db: warehouse.db, logger, timeZone }, sampleRows, { source: 'file:old-snapshot' });
+    const row = await warehouse.db.selectFrom('fact_ticket').select(['status', 'closed_at']).where('ticket_id', '=', String(open.id)).executeTakeFirstOrThrow();
+    expect(row.status).toBe('Closed');
+    expect(row.closed_at?.toISOString()).toBe('2024-03-01T15:00:00.000Z');
+  });
+
   it('rejects a missing token with a clear, non-retried error', async () => {
     const error = await ingest(clientFor(fake, { appToken: undefined })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SocrataRequestError);
@@ -173,7 +234,7 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
 
   it.runIf(name === 'postgres')('a process killed mid-run (SIGKILL) is resumed by the next run with nothing lost', async () => {
     {
-      fake.fault({ kind: 'slow', delayMs: 5_000, onOffset: 750, times: 5 });
+      fake.fault({ kind: 'slow', delayMs: 5_000, whereIncludes: ':id >', skip: 2, times: 5 });
       const env = {
         ...process.env,
         DATABASE_URL: warehouse.url,

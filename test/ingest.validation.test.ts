@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateSodaRow, canonicalTypeKey } from '../src/ingest/soda-row.js';
+import { validateSodaRow, canonicalTypeKey, KNOWN_DATA_FIELDS } from '../src/ingest/soda-row.js';
 import { ingestRows } from '../src/ingest/ingest.js';
 import { createLogger } from '../src/shared/logger.js';
 import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
@@ -89,5 +89,24 @@ describe.each(engines)('quarantine on $name', ({ name }) => {
     expect(again.quarantined).toBe(3);
     const count = await warehouse.db.selectFrom('ingest_quarantine').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(3);
+  });
+
+  it('recovers quarantined rows once the validator accepts them, without calling the city again', async () => {
+    const withNewColumn = { ...realRow, id: '999000003', priority: 'high' };
+    const first = await ingestRows({ db: warehouse.db, logger, timeZone: NY }, [withNewColumn], { source: 'file:test' });
+    expect(first.quarantined).toBe(1);
+    // A developer declares the city's new column…
+    KNOWN_DATA_FIELDS.add('priority');
+    try {
+      // …and the next run (here with nothing new to read) loads the row and clears it from quarantine.
+      const next = await ingestRows({ db: warehouse.db, logger, timeZone: NY }, [], { source: 'file:test' });
+      expect(next.recovered_from_quarantine).toBe(1);
+      const fact = await warehouse.db.selectFrom('fact_ticket').select('ticket_id').where('ticket_id', '=', '999000003').executeTakeFirst();
+      expect(fact?.ticket_id).toBe('999000003');
+      const left = await warehouse.db.selectFrom('ingest_quarantine').select('ticket_id').where('ticket_id', '=', '999000003').execute();
+      expect(left).toEqual([]);
+    } finally {
+      KNOWN_DATA_FIELDS.delete('priority');
+    }
   });
 });

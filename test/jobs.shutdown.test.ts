@@ -120,7 +120,7 @@ describe.each(engines)('graceful shutdown mid-ingest on $name', ({ name }) => {
       close: () => new Promise((resolve, reject) => http.close((error) => (error ? reject(error) : resolve()))),
     };
     const jobs = { ingest: createIngestJob({ db: warehouse.db, client: clientFor(), source: source(), pageSize: PAGE, timeZone }) };
-    fake.fault({ kind: 'slow', delayMs: 5_000, onOffset: 750, times: 5 });
+    fake.fault({ kind: 'slow', delayMs: 5_000, whereIncludes: ':id >', skip: 2, times: 5 });
 
     const app = await startApp({ warehouse, logger, jobs, schedules, server, port: 0, timers: false });
     const port = (http.address() as AddressInfo).port;
@@ -152,7 +152,7 @@ describe.each(engines)('graceful shutdown mid-ingest on $name', ({ name }) => {
   it.runIf(name === 'postgres')(
     'SIGTERM to `civicops jobs run ingest` mid-run: exits within 10 s with code 143; running it again ends identical to an uninterrupted run',
     async () => {
-      fake.fault({ kind: 'slow', delayMs: 5_000, onOffset: 750, times: 5 });
+      fake.fault({ kind: 'slow', delayMs: 5_000, whereIncludes: ':id >', skip: 2, times: 5 });
       const env = childEnv(warehouse.url!);
       const child = spawnCli(['jobs', 'run', 'ingest', '--only'], env);
       await waitFor(async () => ((await lastIngestRun())?.next_offset ?? 0) >= 500, 30_000);
@@ -179,7 +179,7 @@ describe.each(engines)('graceful shutdown mid-ingest on $name', ({ name }) => {
   );
 
   it.runIf(name === 'postgres')('`civicops start` stops within 10 s on SIGTERM in the middle of a scheduled ingest, with nothing half-written', async () => {
-    fake.fault({ kind: 'slow', delayMs: 5_000, onOffset: 500, times: 5 });
+    fake.fault({ kind: 'slow', delayMs: 5_000, whereIncludes: ':id >', skip: 1, times: 5 });
     const child = spawnCli(['start'], { ...childEnv(warehouse.url!), INGEST_CRON: '* * * * * *', PORT: '0' });
     await waitFor(async () => ((await lastIngestRun())?.next_offset ?? 0) >= 500, 30_000);
     child.process.kill('SIGTERM');

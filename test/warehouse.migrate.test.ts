@@ -32,3 +32,26 @@ describe.each(engines)('migrations on $name', ({ name }) => {
     expect(row.rows[0]).toEqual({ big: 9007199254740, num: 1.5, day: '2024-03-10', at: new Date('2024-03-10T12:00:00Z') });
   });
 });
+
+describe('the embedded warehouse on disk', () => {
+  it('refuses a second process while one has it open, and frees it on close', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { spawnSync } = await import('node:child_process');
+    const { openPGlite } = await import('../src/warehouse/database.js');
+    const dir = join(mkdtempSync(join(tmpdir(), 'civicops-lock-')), 'pglite');
+    const open = await openPGlite(dir);
+    try {
+      // Another process asking for the same folder is refused with a clear reason.
+      const other = spawnSync(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/helpers/open-warehouse-child.ts', '--', dir], { encoding: 'utf8' });
+      expect(other.status).toBe(3);
+      expect(other.stderr).toContain(`is in use by process ${process.pid}`);
+    } finally {
+      await open.close();
+    }
+    const again = await openPGlite(dir);
+    await again.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -20,8 +20,13 @@ create table ingest_run (
   status             text not null default 'running' check (status in ('running', 'succeeded', 'failed', 'resumed')),
   started_at         timestamptz not null default now(),
   finished_at        timestamptz,
+  -- The run reads rows with since_updated_at < :updated_at <= upper_updated_at, by :id; the
+  -- checkpoint is the last :id committed (resume_after_id). upper_updated_at becomes the next
+  -- run's since_updated_at, so a row changed during a run is read by the next one.
   since_updated_at   timestamptz,
+  upper_updated_at   timestamptz,
   high_water_mark    timestamptz,
+  resume_after_id    text,
   next_offset        integer not null default 0,
   resumed_from_run   bigint references ingest_run (run_id),
   fetched            integer not null default 0,

@@ -50,6 +50,7 @@ function* generateTickets(count: number, seed = 42): Generator<HistoryTicket> {
       createdAt,
       closedAt: open || archived ? null : flagged ? createdAt - 3_600_000 : createdAt + durationMs,
       lastUpdatedAt: archived ? createdAt + 30 * DAY_MS : null,
+      archivedAt: archived ? createdAt + 30 * DAY_MS : null,
       isOpen: open,
       durationFlagged: flagged,
       latitude: 29.6 + random() * 0.1,
@@ -86,6 +87,7 @@ async function loadIntoPGlite(count: number) {
       day: cityDateKey(ticket.createdAt as number, TIME_ZONE),
       closed: toIso(ticket.closedAt),
       updated: toIso(ticket.lastUpdatedAt),
+      archived: toIso(ticket.archivedAt),
       flag: ticket.durationFlagged ? 'negative_duration' : null,
       open: ticket.isOpen,
       lat: ticket.latitude,
@@ -98,7 +100,7 @@ async function loadIntoPGlite(count: number) {
     await sql`
       with x as (
         select * from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(
-          id text, type text, status text, created timestamptz, day date, closed timestamptz, updated timestamptz, flag text,
+          id text, type text, status text, created timestamptz, day date, closed timestamptz, updated timestamptz, archived timestamptz, flag text,
           open boolean, lat float8, lon float8, district text, sector text, length int, reporter text)
       ), days as (
         insert into dim_date (date_key, year, quarter, month, day_of_month, iso_dow, week_start, is_weekend)
@@ -106,10 +108,10 @@ async function loadIntoPGlite(count: number) {
           extract(isodow from day), date_trunc('week', day)::date, extract(isodow from day) >= 6 from x
         on conflict do nothing
       )
-      insert into fact_ticket (ticket_id, type_key, request_type, status, created_at, created_date, closed_at, last_updated_at,
+      insert into fact_ticket (ticket_id, type_key, request_type, status, created_at, created_date, closed_at, last_updated_at, archived_at,
         duration_flag, is_open, latitude, longitude, location_key, commission_district, police_sector, reporter_display,
         description_length, row_hash)
-      select id, type, type, status, created, day, closed, updated, flag, open, lat, lon, '-|-', district, sector, reporter, length, id
+      select id, type, type, status, created, day, closed, updated, archived, flag, open, lat, lon, '-|-', district, sector, reporter, length, id
       from x`.execute(warehouse.db);
   }
   return warehouse;

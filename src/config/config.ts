@@ -8,6 +8,15 @@ const optionalString = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+function isParsableUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
 
 const cronExpression = (fallback: string) =>
@@ -36,8 +45,13 @@ const timeZone = z
 
 /** Environment variables CivicOps-311 reads; nothing else in the code touches process.env. */
 export const envSchema = z.object({
+  // The message never repeats the value: it holds the database password.
   DATABASE_URL: optionalString.pipe(
-    z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .refine(isParsableUrl, 'is not a valid URL (check the host, the port and that special characters in the password are %-encoded)')
+      .optional(),
   ),
   CIVICOPS_DATA_DIR: z.string().default('./.civicops'),
   SOCRATA_BASE_URL: z.url({ message: 'must be a URL such as https://data.cityofgainesville.org' }).default(

@@ -196,8 +196,8 @@ function effectiveCloseMs(history: TicketHistory, i: number): number {
   const closed = history.closedMs[i];
   if (!Number.isNaN(closed)) return Math.max(closed, created);
   if (history.isOpen[i]) return Number.NaN;
-  const updated = history.lastUpdatedMs[i];
-  return Number.isNaN(updated) ? created : Math.max(updated, created);
+  const archived = history.archivedMs[i];
+  return Number.isNaN(archived) ? created : Math.max(archived, created);
 }
 
 function buildEventIndex(history: TicketHistory, sla: SlaPolicy): EventIndex {

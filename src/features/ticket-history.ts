@@ -15,7 +15,12 @@ export interface TicketHistory {
   typeKeys: string[];
   createdMs: Float64Array;
   closedMs: Float64Array;
-  lastUpdatedMs: Float64Array;
+  /**
+   * fact_ticket.archived_at: when a ticket not open and without a close date left the backlog
+   * (set once by ingest, then frozen; NaN = none). last_updated_at is never read: it moves on
+   * every later edit of the row.
+   */
+  archivedMs: Float64Array;
   /** 1 when the ticket is open now (is_open). */
   isOpen: Uint8Array;
   /** 1 when the close duration is flagged (negative/absurd) and must not be trusted. */
@@ -36,6 +41,9 @@ export interface HistoryTicket {
   typeKey: string;
   createdAt: Date | number;
   closedAt?: Date | number | null;
+  /** When a ticket not open and without closedAt was archived (fact_ticket.archived_at). */
+  archivedAt?: Date | number | null;
+  /** Ignored by the features (never an event time: it moves on every edit); kept for callers that carry it. */
   lastUpdatedAt?: Date | number | null;
   isOpen: boolean;
   durationFlagged?: boolean;
@@ -83,7 +91,7 @@ export class TicketHistoryBuilder {
     h.typeIndex[i] = typeId;
     h.createdMs[i] = toMs(ticket.createdAt);
     h.closedMs[i] = toMs(ticket.closedAt);
-    h.lastUpdatedMs[i] = toMs(ticket.lastUpdatedAt);
+    h.archivedMs[i] = toMs(ticket.archivedAt);
     h.isOpen[i] = ticket.isOpen ? 1 : 0;
     h.durationFlagged[i] = ticket.durationFlagged ? 1 : 0;
     h.latitude[i] = ticket.latitude ?? Number.NaN;
@@ -107,7 +115,7 @@ export class TicketHistoryBuilder {
       typeIndex: h.typeIndex.slice(0, n),
       createdMs: h.createdMs.slice(0, n),
       closedMs: h.closedMs.slice(0, n),
-      lastUpdatedMs: h.lastUpdatedMs.slice(0, n),
+      archivedMs: h.archivedMs.slice(0, n),
       isOpen: h.isOpen.slice(0, n),
       durationFlagged: h.durationFlagged.slice(0, n),
       latitude: h.latitude.slice(0, n),
@@ -131,7 +139,7 @@ export class TicketHistoryBuilder {
     h.typeIndex = grow(h.typeIndex);
     h.createdMs = grow(h.createdMs);
     h.closedMs = grow(h.closedMs);
-    h.lastUpdatedMs = grow(h.lastUpdatedMs);
+    h.archivedMs = grow(h.archivedMs);
     h.isOpen = grow(h.isOpen);
     h.durationFlagged = grow(h.durationFlagged);
     h.latitude = grow(h.latitude);
@@ -152,7 +160,7 @@ function emptyHistory(capacity: number): TicketHistory {
     typeKeys: [],
     createdMs: new Float64Array(capacity),
     closedMs: new Float64Array(capacity),
-    lastUpdatedMs: new Float64Array(capacity),
+    archivedMs: new Float64Array(capacity),
     isOpen: new Uint8Array(capacity),
     durationFlagged: new Uint8Array(capacity),
     latitude: new Float64Array(capacity),
@@ -192,7 +200,7 @@ export async function loadTicketHistory(db: Kysely<WarehouseSchema>, options: { 
         'type_key',
         'created_at',
         'closed_at',
-        'last_updated_at',
+        'archived_at',
         'is_open',
         'duration_flag',
         'latitude',
@@ -217,7 +225,7 @@ export async function loadTicketHistory(db: Kysely<WarehouseSchema>, options: { 
         typeKey: row.type_key,
         createdAt: row.created_at,
         closedAt: row.closed_at,
-        lastUpdatedAt: row.last_updated_at,
+        archivedAt: row.archived_at,
         isOpen: row.is_open,
         durationFlagged: row.duration_flag !== null,
         latitude: row.latitude,

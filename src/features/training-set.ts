@@ -27,7 +27,8 @@ export interface TrainingSet {
   /** 1 = breached: closed after its SLA, or still open at asOf and older than its SLA. */
   labels: Uint8Array;
   /**
-   * 0 when the outcome is unknown at asOf: open and younger than its SLA, not open but without
+   * 0 when the outcome is unknown at asOf: younger than its SLA at asOf (closed or not: only once
+   * the SLA has run out is every ticket of that age labelled, fast or slow), not open but without
    * a close date (legacy 'Archived'), or a flagged (negative/absurd) duration. Train on rows with 1.
    */
   labelKnown: Uint8Array;
@@ -47,16 +48,18 @@ export function computeBreachLabels(history: TicketHistory, policy: SlaPolicy, a
     const sla = slaMs[history.typeIndex[i]];
     const created = history.createdMs[i];
     const closed = history.closedMs[i];
+    // The outcome is settled only once the SLA has run out at asOf, whether the ticket is closed
+    // or not: labelling a younger ticket only when it already closed (always in time) would keep
+    // the fast closures and drop the slow ones, biasing the newest tickets toward 'met'.
+    if (!(asOfMs - created > sla)) continue;
     if (!Number.isNaN(closed) && closed <= asOfMs) {
       if (history.durationFlagged[i]) continue;
       labelKnown[i] = 1;
       labels[i] = closed - created > sla ? 1 : 0;
     } else if (history.isOpen[i] || !Number.isNaN(closed)) {
-      // Open at asOf (closed later counts as open then): breached once older than its SLA.
-      if (asOfMs - created > sla) {
-        labelKnown[i] = 1;
-        labels[i] = 1;
-      }
+      // Open at asOf (closed later counts as open then) and older than its SLA: breached.
+      labelKnown[i] = 1;
+      labels[i] = 1;
     }
     // Not open and no close date ('Archived'): the outcome is unknown.
   }
@@ -76,7 +79,8 @@ export function censorHistoryAt(history: TicketHistory, asOfMs: number): TicketH
       closedMs[i] = Number.NaN;
       isOpen[i] = 1;
     } else if (Number.isNaN(closedMs[i]) && !isOpen[i]) {
-      const archivedAt = Number.isNaN(history.lastUpdatedMs[i]) ? history.createdMs[i] : history.lastUpdatedMs[i];
+      // Same instant as effectiveCloseMs (archived_at, frozen at ingest; never last_updated_at).
+      const archivedAt = Number.isNaN(history.archivedMs[i]) ? history.createdMs[i] : Math.max(history.archivedMs[i], history.createdMs[i]);
       if (archivedAt > asOfMs) isOpen[i] = 1;
     }
   }

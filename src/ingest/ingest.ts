@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../shared/logger.js';
-import { asError } from '../shared/errors.js';
+import { asError, SocrataRequestError } from '../shared/errors.js';
 import type { SodaClient } from '../socrata/soda-client.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
-import { upsertTickets, quarantineRows, type QuarantinedRow } from '../warehouse/ticket.repository.js';
+import { deleteQuarantinedRows, listQuarantinedRows, quarantineRows, upsertTickets, type QuarantinedRow } from '../warehouse/ticket.repository.js';
 import {
   findHighWaterMark,
   findLatestRun,
@@ -39,6 +39,8 @@ export interface IngestSummary {
   quarantined: number;
   high_water_mark: string | null;
   resumed_from_run: number | null;
+  /** Quarantined rows that pass validation now and were loaded at the start of the run. */
+  recovered_from_quarantine: number;
   duration_ms: number;
   rows_per_second: number;
 }
@@ -47,7 +49,8 @@ export interface IngestDeps {
   db: Kysely<WarehouseSchema>;
   logger: Logger;
   timeZone: string;
-  onProgress?: (progress: IngestProgress) => void;
+  /** Called after each committed page; the run waits for it (tests use it to change the source mid-run). */
+  onProgress?: (progress: IngestProgress) => void | Promise<void>;
   /** Stops between pages: the committed pages stay, the run is left resumable. */
   signal?: AbortSignal;
 }
@@ -59,8 +62,8 @@ class RunTally {
   readonly progress: PageProgress;
   private readonly startedAt = performance.now();
   pages = 0;
-  constructor(highWaterMark: Date | null, startOffset: number) {
-    this.progress = { nextOffset: startOffset, highWaterMark, fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
+  constructor(highWaterMark: Date | null, startOffset: number, resumeAfterId: string | null = null) {
+    this.progress = { nextOffset: startOffset, resumeAfterId, highWaterMark, fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
   }
   rowsPerSecond(): number {
     const seconds = (performance.now() - this.startedAt) / 1000;
@@ -115,9 +118,16 @@ function isRetryableConflict(error: unknown): boolean {
  * identical to an uninterrupted run (only the inserted/unchanged split of that page's counts can
  * differ).
  */
-async function commitPage(deps: IngestDeps, run: IngestRun, tally: RunTally, rows: unknown[], nextOffset: number): Promise<void> {
+async function commitPage(
+  deps: IngestDeps,
+  run: IngestRun,
+  tally: RunTally,
+  rows: unknown[],
+  nextOffset: number,
+  resumeAfterId: string | null = null,
+): Promise<void> {
   const fetchedAt = new Date();
-  const next: PageProgress = { ...tally.progress, nextOffset, fetched: tally.progress.fetched + rows.length };
+  const next: PageProgress = { ...tally.progress, nextOffset, resumeAfterId, fetched: tally.progress.fetched + rows.length };
   let firstRejected: QuarantinedRow | undefined;
   let rejectedCount = 0;
   const writeChunk = async (chunk: ValidatedChunk) => {
@@ -167,7 +177,7 @@ async function commitPage(deps: IngestDeps, run: IngestRun, tally: RunTally, row
       'rows failed validation and were quarantined',
     );
   }
-  deps.onProgress?.({ runId: run.runId, pages: tally.pages, offset: nextOffset, ...stripOffset(tally.progress), rowsPerSecond: tally.rowsPerSecond() });
+  await deps.onProgress?.({ runId: run.runId, pages: tally.pages, offset: nextOffset, ...stripOffset(tally.progress), rowsPerSecond: tally.rowsPerSecond() });
 }
 
 function stripOffset(progress: PageProgress) {
@@ -183,6 +193,7 @@ function summarise(run: IngestRun, tally: RunTally, resumedFromRun: number | nul
     ...stripOffset(tally.progress),
     high_water_mark: tally.progress.highWaterMark?.toISOString() ?? null,
     resumed_from_run: resumedFromRun,
+    recovered_from_quarantine: 0,
     duration_ms: tally.durationMs(),
     rows_per_second: tally.rowsPerSecond(),
   };
@@ -202,69 +213,130 @@ export interface SocrataIngestOptions {
   full?: boolean;
 }
 
+const QUARANTINE_PAGE = 1_000;
+
 /**
- * One ingest run from the SODA API. The first run loads everything; later runs fetch only rows
- * whose `:updated_at` is past the last successful run's high-water mark. A run that was killed or
- * failed is resumed from its last committed page with the same bounds, so the warehouse ends as
- * if the run had never stopped.
+ * Re-validates every quarantined row with today's rules and loads the ones that now pass (for
+ * example after a column the city added was declared in KNOWN_DATA_FIELDS), so a fix to the
+ * validator recovers them without re-reading the city's API. Returns how many were recovered.
+ */
+export async function recoverQuarantinedRows(deps: IngestDeps, runId: number): Promise<number> {
+  let recovered = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = await listQuarantinedRows(deps.db, afterId, QUARANTINE_PAGE);
+    if (page.length === 0) break;
+    afterId = page[page.length - 1]!.quarantineId;
+    const valid: { ticket: TicketRecord; raw: SodaRow }[] = [];
+    const ids: number[] = [];
+    for (const row of page) {
+      const outcome = validateSodaRow(row.payload, deps.timeZone);
+      if (outcome.ok) {
+        valid.push({ ticket: outcome.ticket, raw: outcome.raw });
+        ids.push(row.quarantineId);
+      }
+    }
+    if (valid.length === 0) continue;
+    await deps.db.transaction().execute(async (trx) => {
+      await upsertTickets(trx, valid, { runId, fetchedAt: new Date() });
+      await deleteQuarantinedRows(trx, ids);
+    });
+    recovered += valid.length;
+  }
+  if (recovered > 0) deps.logger.info({ runId, recovered }, 'quarantined rows now pass validation and were loaded');
+  return recovered;
+}
+
+function whereClause(since: Date | null, upper: Date, afterId: string | null): string {
+  const terms = [];
+  if (since) terms.push(`:updated_at > '${sodaTimestampLiteral(since)}'`);
+  terms.push(`:updated_at <= '${sodaTimestampLiteral(upper)}'`);
+  if (afterId) terms.push(`:id > '${afterId.replace(/'/g, "''")}'`);
+  return terms.join(' AND ');
+}
+
+/**
+ * One ingest run from the SODA API. The run fixes an upper bound U (the newest `:updated_at` when
+ * it starts) and reads rows with `since < :updated_at <= U` in `:id` order, page after page by
+ * `:id > last` (keyset paging: rows that change or vanish mid-run cannot shift later pages the way
+ * `$offset` would). U becomes the next run's `since`, so a row updated during this run (its new
+ * `:updated_at` is past U) is read by the next run. The first run has no `since` and loads
+ * everything. A killed or failed run is resumed after its last committed `:id` with the same
+ * bounds, so the warehouse ends as if it had never stopped.
  */
 export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngestOptions): Promise<IngestSummary> {
   const { db, logger } = deps;
   const latest = await findLatestRun(db, options.source);
-  const interrupted = !options.full && latest && (latest.status === 'running' || latest.status === 'failed') ? latest : undefined;
+  const interrupted =
+    !options.full && latest && (latest.status === 'running' || latest.status === 'failed') && latest.upperUpdatedAt ? latest : undefined;
   let run: IngestRun;
   if (interrupted) {
     run = await startRun(db, {
       source: options.source,
       mode: interrupted.mode,
       since: interrupted.sinceUpdatedAt,
+      upper: interrupted.upperUpdatedAt,
       startOffset: interrupted.nextOffset,
+      resumeAfterId: interrupted.resumeAfterId,
       highWaterMark: interrupted.highWaterMark,
       resumedFromRun: interrupted.runId,
     });
     await finishRun(db, interrupted.runId, { status: 'resumed', error: interrupted.error ?? 'interrupted before finishing' });
-    logger.info({ runId: run.runId, resumedFrom: interrupted.runId, offset: interrupted.nextOffset }, 'resuming interrupted ingest run');
+    logger.info({ runId: run.runId, resumedFrom: interrupted.runId, afterId: interrupted.resumeAfterId }, 'resuming interrupted ingest run');
   } else {
+    if (latest && (latest.status === 'running' || latest.status === 'failed')) {
+      // Stopped before it had fixed its bounds: nothing was written; start afresh.
+      await finishRun(db, latest.runId, { status: 'resumed', error: latest.error ?? 'interrupted before reading' });
+    }
     const since = options.full ? null : await findHighWaterMark(db, options.source);
+    const upper = await options.client.fetchLatestUpdatedAt(deps.signal);
     run = await startRun(db, {
       source: options.source,
       mode: since ? 'incremental' : 'full',
       since,
+      upper: upper ?? since,
       startOffset: 0,
       highWaterMark: since,
       resumedFromRun: null,
     });
-    logger.info({ runId: run.runId, mode: run.mode, since: since?.toISOString() }, 'ingest run started');
+    logger.info({ runId: run.runId, mode: run.mode, since: since?.toISOString(), upper: upper?.toISOString() }, 'ingest run started');
   }
 
-  const tally = new RunTally(run.highWaterMark, run.nextOffset);
-  const where = run.sinceUpdatedAt ? `:updated_at > '${sodaTimestampLiteral(run.sinceUpdatedAt)}'` : undefined;
-  const pageAt = (offset: number) =>
-    options.client.fetchPage({ select: ':*,*', where, order: ':id', limit: options.pageSize, offset }, deps.signal);
+  const recovered = await recoverQuarantinedRows(deps, run.runId);
+  const tally = new RunTally(run.highWaterMark, run.nextOffset, run.resumeAfterId);
+  const upper = run.upperUpdatedAt;
+  const pageAfter = (afterId: string | null) =>
+    options.client.fetchPage({ select: ':*,*', where: whereClause(run.sinceUpdatedAt, upper!, afterId), order: ':id', limit: options.pageSize }, deps.signal);
   try {
-    let offset = run.nextOffset;
-    let pending = pageAt(offset);
+    // Nothing newer than the last run (or an empty dataset): nothing to read.
+    const nothingNew = !upper || (run.sinceUpdatedAt !== null && upper <= run.sinceUpdatedAt);
+    let pending = nothingNew ? Promise.resolve([] as Record<string, unknown>[]) : pageAfter(run.resumeAfterId);
     for (;;) {
       const rows = await pending;
       const full = rows.length === options.pageSize;
+      const lastId = rows.length > 0 ? rows[rows.length - 1]![':id'] : tally.progress.resumeAfterId;
+      if (rows.length > 0 && typeof lastId !== 'string') {
+        throw new SocrataRequestError('Socrata rows lack the :id system field; the ingest pages by :id and needs $select=:*,*', { url: options.source, attempts: 1 });
+      }
       // Fetch the next page while this one is validated and written.
       if (full) {
-        pending = pageAt(offset + rows.length);
+        pending = pageAfter(lastId as string);
         pending.catch(() => undefined); // observed on the next loop turn
       }
-      await commitPage(deps, run, tally, rows, offset + rows.length);
-      offset += rows.length;
+      await commitPage(deps, run, tally, rows, tally.progress.nextOffset + rows.length, (lastId as string | null) ?? null);
       if (!full) break;
       deps.signal?.throwIfAborted();
     }
   } catch (error) {
     const message = asError(error).message;
     await finishRun(db, run.runId, { status: 'failed', error: message });
-    logger.error({ runId: run.runId, error: message, committedOffset: tally.progress.nextOffset }, 'ingest run stopped; the next run resumes from its last committed page');
+    logger.error({ runId: run.runId, error: message, committedAfterId: tally.progress.resumeAfterId }, 'ingest run stopped; the next run resumes from its last committed page');
     throw error;
   }
   await finishRun(db, run.runId, { status: 'succeeded' });
   const summary = summarise(run, tally, interrupted?.runId ?? null);
+  summary.high_water_mark = upper?.toISOString() ?? summary.high_water_mark;
+  summary.recovered_from_quarantine = recovered;
   logger.info(summary, 'ingest run finished');
   return summary;
 }
@@ -276,6 +348,7 @@ export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngest
 export async function ingestRows(deps: IngestDeps, rows: unknown[], options: { source: string; pageSize?: number }): Promise<IngestSummary> {
   const pageSize = options.pageSize ?? 5_000;
   const run = await startRun(deps.db, { source: options.source, mode: 'file', since: null, startOffset: 0, highWaterMark: null, resumedFromRun: null });
+  const recovered = await recoverQuarantinedRows(deps, run.runId);
   const tally = new RunTally(null, 0);
   try {
     for (let offset = 0; offset < rows.length; offset += pageSize) {
@@ -288,5 +361,5 @@ export async function ingestRows(deps: IngestDeps, rows: unknown[], options: { s
     throw error;
   }
   await finishRun(deps.db, run.runId, { status: 'succeeded' });
-  return summarise(run, tally, null);
+  return { ...summarise(run, tally, null), recovered_from_quarantine: recovered };
 }

@@ -5,7 +5,7 @@ import type { FeatureContext } from '../features/feature-engine.js';
 import { computeFeaturesAt } from '../features/features-at.query.js';
 import { explainFactor, type FeatureVector } from '../features/feature-catalog.js';
 import { toFeatureRow, type TicketInput } from '../features/assemble-features.js';
-import { ModelNotTrainedError } from '../shared/errors.js';
+import { InputError, ModelNotTrainedError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { findPromotedModel } from '../warehouse/model.repository.js';
 import {
@@ -38,6 +38,8 @@ interface LoadedModel {
 }
 
 const TOP_FACTORS = 3;
+/** Past-dated tickets allowed in one batch (each is scored with its own SQL feature query). */
+export const MAX_PAST_DATED_PER_BATCH = 100;
 
 /** Low / Medium / High from a calibrated probability and the configured thresholds. */
 export function riskLevelOf(probability: number, risk: ScorerDeps['risk']): RiskLevel {
@@ -160,6 +162,16 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   return {
     scoreTicket: scoreOne,
     async scoreTickets(tickets) {
+      // A ticket created before the in-memory horizon costs a full warehouse query: bound them
+      // so one request cannot tie up the database.
+      const horizon = context.horizon;
+      const pastDated = horizon ? tickets.filter((ticket) => ticket.createdAt && ticket.createdAt < horizon).length : 0;
+      if (pastDated > MAX_PAST_DATED_PER_BATCH) {
+        throw new InputError(
+          `At most ${MAX_PAST_DATED_PER_BATCH} tickets of a batch may have a created_at before ${horizon!.toISOString()} (got ${pastDated}); split the batch.`,
+          [{ path: 'tickets', message: `more than ${MAX_PAST_DATED_PER_BATCH} past-dated tickets` }],
+        );
+      }
       const results: TicketScore[] = [];
       for (const ticket of tickets) results.push(await scoreOne(ticket));
       return results;

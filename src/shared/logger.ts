@@ -16,6 +16,11 @@ export const redactPaths = [
   '*.apiKey',
   'password',
   '*.password',
+  // Node's URL errors carry the whole input, which for DATABASE_URL includes the password.
+  'err.input',
+  'error.input',
+  'connectionString',
+  '*.connectionString',
   'headers["x-app-token"]',
   'headers["x-api-key"]',
   'headers.authorization',

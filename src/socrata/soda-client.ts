@@ -22,7 +22,7 @@ export interface SodaQuery {
   where?: string;
   order: string;
   limit: number;
-  offset: number;
+  offset?: number;
 }
 
 type Attempt =
@@ -56,8 +56,23 @@ export class SodaClient {
     if (query.where) url.searchParams.set('$where', query.where);
     url.searchParams.set('$order', query.order);
     url.searchParams.set('$limit', String(query.limit));
-    url.searchParams.set('$offset', String(query.offset));
+    if (query.offset !== undefined) url.searchParams.set('$offset', String(query.offset));
     return url.toString();
+  }
+
+  /** The newest `:updated_at` in the dataset (null when it is empty): the upper bound of a run. */
+  async fetchLatestUpdatedAt(signal?: AbortSignal): Promise<Date | null> {
+    const rows = await this.fetchPage({ select: ':updated_at', order: ':updated_at DESC', limit: 1 }, signal);
+    const text = rows[0]?.[':updated_at'];
+    if (rows.length === 0) return null;
+    const instant = typeof text === 'string' ? new Date(text) : new Date(Number.NaN);
+    if (Number.isNaN(instant.getTime())) {
+      throw new SocrataRequestError(`Socrata returned no readable :updated_at (got ${JSON.stringify(text)}) — ${this.buildUrl({ select: ':updated_at', order: ':updated_at DESC', limit: 1 })}`, {
+        url: this.buildUrl({ select: ':updated_at', order: ':updated_at DESC', limit: 1 }),
+        attempts: 1,
+      });
+    }
+    return instant;
   }
 
   /** Fetches one page of rows, retrying transient failures within the configured budget. */

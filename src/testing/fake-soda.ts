@@ -30,6 +30,10 @@ const ID_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 export interface FaultTarget {
   /** Only requests whose `$offset` (default 0) equals this match. */
   onOffset?: number;
+  /** Only requests whose `$where` contains this text (e.g. ':id >' for keyset pages after the first). */
+  whereIncludes?: string;
+  /** Let this many matching requests through untouched before the fault applies (default 0). */
+  skip?: number;
   /** How many matching requests the fault applies to (default 1). */
   times?: number;
 }
@@ -129,6 +133,7 @@ interface StoredRow {
 interface QueuedFault {
   spec: FakeSodaFault;
   remaining: number;
+  skipLeft: number;
 }
 
 type SelectPlan = { mode: 'all' | 'data' | 'system' } | { mode: 'columns'; columns: string[] };
@@ -255,10 +260,18 @@ export async function startFakeSoda(options: FakeSodaOptions): Promise<FakeSoda>
     return view;
   };
 
-  const takeFault = (offset: number): FakeSodaFault | undefined => {
-    const index = faults.findIndex((queued) => queued.spec.onOffset === undefined || queued.spec.onOffset === offset);
+  const takeFault = (offset: number, where: string): FakeSodaFault | undefined => {
+    const index = faults.findIndex(
+      (queued) =>
+        (queued.spec.onOffset === undefined || queued.spec.onOffset === offset) &&
+        (queued.spec.whereIncludes === undefined || where.includes(queued.spec.whereIncludes)),
+    );
     if (index < 0) return undefined;
     const queued = faults[index];
+    if (queued.skipLeft > 0) {
+      queued.skipLeft -= 1;
+      return undefined;
+    }
     queued.remaining -= 1;
     if (queued.remaining <= 0) faults.splice(index, 1);
     return queued.spec;
@@ -368,7 +381,7 @@ export async function startFakeSoda(options: FakeSodaOptions): Promise<FakeSoda>
       return;
     }
     const offset = Number(log.query.$offset ?? '0');
-    const fault = takeFault(Number.isFinite(offset) ? offset : 0);
+    const fault = takeFault(Number.isFinite(offset) ? offset : 0, log.query.$where ?? '');
     if (fault) log.fault = fault.kind;
     const run = (): void => {
       try {
@@ -434,7 +447,7 @@ export async function startFakeSoda(options: FakeSodaOptions): Promise<FakeSoda>
     deleteAll: () => setRows([]),
     fault(spec) {
       validateFault(spec);
-      faults.push({ spec, remaining: spec.times ?? 1 });
+      faults.push({ spec, remaining: spec.times ?? 1, skipLeft: spec.skip ?? 0 });
     },
     clearFaults: () => {
       faults.length = 0;

@@ -201,14 +201,17 @@ interface BacklogRow {
 
 /**
  * When a ticket stopped being open, for backlog counts at past instants: its closed_at (never
- * before creation); for a ticket not open now but without closed_at (legacy 'Archived' and
- * similar) its last update, so it leaves the backlog when it was archived instead of
- * staying open forever; null while the ticket is still open.
+ * before creation; a close date always wins); for a ticket not open now but without closed_at
+ * (legacy 'Archived' and similar) its archived_at, so it leaves the backlog when it was archived
+ * instead of staying open forever; null while the ticket is still open. Never last_updated_at:
+ * the city bumps it on any later edit, which would move the ticket's exit from the backlog and so
+ * change backlog counts (and features) at instants before the edit. archived_at is set once by the
+ * ingest and frozen.
  */
 export const effectiveCloseSql = sql<Date | null>`case
     when f.closed_at is not null then greatest(f.closed_at, f.created_at)
     when f.is_open then null
-    else greatest(coalesce(f.last_updated_at, f.created_at), f.created_at)
+    else greatest(coalesce(f.archived_at, f.created_at), f.created_at)
   end`;
 
 function typeFilter(typeKey: string | undefined): RawBuilder<unknown> {
@@ -542,7 +545,7 @@ function addDays(dateKey: string, days: number): string {
 
 /**
  * Open tickets at an instant, overall and per type: created before it and not yet closed at it
- * (a ticket without closed_at that is no longer open counts as closed at its last update).
+ * (a ticket without closed_at that is no longer open counts as closed at its archived_at).
  */
 export async function getBacklogAt(db: Db, at: Date): Promise<{ total: number; byType: { typeKey: string; displayName: string; open: number }[] }> {
   const result = await sql<{ type_key: string; display_name: string; open: number }>`

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ConfigError } from '../shared/errors.js';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
@@ -54,22 +55,75 @@ export async function openPostgres(
   };
 }
 
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite is one database session: two processes opening the same folder silently lose each
+ * other's commits. A lock file with the owner's pid refuses the second process (a stale lock
+ * of a process that is gone is taken over).
+ */
+function lockDataDir(dataDir: string): () => void {
+  // Beside the folder, not in it: the folder is PostgreSQL's data directory.
+  const lockPath = `${dataDir.replace(/[\\/]+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => {
+        if (existsSync(lockPath) && readFileSync(lockPath, 'utf8') === String(process.pid)) rmSync(lockPath, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(lockPath, 'utf8'));
+      if (owner === process.pid) return () => undefined; // opened again by this process
+      if (Number.isInteger(owner) && owner > 0 && isProcessAlive(owner)) {
+        throw new ConfigError(
+          `The embedded warehouse at ${dataDir} is in use by process ${owner}: PGlite serves one process at a time. ` +
+            'Stop that process first, or set DATABASE_URL to a PostgreSQL server to run several processes.',
+        );
+      }
+      rmSync(lockPath, { force: true }); // left by a process that is gone
+    }
+  }
+  throw new ConfigError(`Could not lock the embedded warehouse at ${dataDir}.`);
+}
+
 /** Embedded PostgreSQL (PGlite): in memory when dataDir is undefined, else persisted in that folder. */
 export async function openPGlite(dataDir?: string): Promise<Warehouse> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite: PGlite = await PGlite.create({
-    dataDir,
-    parsers: { [INT8]: parseNumber, [NUMERIC]: parseNumber, [DATE]: keepText },
-  });
+  let unlock = () => undefined as void;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      dataDir,
+      parsers: { [INT8]: parseNumber, [NUMERIC]: parseNumber, [DATE]: keepText },
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const db = new Kysely<WarehouseSchema>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
     kind: 'pglite',
     describe: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite (in memory)',
     async close() {
-      await db.destroy();
-      await pglite.close();
+      try {
+        await db.destroy();
+        await pglite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

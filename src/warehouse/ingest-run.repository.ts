@@ -11,7 +11,12 @@ export interface IngestRun {
   startedAt: Date;
   finishedAt: Date | null;
   sinceUpdatedAt: Date | null;
+  /** Upper bound of :updated_at fixed when the run started; the next run's lower bound. */
+  upperUpdatedAt: Date | null;
   highWaterMark: Date | null;
+  /** Checkpoint: the last :id committed (rows are read in :id order). */
+  resumeAfterId: string | null;
+  /** Rows read so far (informational; paging is by :id, not by offset). */
   nextOffset: number;
   fetched: number;
   inserted: number;
@@ -23,6 +28,7 @@ export interface IngestRun {
 
 export interface PageProgress {
   nextOffset: number;
+  resumeAfterId: string | null;
   highWaterMark: Date | null;
   fetched: number;
   inserted: number;
@@ -33,7 +39,8 @@ export interface PageProgress {
 
 function toRun(row: {
   run_id: number; source: string; mode: IngestRun['mode']; status: IngestRun['status']; started_at: Date;
-  finished_at: Date | null; since_updated_at: Date | null; high_water_mark: Date | null; next_offset: number;
+  finished_at: Date | null; since_updated_at: Date | null; upper_updated_at: Date | null; high_water_mark: Date | null;
+  resume_after_id: string | null; next_offset: number;
   fetched: number; inserted: number; updated: number; unchanged: number; quarantined: number; error: string | null;
 }): IngestRun {
   return {
@@ -44,7 +51,9 @@ function toRun(row: {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     sinceUpdatedAt: row.since_updated_at,
+    upperUpdatedAt: row.upper_updated_at,
     highWaterMark: row.high_water_mark,
+    resumeAfterId: row.resume_after_id,
     nextOffset: row.next_offset,
     fetched: row.fetched,
     inserted: row.inserted,
@@ -77,7 +86,16 @@ export async function findHighWaterMark(db: Db, source: string): Promise<Date | 
 
 export async function startRun(
   db: Db,
-  run: { source: string; mode: IngestRun['mode']; since: Date | null; startOffset: number; highWaterMark: Date | null; resumedFromRun: number | null },
+  run: {
+    source: string;
+    mode: IngestRun['mode'];
+    since: Date | null;
+    upper?: Date | null;
+    startOffset: number;
+    resumeAfterId?: string | null;
+    highWaterMark: Date | null;
+    resumedFromRun: number | null;
+  },
 ): Promise<IngestRun> {
   const row = await db
     .insertInto('ingest_run')
@@ -85,6 +103,8 @@ export async function startRun(
       source: run.source,
       mode: run.mode,
       since_updated_at: run.since,
+      upper_updated_at: run.upper ?? null,
+      resume_after_id: run.resumeAfterId ?? null,
       next_offset: run.startOffset,
       high_water_mark: run.highWaterMark,
       resumed_from_run: run.resumedFromRun,
@@ -95,12 +115,13 @@ export async function startRun(
   return toRun(row);
 }
 
-/** Records a committed page: the checkpoint a resumed run starts from. Runs in the page's transaction. */
+/** Records a committed page: the checkpoint a resumed run starts from (after all its chunks committed). */
 export async function recordPage(db: Db, runId: number, progress: PageProgress): Promise<void> {
   await db
     .updateTable('ingest_run')
     .set({
       next_offset: progress.nextOffset,
+      resume_after_id: progress.resumeAfterId,
       high_water_mark: progress.highWaterMark,
       fetched: progress.fetched,
       inserted: progress.inserted,
@@ -115,7 +136,13 @@ export async function recordPage(db: Db, runId: number, progress: PageProgress):
 export async function finishRun(db: Db, runId: number, outcome: { status: 'succeeded' | 'failed' | 'resumed'; error?: string }): Promise<void> {
   await db
     .updateTable('ingest_run')
-    .set({ status: outcome.status, finished_at: sql<Date>`now()`, error: outcome.error ?? null })
+    .set({
+      status: outcome.status,
+      finished_at: sql<Date>`now()`,
+      error: outcome.error ?? null,
+      // A finished run has read everything up to its fixed upper bound: that is the next run's start.
+      ...(outcome.status === 'succeeded' ? { high_water_mark: sql<Date>`coalesce(upper_updated_at, high_water_mark)` } : {}),
+    })
     .where('run_id', '=', runId)
     .execute();
 }

@@ -27,7 +27,9 @@ export interface IngestRunTable {
   started_at: ColumnType<Date, Date | string | undefined, Date | string>;
   finished_at: NullableTimestamp;
   since_updated_at: NullableTimestamp;
+  upper_updated_at: NullableTimestamp;
   high_water_mark: NullableTimestamp;
+  resume_after_id: string | null;
   next_offset: Generated<number>;
   resumed_from_run: number | null;
   fetched: Generated<number>;
@@ -94,6 +96,8 @@ export interface FactTicketTable {
   closed_at: NullableTimestamp;
   reopened_at: NullableTimestamp;
   last_updated_at: NullableTimestamp;
+  /** First seen no longer open without closed_at (set once by ingest, then frozen); closed_at wins. */
+  archived_at: NullableTimestamp;
   minutes_to_close: number | null;
   minutes_to_acknowledge: number | null;
   source_minutes_to_close: number | null;

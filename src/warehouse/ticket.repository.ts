@@ -108,6 +108,10 @@ export async function upsertTickets(
         fetched_at = excluded.fetched_at,
         ingest_run_id = excluded.ingest_run_id
       where raw_ticket.payload_hash <> excluded.payload_hash
+        -- Never let an older copy (an out-of-order page, a snapshot file without :updated_at)
+        -- replace a newer one.
+        and (raw_ticket.source_updated_at is null
+             or excluded.source_updated_at >= raw_ticket.source_updated_at)
       returning (xmax = 0) as is_insert
     )
     select count(*) filter (where is_insert)::int as inserted, count(*) filter (where not is_insert)::int as updated
@@ -150,12 +154,14 @@ export async function upsertTickets(
       reopened_at, last_updated_at, minutes_to_close, minutes_to_acknowledge, source_minutes_to_close,
       duration_flag, is_open, latitude, longitude, location_key, commission_district, police_sector,
       location_detail, reporter_display, assigned_to, description, description_length, source_updated_at,
-      row_hash, ingest_run_id)
+      row_hash, ingest_run_id, archived_at)
     select ticket_id, type_key, request_type, status, created_at, created_date, acknowledged_at, closed_at,
       reopened_at, last_updated_at, minutes_to_close, minutes_to_acknowledge, source_minutes_to_close,
       duration_flag, is_open, latitude, longitude, location_key, commission_district, police_sector,
       location_detail, reporter_display, assigned_to, description, description_length, source_updated_at,
-      row_hash, ${context.runId}
+      row_hash, ${context.runId},
+      -- First seen no longer open without a close date: archived now (frozen below).
+      case when closed_at is null and not is_open then coalesce(last_updated_at, created_at) end
     from json_to_recordset(${factJson}::json) as x(
       ticket_id text, type_key text, request_type text, status text, created_at timestamptz, created_date date,
       acknowledged_at timestamptz, closed_at timestamptz, reopened_at timestamptz, last_updated_at timestamptz,
@@ -177,8 +183,11 @@ export async function upsertTickets(
       reporter_display = excluded.reporter_display, assigned_to = excluded.assigned_to,
       description = excluded.description, description_length = excluded.description_length,
       source_updated_at = excluded.source_updated_at, row_hash = excluded.row_hash,
-      ingest_run_id = excluded.ingest_run_id
-    where fact_ticket.row_hash <> excluded.row_hash`.execute(db);
+      ingest_run_id = excluded.ingest_run_id,
+      archived_at = coalesce(fact_ticket.archived_at, excluded.archived_at)
+    where fact_ticket.row_hash <> excluded.row_hash
+      and (fact_ticket.source_updated_at is null
+           or excluded.source_updated_at >= fact_ticket.source_updated_at)`.execute(db);
 
   const { inserted, updated } = rawResult.rows[0] ?? { inserted: 0, updated: 0 };
   return { inserted, updated, unchanged: items.length - inserted - updated + duplicatesInBatch };
@@ -195,6 +204,23 @@ export async function quarantineRows(db: Db, rows: QuarantinedRow[], runId: numb
     select distinct on (payload_hash) ticket_id, payload, payload_hash, reasons, ${runId}::bigint, ${runId}::bigint
     from jsonb_to_recordset(${json}::jsonb) as x(ticket_id text, payload jsonb, payload_hash text, reasons text)
     on conflict (payload_hash) do update set last_run_id = excluded.last_run_id, last_seen_at = now()`.execute(db);
+}
+
+/** Quarantined rows in id order, a page at a time, for re-validation. */
+export async function listQuarantinedRows(db: Db, afterId: number, limit: number): Promise<{ quarantineId: number; payload: SodaRow }[]> {
+  const rows = await db
+    .selectFrom('ingest_quarantine')
+    .select(['quarantine_id', 'payload'])
+    .where('quarantine_id', '>', afterId)
+    .orderBy('quarantine_id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ quarantineId: row.quarantine_id, payload: row.payload }));
+}
+
+export async function deleteQuarantinedRows(db: Db, quarantineIds: number[]): Promise<void> {
+  if (quarantineIds.length === 0) return;
+  await db.deleteFrom('ingest_quarantine').where('quarantine_id', 'in', quarantineIds).execute();
 }
 
 export interface QuarantineEntry {

@@ -49,7 +49,8 @@ const OPEN_STATUSES = new Set(['Open', 'Submitted', 'Acknowledged', 'In Process'
 /**
  * Inserts tickets straight into the star schema (dimensions included), replacing tickets with
  * the same id — tests use that to close a ticket later. Duration flags are derived from the
- * times unless given, the way ingest derives them.
+ * times unless given, the way ingest derives them; so is archived_at (the last update of a ticket
+ * first seen not open without a close date, kept when the ticket is replaced later).
  */
 export async function insertFixtureTickets(
   db: Kysely<WarehouseSchema>,
@@ -129,6 +130,8 @@ export async function insertFixtureTickets(
           closed_at: row.closedAt,
           reopened_at: null,
           last_updated_at: row.ticket.lastUpdatedAt ?? row.closedAt ?? row.ticket.createdAt,
+          // As ingest: archived when first seen not open without a close date, then frozen (below).
+          archived_at: row.closedAt === null && !row.isOpen ? (row.ticket.lastUpdatedAt ?? row.ticket.createdAt) : null,
           minutes_to_close: row.minutesToClose,
           minutes_to_acknowledge: null,
           source_minutes_to_close: row.minutesToClose,
@@ -154,6 +157,7 @@ export async function insertFixtureTickets(
           status: eb.ref('excluded.status'),
           closed_at: eb.ref('excluded.closed_at'),
           last_updated_at: eb.ref('excluded.last_updated_at'),
+          archived_at: sql<Date | null>`coalesce(fact_ticket.archived_at, excluded.archived_at)`,
           minutes_to_close: eb.ref('excluded.minutes_to_close'),
           duration_flag: eb.ref('excluded.duration_flag'),
           is_open: eb.ref('excluded.is_open'),
