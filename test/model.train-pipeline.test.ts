@@ -80,7 +80,8 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
     const friday = await scorer.scoreTicket({ requestType: 'Road Repair', createdAt: new Date('2026-11-27T15:00:00Z') });
     const tuesday = await scorer.scoreTicket({ requestType: 'Road Repair', createdAt: new Date('2026-11-24T15:00:00Z') });
-    expect(friday.slaBreachProbability).not.toBe(tuesday.slaBreachProbability);
+    // The weekend effect the model learned from the data: a Friday ticket is likelier to miss 72 h.
+    expect(friday.slaBreachProbability).toBeGreaterThan(tuesday.slaBreachProbability);
   });
 
   it('a ticket scored at a past instant gets the same features as in training (point-in-time in SQL)', async () => {
