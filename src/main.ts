@@ -7,6 +7,7 @@ import { createApiServer, type ApiServerDeps, type SlackRequestHandler } from '.
 import { createChartRenderer } from './charts/chart-renderer.js';
 import type { AppConfig } from './config/config.js';
 import { getJobHealth } from './jobs/job-health.js';
+import type { JobOutcome } from './jobs/job-runner.js';
 import type { RuntimeComposition, RuntimeContext } from './jobs/runtime-composition.js';
 import { loadSchedules } from './jobs/schedule.js';
 import { createScorer } from './model/score-ticket.js';
@@ -41,12 +42,49 @@ export function buildSlackHandler(config: AppConfig, logger: Logger, warehouse: 
   return createSlackHandler({ config, logger, warehouse, scorer }).handler;
 }
 
-/** The HTTP server of one process: API, docs, health (with job health) and the Slack endpoint. */
-export async function buildServer(context: RuntimeContext, extra: Partial<ApiServerDeps> = {}) {
+/**
+ * How often the server of `civicops start` reloads the promoted model and the feature context.
+ * A model trained elsewhere (another replica won the train lock, `civicops jobs run train` in
+ * another process) and tickets ingested elsewhere reach this process within this interval.
+ * (`civicops serve` does the same with --refresh-minutes.)
+ */
+export const SCORER_REFRESH_MINUTES = 5;
+
+export interface ServerRefreshOptions {
+  /** Milliseconds between scorer refreshes while listening (default SCORER_REFRESH_MINUTES); 0 = never. */
+  refreshMs?: number;
+}
+
+/**
+ * A refresh that never throws (a failure keeps the previous model and context serving; it is
+ * logged) and never piles up: a call while one is running joins it.
+ */
+export function createScorerRefresher(scorer: Pick<Scorer, 'refresh' | 'currentModelVersion'>, logger: Logger): (reason: string) => Promise<void> {
+  let running: Promise<void> | undefined;
+  return (reason) => {
+    running ??= scorer
+      .refresh()
+      .then(
+        () => logger.debug({ reason, model_version: scorer.currentModelVersion() }, 'scorer refreshed'),
+        (error: unknown) => logger.error({ err: error, reason }, 'scorer refresh failed; still serving the previous model'),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+}
+
+/**
+ * The HTTP server of one process: API, docs, health (with job health) and the Slack endpoint.
+ * While listening it refreshes the shared scorer every `refreshMs` (timer unref'd, cleared on
+ * close), and after every successful ingest of this process's scheduler (onJobOutcome).
+ */
+export async function buildServer(context: RuntimeContext, extra: Partial<ApiServerDeps> = {}, options: ServerRefreshOptions = {}) {
   const { config, logger, warehouse } = context;
   const scorer = await sharedScorer(config, logger, warehouse);
   const schedules = loadSchedules(config);
-  return createApiServer({
+  const api = createApiServer({
     config,
     logger,
     warehouse,
@@ -64,6 +102,32 @@ export async function buildServer(context: RuntimeContext, extra: Partial<ApiSer
     },
     ...extra,
   });
+  const refreshMs = options.refreshMs ?? SCORER_REFRESH_MINUTES * 60_000;
+  const refreshScorer = createScorerRefresher(scorer, logger);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    ...api,
+    /** Refreshes the scorer now (never throws); what the timer and onJobOutcome call. */
+    refreshScorer,
+    async listen(port: number, host?: string) {
+      const bound = await api.listen(port, host);
+      if (refreshMs > 0 && timer === undefined) {
+        timer = setInterval(() => void refreshScorer('periodic'), refreshMs);
+        timer.unref();
+      }
+      return bound;
+    },
+    async close() {
+      clearInterval(timer);
+      timer = undefined;
+      await api.close();
+    },
+    onJobOutcome(outcome: JobOutcome) {
+      // New tickets (and request types) are only known to a refreshed scorer; the alerts job that
+      // follows refreshes too, but it is off where Slack is not configured.
+      if (outcome.job === 'ingest' && outcome.status === 'succeeded') void refreshScorer('after ingest');
+    },
+  };
 }
 
 export const runtimeComposition: RuntimeComposition = {

@@ -16,7 +16,7 @@ import { ALERT_ACKNOWLEDGE_ACTION_ID, MAX_BLOCKS_PER_MESSAGE, MAX_TEXT_CHARS } f
 import { runAlertsJob } from '../src/slack/alerts/run-alerts-job.js';
 import { createSlackWebClient, SlackPostError } from '../src/slack/web-client.js';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../src/testing/fake-slack.js';
-import { findAlert, listAlerts, recordAlertAcknowledgement } from '../src/warehouse/alert.repository.js';
+import { claimAlerts, findAlert, finishAlertRun, listAlerts, recordAlertAcknowledgement } from '../src/warehouse/alert.repository.js';
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
@@ -303,6 +303,57 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
     expect(JSON.stringify(output.replies)).toContain(ALERT_ACKNOWLEDGE_ACTION_ID);
     expect(await listAlerts(warehouse.db)).toHaveLength(0);
     expect(fake.calls).toHaveLength(0);
+  });
+
+  it('re-claims pending tickets only from runs that are over (finished, or stale), never from a run still posting them', async () => {
+    const minutes = (n: number) => n * 60_000;
+    const openRun = async (values: { status: 'running' | 'failed'; startedAt: Date }) =>
+      (
+        await warehouse.db
+          .insertInto('slack_alert_run')
+          .values({ channel: CHANNEL, started_at: values.startedAt, status: values.status, finished_at: values.status === 'running' ? null : values.startedAt })
+          .returning('run_id')
+          .executeTakeFirstOrThrow()
+      ).run_id;
+    const pending = (runId: number, ids: string[]) =>
+      warehouse.db
+        .insertInto('slack_alert')
+        .values(ids.map((id) => ({ ticket_id: id, run_id: runId, probability: 0.9, risk_level: 'High', model_version: 'm', status: 'pending' as const, scored_at: now })))
+        .execute();
+    // A run posting right now (started a minute ago), one that failed, one "running" for two hours (died).
+    const live = await openRun({ status: 'running', startedAt: new Date(now.getTime() - minutes(1)) });
+    const failed = await openRun({ status: 'failed', startedAt: new Date(now.getTime() - minutes(20)) });
+    const dead = await openRun({ status: 'running', startedAt: new Date(now.getTime() - minutes(120)) });
+    await pending(live, [syntheticIds[0]!, syntheticIds[1]!]);
+    await pending(failed, [syntheticIds[2]!]);
+    await pending(dead, [syntheticIds[3]!]);
+
+    const claim = await claimAlerts(warehouse.db, { channel: CHANNEL, at: now, scores: [] });
+    expect(claim.retried).toBe(2);
+    expect(claim.claimed.map((entry) => entry.ticket.ticketId).sort()).toEqual([syntheticIds[2]!, syntheticIds[3]!].sort());
+    const owners = await warehouse.db.selectFrom('slack_alert').select(['ticket_id', 'run_id']).orderBy('ticket_id').execute();
+    expect(Object.fromEntries(owners.map((row) => [row.ticket_id, Number(row.run_id)]))).toEqual({
+      [syntheticIds[0]!]: live,
+      [syntheticIds[1]!]: live,
+      [syntheticIds[2]!]: claim.runId,
+      [syntheticIds[3]!]: claim.runId,
+    });
+    await finishAlertRun(warehouse.db, claim.runId, { status: 'failed', postedCount: 0, error: 'test' });
+
+    // A whole run beside the live one posts everything except the live run's tickets.
+    const result = await run();
+    const posted = fake.messagesIn(CHANNEL).flatMap(acknowledgeValues);
+    expect(posted).not.toContain(syntheticIds[0]);
+    expect(posted).not.toContain(syntheticIds[1]);
+    expect([...posted].sort()).toEqual([...syntheticIds.slice(2), REAL_RECENT_OPEN].sort());
+    expect(result.retried).toBe(2);
+    // Once the live run is over (its post failed), the next run retries its tickets, once.
+    await finishAlertRun(warehouse.db, live, { status: 'failed', postedCount: 0, error: 'test' });
+    fake.reset();
+    const after = await run();
+    expect(after.retried).toBe(2);
+    expect(fake.messagesIn(CHANNEL).flatMap(acknowledgeValues).sort()).toEqual([syntheticIds[0]!, syntheticIds[1]!].sort());
+    expect(await listAlerts(warehouse.db, { status: 'pending' })).toEqual([]);
   });
 
   // Near the end: it adds a ticket (9900100) the earlier cases do not expect.

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/command.js';
 import { digestCommand } from '../src/cli/commands/digest.js';
@@ -15,7 +16,7 @@ import { createLogger } from '../src/shared/logger.js';
 import { formatDigestText, renderDigestBlocks, trendArrow } from '../src/slack/blocks/digest-blocks.js';
 import { buildDigest, SURGE_RULE_TEXT } from '../src/slack/digest/build-digest.js';
 import { digestCharts } from '../src/slack/digest/digest-charts.js';
-import { runDigestJob } from '../src/slack/digest/run-digest-job.js';
+import { claimDigestPost, findDigestPost, runDigestJob, summarizeDigestRun } from '../src/slack/digest/run-digest-job.js';
 import { createSlackWebClient } from '../src/slack/web-client.js';
 import { startFakeSlack, type FakeSlack } from '../src/testing/fake-slack.js';
 
@@ -196,6 +197,63 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
     await expect(buildDigest(warehouse.db, { now, timeZone, slaHours: 72, date: '2023-02-30' })).rejects.toThrow(/must be a day/);
   });
 
+  describe('once per day across replicas', () => {
+    const config = makeConfig();
+    const newClient = () => createSlackWebClient({ ...config.slack, apiUrl: fake.apiUrl }, { logger, retryConfig: { retries: 0 } });
+    const post = (date: string) => runDigestJob({ db: warehouse.db, client: newClient(), renderer, config, logger, now: () => now }, { date });
+    const parents = () => fake.messagesIn(CHANNEL).filter((message) => message.threadTs === undefined);
+    beforeEach(async () => {
+      await sql`delete from digest_post`.execute(warehouse.db);
+    });
+
+    it('two replicas ticking together post the day once; the other run, and any later one, skip with a count', async () => {
+      const [a, b] = await Promise.all([post('2023-07-08'), post('2023-07-08')]);
+      expect([a.posted, b.posted].sort()).toEqual([0, 1]);
+      expect([a.alreadyPosted, b.alreadyPosted].sort()).toEqual([0, 1]);
+      expect(parents()).toHaveLength(1);
+      const winner = a.posted ? a : b;
+      const record = await findDigestPost(warehouse.db, '2023-07-08');
+      expect(record).toMatchObject({ date: '2023-07-08', channel: CHANNEL, ts: winner.ts });
+      expect(record?.postedAt).toBeInstanceOf(Date);
+
+      const later = await post('2023-07-08');
+      expect(later).toMatchObject({ posted: 0, alreadyPosted: 1, ts: winner.ts, channel: CHANNEL });
+      expect(summarizeDigestRun(later)).toMatchObject({ posted: 0, already_posted: 1 });
+      expect(parents()).toHaveLength(1);
+      // Another day is its own claim.
+      expect((await post('2023-07-07')).posted).toBe(1);
+      expect(parents()).toHaveLength(2);
+    });
+
+    it('a failed post gives the day back, and the next tick posts it', async () => {
+      fake.failNext('chat.postMessage', { error: 'channel_not_found' });
+      await expect(post('2023-07-06')).rejects.toThrow(/channel_not_found/);
+      expect(await findDigestPost(warehouse.db, '2023-07-06')).toBeUndefined();
+      expect(parents()).toHaveLength(0);
+      const retry = await post('2023-07-06');
+      expect(retry).toMatchObject({ posted: 1, alreadyPosted: 0 });
+      expect(parents()).toHaveLength(1);
+    });
+
+    it('a message that went out before its charts failed is not posted again', async () => {
+      fake.failNext('files.getUploadURLExternal', { error: 'internal_error' });
+      await expect(post('2023-07-05')).rejects.toThrow();
+      expect(parents()).toHaveLength(1);
+      const record = await findDigestPost(warehouse.db, '2023-07-05');
+      expect(record?.ts).toBe(parents()[0]!.ts);
+      expect((await post('2023-07-05')).alreadyPosted).toBe(1);
+      expect(parents()).toHaveLength(1);
+    });
+
+    it('a claim left by a run that died mid-post is taken over once stale, and a fresh one is not', async () => {
+      await sql`insert into digest_post (date, channel, claimed_at) values ('2023-07-04', ${CHANNEL}, now() - interval '2 hours'), ('2023-07-03', ${CHANNEL}, now())`.execute(warehouse.db);
+      expect((await post('2023-07-04')).posted).toBe(1);
+      expect(await post('2023-07-03')).toMatchObject({ posted: 0, alreadyPosted: 1, ts: null });
+      expect(parents()).toHaveLength(1);
+      expect(await claimDigestPost(warehouse.db, { date: '2023-07-03', channel: CHANNEL, staleAfterMs: 0 })).toMatchObject({ claimed: true });
+    });
+  });
+
   describe('civicops digest', () => {
     async function runCommand(values: Record<string, string | boolean>, config: AppConfig) {
       const stdout = new Capture();
@@ -233,6 +291,20 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
       expect(output.posted).toBe(0);
       expect(output.message.blocks[0]?.type).toBe('header');
       expect(output.digest.day.count).toBe(5);
+    });
+
+    it('posting a day that was already posted says so, exits 0 and posts nothing', async () => {
+      await sql`delete from digest_post`.execute(warehouse.db);
+      const config = makeConfig({ SLACK_API_URL: fake.apiUrl });
+      const first = await runCommand({ date: '2023-07-02' }, config);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/^Posted the digest for 2023-07-02 to C0DIGEST01/);
+      const second = await runCommand({ date: '2023-07-02' }, config);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/The digest for 2023-07-02 was already posted to C0DIGEST01 \(ts [\d.]+\); not posting it again/);
+      const json = await runCommand({ date: '2023-07-02', json: true }, config);
+      expect(JSON.parse(json.stdout.trim())).toMatchObject({ posted: 0, alreadyPosted: 1 });
+      expect(fake.messagesIn(CHANNEL).filter((message) => message.threadTs === undefined)).toHaveLength(1);
     });
 
     it('without Slack settings, posting says what is missing', async () => {

@@ -36,7 +36,14 @@ export async function startApp(deps: AppRuntimeDeps): Promise<RunningApp> {
     deps.logger.warn('HTTP API not available in this build; running the job scheduler only');
   }
   const scheduler = startScheduler(
-    { warehouse: deps.warehouse, logger: deps.logger, jobs: deps.jobs, schedules: deps.schedules, runner: deps.runner },
+    {
+      warehouse: deps.warehouse,
+      logger: deps.logger,
+      jobs: deps.jobs,
+      schedules: deps.schedules,
+      runner: deps.runner,
+      onOutcome: deps.server?.onJobOutcome ? (outcome) => deps.server?.onJobOutcome?.(outcome) : undefined,
+    },
     { timers: deps.timers },
   );
   return {

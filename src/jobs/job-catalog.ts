@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { ingestFromSocrata } from '../ingest/ingest.js';
+import { ingestFromSocrata, type IngestSummary } from '../ingest/ingest.js';
 import type { Logger } from '../shared/logger.js';
 import type { SodaClient } from '../socrata/soda-client.js';
 import type { JobCounts } from '../warehouse/job-run.repository.js';
@@ -57,16 +57,21 @@ export function createIngestJob(deps: {
       { db: deps.db, logger, timeZone: deps.timeZone, signal },
       { client: deps.client, source: deps.source, pageSize: deps.pageSize },
     );
-    return {
-      ingest_run_id: summary.run_id,
-      mode: summary.mode,
-      fetched: summary.fetched,
-      inserted: summary.inserted,
-      updated: summary.updated,
-      unchanged: summary.unchanged,
-      quarantined: summary.quarantined,
-      high_water_mark: summary.high_water_mark,
-      resumed_from_run: summary.resumed_from_run,
-    };
+    return ingestCounts(summary);
+  };
+}
+
+/** An ingest summary as job_run.counts (the scheduled job and `civicops ingest` record the same). */
+export function ingestCounts(summary: IngestSummary): JobCounts {
+  return {
+    ingest_run_id: summary.run_id,
+    mode: summary.mode,
+    fetched: summary.fetched,
+    inserted: summary.inserted,
+    updated: summary.updated,
+    unchanged: summary.unchanged,
+    quarantined: summary.quarantined,
+    high_water_mark: summary.high_water_mark,
+    resumed_from_run: summary.resumed_from_run,
   };
 }

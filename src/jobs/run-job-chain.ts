@@ -6,6 +6,11 @@ import type { JobSchedule } from './schedule.js';
 export interface JobChainDeps extends Omit<JobRunnerDeps, 'trigger'> {
   jobs: JobFunctions;
   schedules: readonly JobSchedule[];
+  /**
+   * Told of every attempt as soon as it ends, before any follow-up starts (e.g. the server of
+   * this process refreshes its scorer after an ingest). Must not throw; an error is logged.
+   */
+  onOutcome?: (outcome: JobOutcome) => void;
 }
 
 /**
@@ -24,6 +29,11 @@ export async function runJobChain(
     return [];
   }
   const outcome = await runJob({ ...deps, trigger: options.trigger }, name, fn);
+  try {
+    deps.onOutcome?.(outcome);
+  } catch (error) {
+    deps.logger.error({ err: error, job: name }, 'job outcome listener failed');
+  }
   const outcomes = [outcome];
   if (outcome.status !== 'succeeded' || options.followUps === false || deps.signal?.aborted) return outcomes;
   const next = deps.schedules.find((schedule) => schedule.job === name)?.then ?? [];

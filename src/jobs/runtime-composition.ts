@@ -2,11 +2,17 @@ import type { AppConfig } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Warehouse } from '../warehouse/database.js';
 import type { JobFunctions } from './job-catalog.js';
+import type { JobOutcome } from './job-runner.js';
 
 /** What `civicops start` needs from the HTTP API (createApiServer in src/api). */
 export interface AppServer {
   listen(port: number): Promise<unknown>;
   close(): Promise<void>;
+  /**
+   * Told of every job attempt of this process's scheduler as it ends, so the server can react
+   * (refresh its scorer after an ingest). Must not throw.
+   */
+  onJobOutcome?(outcome: JobOutcome): void;
 }
 
 export interface RuntimeContext {

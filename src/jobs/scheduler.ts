@@ -13,6 +13,8 @@ export interface SchedulerDeps {
   schedules: readonly JobSchedule[];
   /** Identifies this replica in job_run (default hostname:pid). */
   runner?: string;
+  /** Told of every attempt as it ends (see JobChainDeps.onOutcome). */
+  onOutcome?: (outcome: JobOutcome) => void;
 }
 
 export interface Scheduler {

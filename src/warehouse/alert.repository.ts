@@ -230,6 +230,13 @@ export async function recordBelowThreshold(
   return inserted;
 }
 
+/**
+ * An alert run still marked running this long after it started is taken for dead (killed before it
+ * could record its outcome) and its pending tickets may be claimed by a new run. A live run posts
+ * in seconds to minutes (Slack's rate limits included); half an hour leaves a wide margin.
+ */
+export const ALERT_CLAIM_TIMEOUT_MS = 30 * 60_000;
+
 /** A claimed alert with the ticket it is about, ready to post. */
 export interface ClaimedAlert {
   alert: AlertRecord;
@@ -239,8 +246,10 @@ export interface ClaimedAlert {
 /**
  * Opens an alert run and claims, in one transaction, (a) the newly scored high-risk tickets
  * (inserted as pending; a ticket another run already recorded is skipped, so nothing is alerted
- * twice) and (b) every pending ticket left by an earlier run whose post failed, so it is retried
- * rather than dropped. Returns the run id and the claimed alerts, highest probability first.
+ * twice) and (b) the pending tickets left by an earlier run that is over — finished (its post
+ * failed) or started more than `staleAfterMs` before `at` (it died without finishing) — so they are
+ * retried rather than dropped. Pending tickets of a run that is still going (it is posting them
+ * right now) are left to it. Returns the run id and the claimed alerts, highest probability first.
  */
 export async function claimAlerts(
   db: Kysely<WarehouseSchema>,
@@ -248,8 +257,11 @@ export async function claimAlerts(
     channel: string | null;
     at: Date;
     scores: readonly { ticketId: string; probability: number; riskLevel: string; modelVersion: string; topFactors: readonly string[] }[];
+    /** A run still "running" this long after it started is taken for dead (default ALERT_CLAIM_TIMEOUT_MS). */
+    staleAfterMs?: number;
   },
 ): Promise<{ runId: number; claimed: ClaimedAlert[]; retried: number }> {
+  const staleBefore = new Date(claim.at.getTime() - (claim.staleAfterMs ?? ALERT_CLAIM_TIMEOUT_MS));
   return db.transaction().execute(async (trx) => {
     const run = await trx
       .insertInto('slack_alert_run')
@@ -276,12 +288,28 @@ export async function claimAlerts(
         .onConflict((oc) => oc.column('ticket_id').doNothing())
         .execute();
     }
-    // Pending rows from earlier runs move to this run: their post failed and is retried now.
+    // Pending rows of earlier runs that are over move to this run: their post failed (or the run
+    // died) and is retried now. A live run's pending rows are the ones it is posting: not ours.
+    // (Membership in "runs that are over" rather than "not a live run": a row a concurrent claim has
+    // just moved to its own, new run is then re-checked against that run and left alone.)
     const retried = await trx
       .updateTable('slack_alert')
       .set({ run_id: runId })
       .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('run_id', 'is', null), eb('run_id', '!=', runId)]))
+      .where((eb) =>
+        eb.or([
+          eb('run_id', 'is', null),
+          eb(
+            'run_id',
+            'in',
+            eb
+              .selectFrom('slack_alert_run')
+              .select('slack_alert_run.run_id')
+              .where('slack_alert_run.run_id', '!=', runId)
+              .where((inner) => inner.or([inner('slack_alert_run.status', '!=', 'running'), inner('slack_alert_run.started_at', '<', staleBefore)])),
+          ),
+        ]),
+      )
       .executeTakeFirst();
     const claimed = await loadAlertsWithTickets(trx, { runId, status: 'pending' });
     await trx.updateTable('slack_alert_run').set({ ticket_count: claimed.length }).where('run_id', '=', runId).execute();

@@ -1,6 +1,7 @@
 import { createScorer } from '../../model/score-ticket.js';
 import { formatAlertsText } from '../../slack/blocks/alert-blocks.js';
-import { ALERT_LOOKBACK_DAYS, runAlertsJob } from '../../slack/alerts/run-alerts-job.js';
+import { lockTakenMessage, runCommandAsJob } from '../../jobs/run-command-job.js';
+import { ALERT_LOOKBACK_DAYS, runAlertsJob, summarizeAlertsRun, type AlertsJobResult } from '../../slack/alerts/run-alerts-job.js';
 import { createSlackWebClient } from '../../slack/web-client.js';
 import { InputError } from '../../shared/errors.js';
 import { writeLine, type CliCommand } from '../command.js';
@@ -18,6 +19,8 @@ export const alertsCommand: CliCommand = {
   details: [
     `Only tickets created in the last ${ALERT_LOOKBACK_DAYS} days are considered, each scored once when first seen; a ticket is`,
     'alerted at most once, ever (recorded in the warehouse table slack_alert). A post that fails is retried on the next run.',
+    'A real run takes the alerts job lock (as `civicops jobs run alerts`): if the scheduler, another replica or',
+    'another command is running alerts, it says so and exits 0 without posting.',
     'Examples:',
     '  civicops alerts --dry-run --as-of 2023-07-10T12:00',
     '  civicops alerts                 (needs SLACK_BOT_TOKEN and ALERT_CHANNEL)',
@@ -33,18 +36,40 @@ export const alertsCommand: CliCommand = {
     const client = !dryRun && config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined;
     const warehouse = await context.openWarehouse();
     try {
-      const scorer = await createScorer({
-        db: warehouse.db,
-        logger,
-        slaHours: config.slaHours,
-        timeZone: config.cityTimeZone,
-        risk: config.risk,
-        ...(asOf ? { now: () => asOf } : {}),
-      });
-      const result = await runAlertsJob(
-        { db: warehouse.db, scorer, client, config, logger, refreshScorer: false, ...(asOf ? { now: () => asOf } : {}) },
-        { dryRun },
-      );
+      const runAlerts = async () => {
+        const scorer = await createScorer({
+          db: warehouse.db,
+          logger,
+          slaHours: config.slaHours,
+          timeZone: config.cityTimeZone,
+          risk: config.risk,
+          ...(asOf ? { now: () => asOf } : {}),
+        });
+        return runAlertsJob(
+          { db: warehouse.db, scorer, client, config, logger, refreshScorer: false, ...(asOf ? { now: () => asOf } : {}) },
+          { dryRun },
+        );
+      };
+      let result: AlertsJobResult;
+      if (dryRun || !client || !config.slack.alertChannel) {
+        // A dry run writes and posts nothing: no lock needed. Without the Slack settings the job
+        // stops at once saying which are missing; not an alerts run, so nothing is recorded.
+        result = await runAlerts();
+      } else {
+        // Under the alerts job lock, like the scheduled run after each ingest: two runs at once would
+        // race for the same pending tickets.
+        const locked = await runCommandAsJob({ warehouse, logger }, 'alerts', async () => {
+          const value = await runAlerts();
+          return { value, counts: summarizeAlertsRun(value) };
+        });
+        if (locked.status === 'skipped') {
+          const message = lockTakenMessage('alerts');
+          if (values.json) writeLine(context.stdout, JSON.stringify({ dryRun, status: 'skipped', reason: 'locked', message, channel: config.slack.alertChannel ?? null, posted: 0 }));
+          else writeLine(context.stdout, message);
+          return 0;
+        }
+        result = locked.value;
+      }
       if (values.json) {
         writeLine(
           context.stdout,

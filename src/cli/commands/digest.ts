@@ -21,6 +21,9 @@ export const digestCommand: CliCommand = {
     '  civicops digest --dry-run --date 2023-07-09',
     '  civicops digest --dry-run --json --date 2023-07-09 --charts-dir ./charts',
     '  civicops digest                       (needs SLACK_BOT_TOKEN and DIGEST_CHANNEL)',
+    'Each day is posted once: the day is claimed in the warehouse (table digest_post) before posting, so a',
+    'second run for the same day (another replica, a repeated command) posts nothing and says so. A post',
+    'that fails gives the day back and the next run retries it.',
     'A request type is surging when its last 7 days have at least 10 tickets, at least 2× its usual week (mean of the',
     '8 weeks before, at least 1) and P(X ≥ count) < 0.01 under Poisson(usual week).',
   ].join('\n'),
@@ -47,6 +50,7 @@ export const digestCommand: CliCommand = {
             dryRun,
             date: result.date,
             posted: result.posted,
+            alreadyPosted: result.alreadyPosted,
             channel: result.channel,
             ts: result.ts,
             charts: result.chartSpecs.map((chart) => ({ filename: chart.filename, title: chart.title })),
@@ -61,6 +65,13 @@ export const digestCommand: CliCommand = {
         for (const line of result.text) writeLine(context.stdout, line);
         writeLine(context.stdout, '');
         writeLine(context.stdout, `Would post to ${config.slack.digestChannel ?? '(DIGEST_CHANNEL not set)'} with ${result.charts} chart(s) in the thread: ${result.chartSpecs.map((chart) => chart.filename).join(', ')}`);
+      } else if (result.alreadyPosted) {
+        writeLine(
+          context.stdout,
+          result.ts
+            ? `The digest for ${result.date} was already posted to ${result.channel} (ts ${result.ts}); not posting it again.`
+            : `The digest for ${result.date} is being posted by another run right now; not posting it again.`,
+        );
       } else {
         writeLine(context.stdout, `Posted the digest for ${result.date} to ${result.channel} (ts ${result.ts}) with ${result.charts} chart(s).`);
       }

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { ingestFromSocrata, ingestRows, type IngestSummary } from '../../ingest/ingest.js';
 import { readSodaSnapshot } from '../../ingest/snapshot.js';
+import { ingestCounts } from '../../jobs/job-catalog.js';
+import { lockTakenMessage, runCommandAsJob } from '../../jobs/run-command-job.js';
 import { InputError } from '../../shared/errors.js';
 import { SodaClient } from '../../socrata/soda-client.js';
 import type { AppConfig } from '../../config/config.js';
@@ -93,11 +95,32 @@ export const ingestCommand: CliCommand = {
     }
     const warehouse = await context.openWarehouse();
     try {
-      const summary = await runIngestWith(context, warehouse.db, {
-        fromFile: values['from-file'] as string | undefined,
-        full: values.full === true,
-        pageSize,
-      });
+      // Under the scheduled ingest's lock: a manual ingest never runs beside a live one (which it
+      // would otherwise take for interrupted, mark resumed and write over as a second writer).
+      // An ingest from the city API is a run of the ingest job (recorded in job_run, as `civicops jobs
+      // run ingest --only`); loading a snapshot file takes the lock too but does not count for the
+      // job's health (a file load must not hide an overdue API ingest, nor a typo mark it failing).
+      const fromFile = values['from-file'] as string | undefined;
+      const result = await runCommandAsJob(
+        { warehouse, logger: context.logger },
+        'ingest',
+        async () => {
+          const summary = await runIngestWith(context, warehouse.db, { fromFile, full: values.full === true, pageSize });
+          return { value: summary, counts: ingestCounts(summary) };
+        },
+        { record: fromFile === undefined },
+      );
+      if (result.status === 'skipped') {
+        const message = lockTakenMessage('ingest');
+        if (values.json) {
+          writeLine(
+            context.stdout,
+            JSON.stringify({ status: 'skipped', reason: 'locked', message, fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0, high_water_mark: null }),
+          );
+        } else writeLine(context.stdout, message);
+        return 0;
+      }
+      const summary = result.value;
       if (values.json) writeLine(context.stdout, JSON.stringify(summary));
       else for (const line of formatIngestSummary(summary)) writeLine(context.stdout, line);
       return 0;

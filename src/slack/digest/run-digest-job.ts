@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ChartRenderer } from '../../charts/chart-renderer.js';
 import type { AppConfig } from '../../config/config.js';
 import { ConfigError } from '../../shared/errors.js';
@@ -30,6 +30,8 @@ export async function postDigest(input: {
   digest: Digest;
   message?: DigestMessage;
   charts?: DigestChart[];
+  /** Called (and awaited) once Slack accepted the message, before the charts are uploaded. */
+  onMessagePosted?: (posted: { channel: string; ts: string }) => Promise<void>;
 }): Promise<PostedDigest> {
   const message = input.message ?? renderDigestBlocks(input.digest);
   const charts = input.charts ?? digestCharts(input.digest);
@@ -49,6 +51,7 @@ export async function postDigest(input: {
   } catch (error) {
     throw new SlackPostError('chat.postMessage', error);
   }
+  await input.onMessagePosted?.({ channel, ts });
   if (charts.length === 0) return { channel, ts, charts: 0, fileIds: [] };
 
   // Render before uploading so a rendering failure surfaces as a chart error, not a Slack one.
@@ -95,8 +98,14 @@ export interface DigestJobOptions {
 export interface DigestJobResult {
   dryRun: boolean;
   date: string;
-  /** 1 when the message was posted, 0 on a dry run. */
+  /** 1 when the message was posted, 0 on a dry run or when the day was already posted. */
   posted: number;
+  /**
+   * 1 when nothing was posted because the day's digest was already posted (or is being posted
+   * right now) by another run (another replica's tick, an earlier command); channel and ts are then
+   * that post's (ts null while it is under way).
+   */
+  alreadyPosted: number;
   /** Charts uploaded (or that would be uploaded). */
   charts: number;
   channel: string | null;
@@ -126,11 +135,119 @@ export async function runDigestJob(deps: DigestJobDeps, options: DigestJobOption
   const message = renderDigestBlocks(digest);
   const chartSpecs = digestCharts(digest);
   const result = { dryRun, date: digest.date, digest, message, text: formatDigestText(digest), chartSpecs };
-  if (dryRun) return { ...result, posted: 0, charts: chartSpecs.length, channel, ts: null };
+  if (dryRun) return { ...result, posted: 0, alreadyPosted: 0, charts: chartSpecs.length, channel, ts: null };
   if (!deps.client || !channel) throw new ConfigError('SLACK_BOT_TOKEN and DIGEST_CHANNEL are required to post the digest.');
-  const posted = await postDigest({ client: deps.client, renderer: deps.renderer, channel, digest, message, charts: chartSpecs });
-  deps.logger.info({ component: 'digest', date: digest.date, channel: posted.channel, ts: posted.ts, charts: posted.charts }, 'daily digest posted');
-  return { ...result, posted: 1, charts: posted.charts, channel: posted.channel, ts: posted.ts };
+  const log = deps.logger.child({ component: 'digest', date: digest.date });
+
+  // Once per day, across replicas: the advisory lock only keeps two runs from overlapping, so two
+  // replicas ticking seconds apart would each post. The day is claimed in the warehouse first.
+  const claim = await claimDigestPost(deps.db, { date: digest.date, channel });
+  if (!claim.claimed) {
+    log.info({ channel: claim.existing?.channel ?? null, ts: claim.existing?.ts ?? null }, 'digest for this day already posted (or being posted) by another run; not posting again');
+    return { ...result, posted: 0, alreadyPosted: 1, charts: 0, channel: claim.existing?.channel ?? channel, ts: claim.existing?.ts ?? null };
+  }
+  let messagePosted = false;
+  let posted: PostedDigest;
+  try {
+    posted = await postDigest({
+      client: deps.client,
+      renderer: deps.renderer,
+      channel,
+      digest,
+      message,
+      charts: chartSpecs,
+      onMessagePosted: async (accepted) => {
+        messagePosted = true;
+        await recordDigestPosted(deps.db, { date: digest.date, ...accepted });
+      },
+    });
+  } catch (error) {
+    if (messagePosted) {
+      // The message is in the channel: keep the claim (posting it again would double it); only the charts are missing.
+      log.error({ err: error }, 'digest message posted but its charts failed; the day stays posted and is not retried');
+    } else {
+      // Nothing reached the channel: give the day back so the next tick retries.
+      await releaseDigestPost(deps.db, { date: digest.date, claimedAt: claim.claimedAt }).catch((releaseError: unknown) =>
+        log.error({ err: releaseError }, 'could not release the digest claim; it is retried once the claim is stale'),
+      );
+      log.error({ err: error }, 'digest post failed; the day is released and the next tick retries');
+    }
+    throw error;
+  }
+  log.info({ channel: posted.channel, ts: posted.ts, charts: posted.charts }, 'daily digest posted');
+  return { ...result, posted: 1, alreadyPosted: 0, charts: posted.charts, channel: posted.channel, ts: posted.ts };
+}
+
+/**
+ * A claim still without a ts this long after it was taken belongs to a run that died mid-post
+ * (killed before it could post or release); the next run may take it over.
+ */
+export const DIGEST_CLAIM_TIMEOUT_MS = 30 * 60_000;
+
+/** The digest_post row of a day: who posted it where (ts null while the post is under way). */
+export interface DigestPostRecord {
+  date: string;
+  channel: string | null;
+  ts: string | null;
+  claimedAt: Date;
+  postedAt: Date | null;
+}
+
+// digest_post (db/migrations/007_digest_post.sql) is queried in SQL here, its only user.
+interface DigestPostRow {
+  date: string;
+  channel: string | null;
+  ts: string | null;
+  claimed_at: Date;
+  posted_at: Date | null;
+}
+
+const toRecord = (row: DigestPostRow): DigestPostRecord => ({
+  date: row.date,
+  channel: row.channel,
+  ts: row.ts,
+  claimedAt: new Date(row.claimed_at),
+  postedAt: row.posted_at === null ? null : new Date(row.posted_at),
+});
+
+/**
+ * Claims a day's digest for this run: inserts the day (on conflict do nothing), or takes over a
+ * stale claim that never got a ts. Exactly one of any number of concurrent callers gets
+ * `claimed: true`; the others get the existing record.
+ */
+export async function claimDigestPost(
+  db: Kysely<WarehouseSchema>,
+  claim: { date: string; channel: string; staleAfterMs?: number },
+): Promise<{ claimed: true; claimedAt: Date } | { claimed: false; existing: DigestPostRecord | undefined }> {
+  const staleMs = claim.staleAfterMs ?? DIGEST_CLAIM_TIMEOUT_MS;
+  const inserted = await sql<{ claimed_at: Date }>`
+    insert into digest_post (date, channel, claimed_at)
+    values (${claim.date}::date, ${claim.channel}, date_trunc('milliseconds', clock_timestamp()))
+    on conflict (date) do update set channel = excluded.channel, claimed_at = excluded.claimed_at
+      where digest_post.ts is null and digest_post.claimed_at < clock_timestamp() - ${staleMs}::double precision * interval '1 millisecond'
+    returning claimed_at`.execute(db);
+  // claimed_at is truncated to milliseconds so that it round-trips through a JS Date: it is the
+  // token that lets a failed run release its own claim and nobody else's.
+  const row = inserted.rows[0];
+  if (row) return { claimed: true, claimedAt: new Date(row.claimed_at) };
+  return { claimed: false, existing: await findDigestPost(db, claim.date) };
+}
+
+/** The record of a day's digest post, if any run claimed it. */
+export async function findDigestPost(db: Kysely<WarehouseSchema>, date: string): Promise<DigestPostRecord | undefined> {
+  const found = await sql<DigestPostRow>`
+    select to_char(date, 'YYYY-MM-DD') as date, channel, ts, claimed_at, posted_at from digest_post where date = ${date}::date`.execute(db);
+  return found.rows[0] ? toRecord(found.rows[0]) : undefined;
+}
+
+/** Slack accepted the day's message: the claim becomes the record of the post. */
+async function recordDigestPosted(db: Kysely<WarehouseSchema>, post: { date: string; channel: string; ts: string }): Promise<void> {
+  await sql`update digest_post set channel = ${post.channel}, ts = ${post.ts}, posted_at = clock_timestamp() where date = ${post.date}::date`.execute(db);
+}
+
+/** Gives a claimed day back after a failed post (only our own claim, never a post that went out). */
+async function releaseDigestPost(db: Kysely<WarehouseSchema>, claim: { date: string; claimedAt: Date }): Promise<void> {
+  await sql`delete from digest_post where date = ${claim.date}::date and ts is null and claimed_at = ${claim.claimedAt}`.execute(db);
 }
 
 /** The counts of a digest run for job_run.counts (scheduler) and logs. */
@@ -138,6 +255,7 @@ export function summarizeDigestRun(result: DigestJobResult): Record<string, numb
   return {
     date: result.date,
     posted: result.posted,
+    already_posted: result.alreadyPosted,
     charts: result.charts,
     tickets: result.digest.day.count,
     surging: result.digest.surges.surging.length,
