@@ -56,23 +56,15 @@ export interface ServerRefreshOptions {
 }
 
 /**
- * A refresh that never throws (a failure keeps the previous model and context serving; it is
- * logged) and never piles up: a call while one is running joins it.
+ * A refresh that never throws: a failure keeps the previous model and context serving and is
+ * logged. (Concurrent calls share one rebuild: the scorer joins them.)
  */
 export function createScorerRefresher(scorer: Pick<Scorer, 'refresh' | 'currentModelVersion'>, logger: Logger): (reason: string) => Promise<void> {
-  let running: Promise<void> | undefined;
-  return (reason) => {
-    running ??= scorer
-      .refresh()
-      .then(
-        () => logger.debug({ reason, model_version: scorer.currentModelVersion() }, 'scorer refreshed'),
-        (error: unknown) => logger.error({ err: error, reason }, 'scorer refresh failed; still serving the previous model'),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
+  return (reason) =>
+    scorer.refresh().then(
+      () => logger.debug({ reason, model_version: scorer.currentModelVersion() }, 'scorer refreshed'),
+      (error: unknown) => logger.error({ err: error, reason }, 'scorer refresh failed; still serving the previous model'),
+    );
 }
 
 /**

@@ -111,6 +111,17 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     expect(viaScorer.ticketId).toBe('8806604');
   });
 
+  it('concurrent refreshes share one rebuild of the model and the feature state', async () => {
+    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
+    const first = scorer.refresh();
+    expect(scorer.refresh()).toBe(first);
+    await first;
+    const next = scorer.refresh();
+    expect(next).not.toBe(first);
+    await next;
+    expect(scorer.currentModelVersion()).not.toBeNull();
+  });
+
   it('an unknown request type is refused with the closest known types', async () => {
     const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
     const error = await scorer.scoreTicket({ requestType: 'xylophone tuning' }).catch((caught: unknown) => caught);

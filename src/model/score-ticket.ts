@@ -92,7 +92,7 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   // Exact spellings (normalised) → type, so the common case is one map look-up per request.
   let exactTypes = new Map<string, RequestType>();
 
-  async function refresh(): Promise<void> {
+  async function rebuild(): Promise<void> {
     const [promoted, nextContext, nextCatalog] = await Promise.all([
       findPromotedModel(deps.db),
       buildFeatureContext(deps.db, { slaHours: deps.slaHours, timeZone: deps.timeZone }),
@@ -156,6 +156,16 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
       modelVersion: loaded.version,
       slaHours,
     };
+  }
+
+  // Callers (the server's timer, the post-ingest hook, the train and alerts jobs) may ask at once:
+  // they share one rebuild instead of loading the model and the feature state several times.
+  let rebuilding: Promise<void> | undefined;
+  function refresh(): Promise<void> {
+    rebuilding ??= rebuild().finally(() => {
+      rebuilding = undefined;
+    });
+    return rebuilding;
   }
 
   await refresh();
