@@ -76,7 +76,9 @@ export const sodaRowSchema = z
     assigned_to: optionalText,
     ':updated_at': z.string().optional(),
   })
-  .passthrough();
+  // Other keys are checked by validateSodaRow (system fields pass, anything else is quarantined)
+  // and kept in the raw row; zod need not copy them into its output (measured: a quarter of its time).
+  .strip();
 
 export type SodaRow = Record<string, unknown>;
 
@@ -107,6 +109,8 @@ export interface TicketRecord {
   sourceUpdatedAt: Date | null;
   /** Hash of the row's data (not its system fields): equal hash = nothing changed. */
   rowHash: string;
+  /** The row as received, as JSON text (key order aside): the raw_ticket payload. */
+  payloadJson: string;
 }
 
 export type ValidationOutcome =
@@ -125,8 +129,25 @@ export function canonicalTypeKey(name: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
+const VOLATILE_SYSTEM_FIELDS = [':id', ':version', ':created_at', ':updated_at'] as const;
 const VOLATILE_SYSTEM_FIELD = /^:(id|created_at|updated_at|version)$/;
-const dropVolatileFields = (key: string, value: unknown) => (key.startsWith(':') && VOLATILE_SYSTEM_FIELD.test(key) ? undefined : value);
+
+// The row being serialised by rowDataJson: only its own system fields are left out, not keys of
+// nested values. A module variable rather than a closure, so serialising a row allocates nothing extra.
+let serialisedRow: SodaRow | undefined;
+function dropVolatileFields(this: unknown, key: string, value: unknown): unknown {
+  return this === serialisedRow && key.startsWith(':') && VOLATILE_SYSTEM_FIELD.test(key) ? undefined : value;
+}
+
+/** The row's data fields as JSON, system fields (`:id`, `:version`, `:created_at`, `:updated_at`) left out. */
+function rowDataJson(row: SodaRow): string {
+  serialisedRow = row;
+  try {
+    return JSON.stringify(row, dropVolatileFields);
+  } finally {
+    serialisedRow = undefined;
+  }
+}
 
 /**
  * Hash of the data fields of a row, system fields excluded: equal hash = nothing changed.
@@ -134,7 +155,21 @@ const dropVolatileFields = (key: string, value: unknown) => (key.startsWith(':')
  * native stringify + hash is what keeps validation fast (measured: a third of its time before).
  */
 export function hashRowData(row: SodaRow): string {
-  return hash('sha1', JSON.stringify(row, dropVolatileFields));
+  return hash('sha1', rowDataJson(row));
+}
+
+/**
+ * The whole row as JSON text (the system fields put back in front of the data): what raw_ticket
+ * keeps. Built from the data JSON already serialised for the hash, so a row is serialised once.
+ */
+function withSystemFields(row: SodaRow, dataJson: string): string {
+  let system = '';
+  for (const field of VOLATILE_SYSTEM_FIELDS) {
+    const value = row[field];
+    if (value !== undefined) system += `${system ? ',' : ''}${JSON.stringify(field)}:${JSON.stringify(value)}`;
+  }
+  if (!system) return dataJson;
+  return dataJson.length > 2 ? `{${system},${dataJson.slice(1)}` : `{${system}}`;
 }
 
 function toInstant(local: LocalDateTime | undefined, timeZone: string): Date | null {
@@ -180,6 +215,7 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
   const updatedAtText = data[':updated_at'];
   const sourceUpdatedAt = updatedAtText && !Number.isNaN(Date.parse(updatedAtText)) ? new Date(updatedAtText) : null;
   const requestType = data.request_type.trim();
+  const dataJson = rowDataJson(row);
   return {
     ok: true,
     raw: row,
@@ -207,7 +243,8 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
       assignedTo: nullIfBlank(data.assigned_to),
       description: nullIfBlank(data.description),
       sourceUpdatedAt,
-      rowHash: hashRowData(row),
+      rowHash: hash('sha1', dataJson),
+      payloadJson: withSystemFields(row, dataJson),
     },
   };
 }

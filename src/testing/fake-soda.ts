@@ -128,6 +128,8 @@ interface StoredRow {
   dataJson: string;
   /** `":id":...,":version":...,":created_at":...,":updated_at":...` without braces. */
   systemJson: string;
+  /** The whole row (`$select=:*,*`) as UTF-8, encoded when stored: serving a page is then a copy. */
+  allJsonBytes: Buffer;
 }
 
 interface QueuedFault {
@@ -214,7 +216,8 @@ export async function startFakeSoda(options: FakeSodaOptions): Promise<FakeSoda>
       `":id":${JSON.stringify(systemId)},":version":${JSON.stringify(version)},` +
       `":created_at":"${new Date(createdAtMs).toISOString()}",":updated_at":"${new Date(updatedAtMs).toISOString()}"`;
     const dataJson = JSON.stringify(data).slice(1, -1);
-    rows.set(key, { key, systemId, version, createdAtMs, updatedAtMs, data, dataJson, systemJson });
+    const allJsonBytes = Buffer.from(dataJson ? `{${systemJson},${dataJson}}` : `{${systemJson}}`);
+    rows.set(key, { key, systemId, version, createdAtMs, updatedAtMs, data, dataJson, systemJson, allJsonBytes });
     if (updatedAtMs > newestUpdatedAtMs) newestUpdatedAtMs = updatedAtMs;
   };
 
@@ -355,14 +358,24 @@ export async function startFakeSoda(options: FakeSodaOptions): Promise<FakeSoda>
     };
     log.status = 200;
     if (fault?.kind === 'truncate') {
-      const bytes = Buffer.from(body);
+      const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.concat(body);
       res.writeHead(200, { ...headers, 'content-length': bytes.length });
       const cut = Math.max(1, Math.floor(bytes.length / 2));
       res.write(bytes.subarray(0, cut), () => res.destroy());
       return;
     }
-    res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (typeof body === 'string') {
+      res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-length': body.reduce((total, piece) => total + piece.length, 0) });
+    if (req.method !== 'HEAD') {
+      res.cork();
+      for (const piece of body) res.write(piece);
+      res.uncork();
+    }
+    res.end();
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -564,16 +577,27 @@ function htmlErrorPage(status: number): string {
   );
 }
 
-function serialisePage(page: StoredRow[], select: SelectPlan): string {
+const PAGE_OPEN = Buffer.from('[');
+const ROW_SEPARATOR = Buffer.from('\n,');
+const PAGE_CLOSE = Buffer.from('\n]\n');
+
+// Socrata's own layout: one row per line, commas leading.
+function serialisePage(page: StoredRow[], select: SelectPlan): string | Buffer[] {
   if (page.length === 0) return '[]\n';
+  if (select.mode === 'all') {
+    // The city's server is another machine; here it shares the CPU with the ingest it serves, so
+    // a page is written from the rows' stored bytes: no encoding, and no page-sized allocation
+    // (a 50 MB buffer per page set off full garbage collections of the fake's 100,000 rows).
+    const pieces = new Array<Buffer>(page.length * 2 + 1);
+    pieces[0] = PAGE_OPEN;
+    for (let i = 0; i < page.length; i++) {
+      pieces[2 * i + 1] = page[i].allJsonBytes;
+      pieces[2 * i + 2] = i + 1 < page.length ? ROW_SEPARATOR : PAGE_CLOSE;
+    }
+    return pieces;
+  }
   const parts = new Array<string>(page.length);
   switch (select.mode) {
-    case 'all':
-      for (let i = 0; i < page.length; i++) {
-        const row = page[i];
-        parts[i] = row.dataJson ? `{${row.systemJson},${row.dataJson}}` : `{${row.systemJson}}`;
-      }
-      break;
     case 'data':
       for (let i = 0; i < page.length; i++) parts[i] = `{${page[i].dataJson}}`;
       break;
@@ -592,7 +616,6 @@ function serialisePage(page: StoredRow[], select: SelectPlan): string {
       }
       break;
   }
-  // Socrata's own layout: one row per line, commas leading.
   return `[${parts.join('\n,')}\n]\n`;
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { WarehouseSchema } from './schema.js';
 import type { TicketRecord, SodaRow } from '../ingest/soda-row.js';
 import { isOpenState } from '../ingest/soda-row.js';
+import { booleanArrayLiteral, numberArrayLiteral, textArrayLiteral } from './pg-array-literal.js';
 
 type Db = Kysely<WarehouseSchema> | Transaction<WarehouseSchema>;
 
@@ -26,11 +27,78 @@ export function locationKeyOf(district: string | null, sector: string | null): s
   return `${district ?? '-'}|${sector ?? '-'}`;
 }
 
+const epochMs = (instant: Date | null): number | null => (instant === null ? null : instant.getTime());
+
+/**
+ * One column of fact_ticket as the upsert sends it: a PostgreSQL array of that column's values.
+ * Instants travel as epoch milliseconds (`float8[]`, turned back by `to_timestamp`): cheaper to
+ * format here and to read there than timestamp text.
+ */
+interface FactColumn {
+  name: string;
+  arrayType: string;
+  /** Name of the unnested value, and the expression that turns it into the column's value. */
+  source: string;
+  select: string;
+  literal(tickets: readonly TicketRecord[]): string;
+}
+
+const plainColumn = (name: string, arrayType: string, literal: FactColumn['literal']): FactColumn => ({ name, arrayType, source: name, select: name, literal });
+
+const textColumn = (name: string, value: (t: TicketRecord) => string | null): FactColumn =>
+  plainColumn(name, 'text[]', (tickets) => textArrayLiteral(tickets.map(value)));
+const numberColumn = (name: string, arrayType: 'float8[]' | 'int[]', value: (t: TicketRecord) => number | null): FactColumn =>
+  plainColumn(name, arrayType, (tickets) => numberArrayLiteral(tickets.map(value)));
+const instantColumn = (name: string, value: (t: TicketRecord) => Date | null): FactColumn => {
+  const source = name.replace(/_at$/, '_ms');
+  return {
+    name,
+    arrayType: 'float8[]',
+    source,
+    select: `to_timestamp(${source} / 1000.0)`,
+    literal: (tickets) => numberArrayLiteral(tickets.map((ticket) => epochMs(value(ticket)))),
+  };
+};
+
+const FACT_COLUMNS: readonly FactColumn[] = [
+  textColumn('ticket_id', (t) => t.ticketId),
+  textColumn('type_key', (t) => t.typeKey),
+  textColumn('request_type', (t) => t.requestType),
+  textColumn('status', (t) => t.status),
+  instantColumn('created_at', (t) => t.createdAt),
+  plainColumn('created_date', 'date[]', (tickets) => textArrayLiteral(tickets.map((t) => t.createdDate))),
+  instantColumn('acknowledged_at', (t) => t.acknowledgedAt),
+  instantColumn('closed_at', (t) => t.closedAt),
+  instantColumn('reopened_at', (t) => t.reopenedAt),
+  instantColumn('last_updated_at', (t) => t.lastUpdatedAt),
+  numberColumn('minutes_to_close', 'float8[]', (t) => t.minutesToClose),
+  numberColumn('minutes_to_acknowledge', 'float8[]', (t) => t.minutesToAcknowledge),
+  numberColumn('source_minutes_to_close', 'float8[]', (t) => t.sourceMinutesToClose),
+  textColumn('duration_flag', (t) => t.durationFlag),
+  plainColumn('is_open', 'bool[]', (tickets) => booleanArrayLiteral(tickets.map((t) => t.closedAt === null && isOpenState(t.status)))),
+  numberColumn('latitude', 'float8[]', (t) => t.latitude),
+  numberColumn('longitude', 'float8[]', (t) => t.longitude),
+  textColumn('location_key', (t) => locationKeyOf(t.commissionDistrict, t.policeSector)),
+  textColumn('commission_district', (t) => t.commissionDistrict),
+  textColumn('police_sector', (t) => t.policeSector),
+  textColumn('location_detail', (t) => t.locationDetail),
+  textColumn('reporter_display', (t) => t.reporterDisplay),
+  textColumn('assigned_to', (t) => t.assignedTo),
+  textColumn('description', (t) => t.description),
+  numberColumn('description_length', 'int[]', (t) => t.description?.length ?? 0),
+  instantColumn('source_updated_at', (t) => t.sourceUpdatedAt),
+  textColumn('row_hash', (t) => t.rowHash),
+];
+const FACT_COLUMN_LIST = FACT_COLUMNS.map((column) => column.name).join(', ');
+const FACT_SOURCE_LIST = FACT_COLUMNS.map((column) => column.source).join(', ');
+const FACT_SELECT_LIST = FACT_COLUMNS.map((column) => column.select).join(', ');
+
 /**
  * Upserts a batch of validated tickets: raw landing row, dimensions and fact row. A ticket whose
  * data hash is unchanged is left untouched, so re-ingesting the same rows changes nothing.
- * The batch travels as one JSON parameter per table (no 65k-parameter limit, one round trip);
- * `json` rather than `jsonb` for the batch itself, since it is read once (measured 25% faster).
+ * Each column of the batch travels as one array parameter (no 65k-parameter limit, one round trip
+ * per table), read back row by row with `unnest`: measured 40 against 95 µs of PostgreSQL CPU per
+ * ticket for the JSON-recordset statements this replaced.
  */
 export async function upsertTickets(
   db: Db,
@@ -87,20 +155,18 @@ export async function upsertTickets(
     )}::jsonb) as x(key text, district text, sector text)
     on conflict (location_key) do nothing`.execute(db);
 
-  const rawJson = JSON.stringify(
-    items.map(({ ticket, raw }) => ({
-      ticket_id: ticket.ticketId,
-      payload: raw,
-      payload_hash: ticket.rowHash,
-      source_updated_at: ticket.sourceUpdatedAt,
-    })),
-  );
+  // raw_ticket: the payloads travel as one JSON array, zipped with the key columns by ROWS FROM;
+  // each element is parsed to jsonb once (json_to_recordset with a jsonb column cost 3× the CPU).
   const rawResult = await sql<{ inserted: number; updated: number }>`
     with upserted as (
       insert into raw_ticket (ticket_id, payload, payload_hash, source_updated_at, fetched_at, ingest_run_id)
-      select ticket_id, payload, payload_hash, source_updated_at, ${context.fetchedAt}, ${context.runId}
-      from json_to_recordset(${rawJson}::json)
-        as x(ticket_id text, payload jsonb, payload_hash text, source_updated_at timestamptz)
+      select ticket_id, payload::jsonb, payload_hash, to_timestamp(source_updated_ms / 1000.0), ${context.fetchedAt}, ${context.runId}
+      from rows from (
+        unnest(${textArrayLiteral(items.map(({ ticket }) => ticket.ticketId))}::text[]),
+        unnest(${textArrayLiteral(items.map(({ ticket }) => ticket.rowHash))}::text[]),
+        unnest(${numberArrayLiteral(items.map(({ ticket }) => epochMs(ticket.sourceUpdatedAt)))}::float8[]),
+        json_array_elements(${`[${items.map(({ ticket }) => ticket.payloadJson).join(',')}]`}::json)
+      ) as x(ticket_id, payload_hash, source_updated_ms, payload)
       on conflict (ticket_id) do update set
         payload = excluded.payload,
         payload_hash = excluded.payload_hash,
@@ -117,59 +183,14 @@ export async function upsertTickets(
     select count(*) filter (where is_insert)::int as inserted, count(*) filter (where not is_insert)::int as updated
     from upserted`.execute(db);
 
-  const factJson = JSON.stringify(
-    items.map(({ ticket: t }) => ({
-      ticket_id: t.ticketId,
-      type_key: t.typeKey,
-      request_type: t.requestType,
-      status: t.status,
-      created_at: t.createdAt,
-      created_date: t.createdDate,
-      acknowledged_at: t.acknowledgedAt,
-      closed_at: t.closedAt,
-      reopened_at: t.reopenedAt,
-      last_updated_at: t.lastUpdatedAt,
-      minutes_to_close: t.minutesToClose,
-      minutes_to_acknowledge: t.minutesToAcknowledge,
-      source_minutes_to_close: t.sourceMinutesToClose,
-      duration_flag: t.durationFlag,
-      is_open: t.closedAt === null && isOpenState(t.status),
-      latitude: t.latitude,
-      longitude: t.longitude,
-      location_key: locationKeyOf(t.commissionDistrict, t.policeSector),
-      commission_district: t.commissionDistrict,
-      police_sector: t.policeSector,
-      location_detail: t.locationDetail,
-      reporter_display: t.reporterDisplay,
-      assigned_to: t.assignedTo,
-      description: t.description,
-      description_length: t.description?.length ?? 0,
-      source_updated_at: t.sourceUpdatedAt,
-      row_hash: t.rowHash,
-    })),
-  );
+  const tickets = items.map(({ ticket }) => ticket);
   await sql`
-    insert into fact_ticket (
-      ticket_id, type_key, request_type, status, created_at, created_date, acknowledged_at, closed_at,
-      reopened_at, last_updated_at, minutes_to_close, minutes_to_acknowledge, source_minutes_to_close,
-      duration_flag, is_open, latitude, longitude, location_key, commission_district, police_sector,
-      location_detail, reporter_display, assigned_to, description, description_length, source_updated_at,
-      row_hash, ingest_run_id, archived_at)
-    select ticket_id, type_key, request_type, status, created_at, created_date, acknowledged_at, closed_at,
-      reopened_at, last_updated_at, minutes_to_close, minutes_to_acknowledge, source_minutes_to_close,
-      duration_flag, is_open, latitude, longitude, location_key, commission_district, police_sector,
-      location_detail, reporter_display, assigned_to, description, description_length, source_updated_at,
-      row_hash, ${context.runId},
+    insert into fact_ticket (${sql.raw(FACT_COLUMN_LIST)}, ingest_run_id, archived_at)
+    select ${sql.raw(FACT_SELECT_LIST)}, ${context.runId},
       -- First seen no longer open without a close date: archived now (frozen below).
-      case when closed_at is null and not is_open then coalesce(last_updated_at, created_at) end
-    from json_to_recordset(${factJson}::json) as x(
-      ticket_id text, type_key text, request_type text, status text, created_at timestamptz, created_date date,
-      acknowledged_at timestamptz, closed_at timestamptz, reopened_at timestamptz, last_updated_at timestamptz,
-      minutes_to_close double precision, minutes_to_acknowledge double precision,
-      source_minutes_to_close double precision, duration_flag text, is_open boolean, latitude double precision,
-      longitude double precision, location_key text, commission_district text, police_sector text,
-      location_detail text, reporter_display text, assigned_to text, description text,
-      description_length integer, source_updated_at timestamptz, row_hash text)
+      case when closed_ms is null and not is_open then to_timestamp(coalesce(last_updated_ms, created_ms) / 1000.0) end
+    from rows from (${sql.join(FACT_COLUMNS.map((column) => sql`unnest(${column.literal(tickets)}::${sql.raw(column.arrayType)})`))})
+      as x(${sql.raw(FACT_SOURCE_LIST)})
     on conflict (ticket_id) do update set
       type_key = excluded.type_key, request_type = excluded.request_type, status = excluded.status,
       created_at = excluded.created_at, created_date = excluded.created_date,
