@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { z } from 'zod';
 import { createApiServer, type ApiServer } from '../src/api/api-server.js';
 import { MAX_BATCH_TICKETS, scoreTicketRequestSchema } from '../src/api/score-ticket.schema.js';
@@ -294,6 +295,31 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
     const everything = log.lines.join('\n');
     expect(everything).not.toContain(API_KEY);
     expect(everything).not.toContain(SLACK_SIGNATURE);
+  });
+
+  it('keeps the API key, a bearer token and the Slack signature out of the access log even with a logger that redacts nothing', async () => {
+    const lines: string[] = [];
+    // A bare pino logger, without the shared redaction paths: only the server itself can keep the secrets out.
+    const bare = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const wrongKey = 'wrong-key-7d1e2a';
+    const bearer = 'Bearer token-93c0aa';
+    const running = await start({ config: keyedConfig, logger: bare, warehouse, scorer, slackHandler: (_req, res) => res.end('ok') });
+    try {
+      const secrets = { 'x-api-key': API_KEY, authorization: bearer, 'x-slack-signature': SLACK_SIGNATURE };
+      expect((await postJson(running.base, '/score_ticket', EXAMPLE, secrets)).status).toBe(200);
+      expect((await postJson(running.base, '/score_ticket', EXAMPLE, { 'x-api-key': wrongKey })).status).toBe(401);
+      expect((await fetch(`${running.base}/slack/events`, { method: 'POST', headers: secrets, body: 'a=1' })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await running.api.close();
+    }
+    const access = lines.map((line) => JSON.parse(line) as Record<string, any>).filter((entry) => entry.msg === 'http request');
+    expect(access.map((entry) => entry.status)).toEqual([200, 401, 200]);
+    expect(access[0].req.headers).toMatchObject({ 'content-type': 'application/json', 'x-api-key': '[redacted]', authorization: '[redacted]', 'x-slack-signature': '[redacted]' });
+    expect(access[1].req.headers['x-api-key']).toBe('[redacted]');
+    expect(access[2].req.headers).toMatchObject({ 'x-api-key': '[redacted]', authorization: '[redacted]', 'x-slack-signature': '[redacted]' });
+    const everything = lines.join('\n');
+    for (const secret of [API_KEY, wrongKey, 'token-93c0aa', SLACK_SIGNATURE]) expect(everything).not.toContain(secret);
   });
 
   it('reports health: database reachable, model loaded, its version', async () => {
