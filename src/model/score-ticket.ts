@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { buildFeatureContext } from '../features/training-set.js';
 import type { FeatureContext } from '../features/feature-engine.js';
 import { computeFeaturesAt } from '../features/features-at.query.js';
-import { explainFactor, type FeatureVector } from '../features/feature-catalog.js';
+import { explainFactor, FEATURE_INDEX, FEATURE_NAMES, type FeatureName, type FeatureVector } from '../features/feature-catalog.js';
 import { toFeatureRow, type TicketInput } from '../features/assemble-features.js';
 import { InputError, ModelNotTrainedError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -35,6 +35,8 @@ interface LoadedModel {
   classifier: TrainedClassifier;
   calibrator: Calibrator;
   featureNames: string[];
+  /** Column of each of the model's features in FEATURE_NAMES order (-1: a feature the engine does not compute). */
+  engineColumns: Int32Array;
 }
 
 const TOP_FACTORS = 3;
@@ -60,23 +62,53 @@ export function scoreWithAttributions(classifier: TrainedClassifier, row: Float6
 }
 
 /**
+ * Indexes of the `count` largest contributions by size, strongest first. Zero and non-finite ones
+ * are skipped and ties keep feature order, as a stable sort of every feature would, without the
+ * sort and the per-feature objects (this runs on every scored ticket).
+ */
+export function strongestFactors(perFeature: ArrayLike<number>, count: number): number[] {
+  const top: number[] = [];
+  if (count <= 0) return top;
+  for (let index = 0; index < perFeature.length; index++) {
+    const strength = Math.abs(perFeature[index]);
+    if (strength === 0 || !Number.isFinite(strength)) continue;
+    if (top.length === count) {
+      // No stronger than the weakest kept one (a tie loses to the earlier feature): not among the strongest.
+      if (Math.abs(perFeature[top[count - 1]]) >= strength) continue;
+      top.pop();
+    }
+    // Insertion: weaker entries move down one place.
+    let at = top.length;
+    while (at > 0 && Math.abs(perFeature[top[at - 1]]) < strength) {
+      top[at] = top[at - 1];
+      at--;
+    }
+    top[at] = index;
+  }
+  return top;
+}
+
+/**
  * Sentences for the features that moved this prediction most, from the model's own path
  * attributions (not an echo of the inputs), strongest first, each saying which way it pushed.
+ * `row` holds the feature values in the classifier's column order (NaN = unknown).
  */
 export function explainPrediction(
   classifier: TrainedClassifier,
   contributions: Contributions,
-  vector: FeatureVector,
+  row: ArrayLike<number>,
   context: { typeName: string; slaHours: number },
 ): string[] {
-  return Array.from(contributions.perFeature, (contribution, index) => ({ contribution, name: classifier.featureNames[index]! }))
-    .filter((factor) => factor.contribution !== 0 && Number.isFinite(factor.contribution))
-    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
-    .slice(0, TOP_FACTORS)
-    .map((factor) => {
-      const sentence = explainFactor(factor.name, vector[factor.name as keyof FeatureVector], context);
-      return `${sentence.replace(/\.$/, '')} (${factor.contribution > 0 ? 'raises' : 'lowers'} the risk).`;
-    });
+  return strongestFactors(contributions.perFeature, TOP_FACTORS).map((index) => {
+    const sentence = explainFactor(classifier.featureNames[index]!, row[index], context);
+    const direction = contributions.perFeature[index] > 0 ? 'raises' : 'lowers';
+    return `${sentence.endsWith('.') ? sentence.slice(0, -1) : sentence} (${direction} the risk).`;
+  });
+}
+
+/** For each model feature, its column in FEATURE_NAMES order, or -1 when the engine has none of that name. */
+function engineColumnsOf(featureNames: readonly string[]): Int32Array {
+  return Int32Array.from(featureNames, (name) => (Object.hasOwn(FEATURE_INDEX, name) ? FEATURE_INDEX[name as FeatureName] : -1));
 }
 
 /**
@@ -91,6 +123,20 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   let catalog: RequestTypeCatalog;
   // Exact spellings (normalised) → type, so the common case is one map look-up per request.
   let exactTypes = new Map<string, RequestType>();
+
+  // The in-memory features of one ticket, reused by every call: filled and read without an await between.
+  const engineRow = new Float64Array(FEATURE_NAMES.length);
+
+  /** Features of a ticket at or after the horizon, straight into the model's column order (no named vector). */
+  function modelRowInMemory(input: TicketInput, engineColumns: Int32Array): Float64Array {
+    context.computeFeatureRow(input, engineRow);
+    const row = new Float64Array(engineColumns.length);
+    for (let index = 0; index < engineColumns.length; index++) {
+      const column = engineColumns[index];
+      row[index] = column >= 0 ? engineRow[column] : Number.NaN;
+    }
+    return row;
+  }
 
   async function rebuild(): Promise<void> {
     const [promoted, nextContext, nextCatalog] = await Promise.all([
@@ -111,6 +157,7 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
         classifier: loadClassifier(artifact.classifier),
         calibrator: loadCalibrator(artifact.calibrator),
         featureNames: artifact.featureNames,
+        engineColumns: engineColumnsOf(artifact.featureNames),
       };
     } else {
       model = null;
@@ -139,11 +186,10 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
     };
     const horizon = context.horizon;
     // At or after the latest event the in-memory state is exact; before it, ask the warehouse.
-    const vector =
+    const row =
       !horizon || createdAt >= horizon
-        ? context.computeFeatures(input)
-        : await computeFeaturesAt(deps.db, input, { sla: context.slaPolicy, timeZone: deps.timeZone });
-    const row = toFeatureRow(vector, loaded.featureNames);
+        ? modelRowInMemory(input, loaded.engineColumns)
+        : toFeatureRow(await computeFeaturesAt(deps.db, input, { sla: context.slaPolicy, timeZone: deps.timeZone }), loaded.featureNames);
     const { score, contributions } = scoreWithAttributions(loaded.classifier, row);
     const probability = loaded.calibrator.apply(score);
     const slaHours = context.slaHoursOf(type.typeKey);
@@ -152,7 +198,7 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
       requestType: type,
       slaBreachProbability: Number(probability.toFixed(4)),
       riskLevel: riskLevelOf(probability, deps.risk),
-      topFactors: explainPrediction(loaded.classifier, contributions, vector, { typeName: type.displayName, slaHours }),
+      topFactors: explainPrediction(loaded.classifier, contributions, row, { typeName: type.displayName, slaHours }),
       modelVersion: loaded.version,
       slaHours,
     };
