@@ -24,6 +24,18 @@ const TARGET_RPS = 2_000;
 const BASELINE_SECONDS = 5;
 const SCORER_CALLS = 5_000;
 
+/**
+ * The load's numbers and this process's CPU time per request while it ran (user + system, all
+ * threads, GC included; autocannon is another process): unlike latency, barely moved by whatever
+ * else the machine runs, so it is the number to compare changes by.
+ */
+async function runMeasuredLoad(plan: LoadPlan): Promise<LoadResult & { serverCpuMicrosPerRequest: number }> {
+  const before = process.cpuUsage();
+  const result = await runLoadInChild(plan);
+  const used = process.cpuUsage(before);
+  return { ...result, serverCpuMicrosPerRequest: (used.user + used.system) / Math.max(1, result.totalRequests) };
+}
+
 /** Runs one load in a separate Node process, so autocannon does not compete with the server's event loop. */
 async function runLoadInChild(plan: LoadPlan): Promise<LoadResult> {
   const script = fileURLToPath(new URL('./api-load.js', import.meta.url));
@@ -42,7 +54,7 @@ async function runLoadInChild(plan: LoadPlan): Promise<LoadResult> {
  * constant: the ceiling of this machine at this moment, so the API's numbers can be read
  * against what the CPU (shared with whatever else runs) allows.
  */
-async function measureBareNodeBaseline(body: string): Promise<LoadResult> {
+async function measureBareNodeBaseline(body: string): Promise<LoadResult & { serverCpuMicrosPerRequest: number }> {
   const bare = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -64,7 +76,7 @@ async function measureBareNodeBaseline(body: string): Promise<LoadResult> {
       body,
     };
     await runLoadInChild(plan);
-    return await runLoadInChild({ ...plan, durationSeconds: BASELINE_SECONDS });
+    return await runMeasuredLoad({ ...plan, durationSeconds: BASELINE_SECONDS });
   } finally {
     await new Promise<void>((resolve) => bare.close(() => resolve()));
     bare.closeAllConnections();
@@ -106,7 +118,7 @@ export async function runApiBench(): Promise<Record<string, number>> {
         body: JSON.stringify(exampleScoreRequest),
       };
       await runLoadInChild(plan);
-      const load = await runLoadInChild({ ...plan, durationSeconds: DURATION_SECONDS });
+      const load = await runMeasuredLoad({ ...plan, durationSeconds: DURATION_SECONDS });
       const baseline = await measureBareNodeBaseline(plan.body ?? '');
       const failures = load.errors + load.timeouts + load.non2xx;
       console.log(
@@ -115,9 +127,10 @@ export async function runApiBench(): Promise<Record<string, number>> {
       console.log(`  throughput  ${Math.round(load.requestsPerSecond).toLocaleString('en-US')} req/s  (target ≥ ${TARGET_RPS.toLocaleString('en-US')})  ${load.requestsPerSecond >= TARGET_RPS ? 'ok' : 'UNDER TARGET'}`);
       console.log(`  latency     p50 ${load.latencyP50Ms} ms  p90 ${load.latencyP90Ms} ms  p99 ${load.latencyP99Ms} ms  max ${load.latencyMaxMs} ms  (target p99 < ${TARGET_P99_MS} ms)  ${load.latencyP99Ms < TARGET_P99_MS ? 'ok' : 'OVER TARGET'}`);
       console.log(`  requests    ${load.totalRequests.toLocaleString('en-US')} total, errors ${load.errors}, timeouts ${load.timeouts}, non-2xx ${load.non2xx}  ${failures === 0 ? 'ok' : 'FAILURES'}`);
+      console.log(`  server CPU  ${load.serverCpuMicrosPerRequest.toFixed(1)} µs per request (this process, GC included)`);
       console.log(`  scorer      ${scorerMicros.toFixed(1)} µs per ticket in-process (no HTTP)`);
       console.log(
-        `  baseline    bare node:http JSON echo on this machine now: ${Math.round(baseline.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${baseline.latencyP50Ms} ms, p99 ${baseline.latencyP99Ms} ms`,
+        `  baseline    bare node:http JSON echo on this machine now: ${Math.round(baseline.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${baseline.latencyP50Ms} ms, p99 ${baseline.latencyP99Ms} ms, ${baseline.serverCpuMicrosPerRequest.toFixed(1)} µs CPU per request`,
       );
       return {
         'api.requestsPerSecond': Math.round(load.requestsPerSecond),
@@ -129,9 +142,11 @@ export async function runApiBench(): Promise<Record<string, number>> {
         'api.errors': load.errors,
         'api.timeouts': load.timeouts,
         'api.non2xx': load.non2xx,
+        'api.serverCpuMicrosPerRequest': Math.round(load.serverCpuMicrosPerRequest * 10) / 10,
         'api.scorerMicrosPerTicket': Math.round(scorerMicros * 10) / 10,
         'api.baselineBareNodeRequestsPerSecond': Math.round(baseline.requestsPerSecond),
         'api.baselineBareNodeP99Ms': baseline.latencyP99Ms,
+        'api.baselineBareNodeCpuMicrosPerRequest': Math.round(baseline.serverCpuMicrosPerRequest * 10) / 10,
       };
     } finally {
       await api.close();
