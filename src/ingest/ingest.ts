@@ -3,7 +3,16 @@ import type { Logger } from '../shared/logger.js';
 import { asError, SocrataRequestError } from '../shared/errors.js';
 import type { SodaClient } from '../socrata/soda-client.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
-import { deleteQuarantinedRows, listQuarantinedRows, quarantineRows, upsertTickets, type QuarantinedRow } from '../warehouse/ticket.repository.js';
+import {
+  deleteQuarantinedRows,
+  listQuarantinedRows,
+  prepareTicketBatch,
+  quarantineRows,
+  upsertTicketBatch,
+  upsertTickets,
+  type PreparedTicketBatch,
+  type QuarantinedRow,
+} from '../warehouse/ticket.repository.js';
 import {
   findHighWaterMark,
   findLatestRun,
@@ -13,7 +22,7 @@ import {
   type IngestRun,
   type PageProgress,
 } from '../warehouse/ingest-run.repository.js';
-import { hashRowData, validateSodaRow, type SodaRow, type TicketRecord } from './soda-row.js';
+import { hashRowData, validateSodaRow, type TicketRecord } from './soda-row.js';
 
 export interface IngestProgress {
   runId: number;
@@ -75,7 +84,7 @@ class RunTally {
 }
 
 interface ValidatedChunk {
-  valid: { ticket: TicketRecord; raw: SodaRow }[];
+  valid: TicketRecord[];
   rejected: QuarantinedRow[];
   highWaterMark: Date | null;
 }
@@ -91,7 +100,7 @@ async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: D
     if (index > 0 && index % VALIDATION_SLICE === 0) await yieldToEventLoop();
     const outcome = validateSodaRow(rows[index], timeZone);
     if (outcome.ok) {
-      chunk.valid.push({ ticket: outcome.ticket, raw: outcome.raw });
+      chunk.valid.push(outcome.ticket);
       const updatedAt = outcome.ticket.sourceUpdatedAt;
       if (updatedAt && (!chunk.highWaterMark || updatedAt > chunk.highWaterMark)) chunk.highWaterMark = updatedAt;
     } else {
@@ -130,12 +139,12 @@ async function commitPage(
   const next: PageProgress = { ...tally.progress, nextOffset, resumeAfterId, fetched: tally.progress.fetched + rows.length };
   let firstRejected: QuarantinedRow | undefined;
   let rejectedCount = 0;
-  const writeChunk = async (chunk: ValidatedChunk) => {
+  const writeChunk = async (tickets: PreparedTicketBatch, rejected: QuarantinedRow[]) => {
     for (let attempt = 1; ; attempt++) {
       try {
         const counts = await deps.db.transaction().execute(async (trx) => {
-          const upserted = await upsertTickets(trx, chunk.valid, { runId: run.runId, fetchedAt });
-          await quarantineRows(trx, chunk.rejected, run.runId);
+          const upserted = await upsertTicketBatch(trx, tickets, { runId: run.runId, fetchedAt });
+          await quarantineRows(trx, rejected, run.runId);
           return upserted;
         });
         next.inserted += counts.inserted;
@@ -155,8 +164,11 @@ async function commitPage(
     next.highWaterMark = chunk.highWaterMark;
     rejectedCount += chunk.rejected.length;
     firstRejected ??= chunk.rejected[0];
+    // Only the statements' parameters stay alive while the write is in flight, not the tickets.
+    const prepared = prepareTicketBatch(chunk.valid);
+    const rejected = chunk.rejected;
     if (inFlight.size >= CONCURRENT_WRITES) await Promise.race(inFlight);
-    const write: Promise<void> = writeChunk(chunk).then(
+    const write: Promise<void> = writeChunk(prepared, rejected).then(
       () => void inFlight.delete(write),
       (error: unknown) => {
         inFlight.delete(write);
@@ -227,12 +239,12 @@ export async function recoverQuarantinedRows(deps: IngestDeps, runId: number): P
     const page = await listQuarantinedRows(deps.db, afterId, QUARANTINE_PAGE);
     if (page.length === 0) break;
     afterId = page[page.length - 1]!.quarantineId;
-    const valid: { ticket: TicketRecord; raw: SodaRow }[] = [];
+    const valid: TicketRecord[] = [];
     const ids: number[] = [];
     for (const row of page) {
       const outcome = validateSodaRow(row.payload, deps.timeZone);
       if (outcome.ok) {
-        valid.push({ ticket: outcome.ticket, raw: outcome.raw });
+        valid.push(outcome.ticket);
         ids.push(row.quarantineId);
       }
     }
