@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -9,22 +9,64 @@ import { createLogger } from '../shared/logger.js';
 import { openPGlite, openPostgres, type Warehouse } from '../warehouse/database.js';
 import { migrate } from '../warehouse/migrate.js';
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 100_000);
 const PAGE_SIZE = 50_000;
+const nproc = () => availableParallelism();
 
-async function timeIngest(warehouse: Warehouse, baseUrl: string): Promise<{ seconds: number; rowsPerSecond: number; fetched: number }> {
+/** CPU time (user + system) of a process, in ms, from /proc; 0 where /proc is not there. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL server processes serving one database (its backends), by pid. */
+function backendPidsOf(database: string): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          return commandLine.startsWith('postgres: ') && commandLine.includes(` ${database} `);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+interface IngestRun {
+  seconds: number;
+  rowsPerSecond: number;
+  fetched: number;
+  /** CPU seconds of the ingest process (all its threads, garbage collection included). */
+  ingestCpuSeconds: number;
+}
+
+async function timeIngest(warehouse: Warehouse, baseUrl: string): Promise<IngestRun> {
   const logger = createLogger({ level: 'silent' });
   await migrate(warehouse.db);
   const client = new SodaClient({ baseUrl, dataset: '78uv-94ar', timeoutMs: 120_000, maxRetries: 2, logger });
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const summary = await ingestFromSocrata(
     { db: warehouse.db, logger, timeZone: 'America/New_York' },
     { client, source: 'bench', pageSize: PAGE_SIZE },
   );
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, rowsPerSecond: summary.fetched / seconds, fetched: summary.fetched };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { seconds, rowsPerSecond: summary.fetched / seconds, fetched: summary.fetched, ingestCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /**
@@ -33,7 +75,7 @@ async function timeIngest(warehouse: Warehouse, baseUrl: string): Promise<{ seco
  * into PostgreSQL and into PGlite.
  */
 /** Starts the fake SODA server in a child process and resolves with its base URL. */
-async function startFakeSodaProcess(rows: number): Promise<{ baseUrl: string; close(): Promise<void> }> {
+async function startFakeSodaProcess(rows: number): Promise<{ baseUrl: string; pid: number; close(): Promise<void> }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./fake-soda-process.js', import.meta.url)), String(rows)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -46,6 +88,7 @@ async function startFakeSodaProcess(rows: number): Promise<{ baseUrl: string; cl
   });
   return {
     baseUrl,
+    pid: child.pid!,
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -76,10 +119,24 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
       // The bench drops its own database at the end; a pooled connection cut by that is expected.
       const warehouse = await openPostgres(url.toString(), { onIdleClientError: () => undefined });
       try {
+        // Where the CPU goes, the three processes sharing this machine's cores: the ingest, the
+        // PostgreSQL backends of the bench database, and the fake city server.
+        await migrate(warehouse.db);
+        const fakeCpuBefore = processCpuMs(fake.pid);
+        const backendsBefore = new Map(backendPidsOf(name).map((pid) => [pid, processCpuMs(pid)]));
         const run = await timeIngest(warehouse, fake.baseUrl);
+        const fakeCpuSeconds = (processCpuMs(fake.pid) - fakeCpuBefore) / 1000;
+        const postgresCpuSeconds = backendPidsOf(name).reduce((total, pid) => total + processCpuMs(pid) - (backendsBefore.get(pid) ?? 0), 0) / 1000;
         results.ingest_postgres_rows_per_s = Math.round(run.rowsPerSecond);
         results.ingest_postgres_seconds = Number(run.seconds.toFixed(2));
+        results.ingest_postgres_cpu_ingest_s = Number(run.ingestCpuSeconds.toFixed(2));
+        results.ingest_postgres_cpu_backends_s = Number(postgresCpuSeconds.toFixed(2));
+        results.ingest_postgres_cpu_fake_city_s = Number(fakeCpuSeconds.toFixed(2));
         console.log(`  PostgreSQL: ${run.fetched.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s = ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s (target ≥ 20,000)`);
+        console.log(
+          `    CPU: ingest process ${run.ingestCpuSeconds.toFixed(2)} s, PostgreSQL backends ${postgresCpuSeconds.toFixed(2)} s, fake city server ${fakeCpuSeconds.toFixed(2)} s ` +
+            `(${nproc()} cores × ${run.seconds.toFixed(2)} s = ${(nproc() * run.seconds).toFixed(2)} s available)`,
+        );
       } finally {
         await warehouse.close();
         await admin.query(`drop database if exists ${name} with (force)`);
