@@ -109,4 +109,25 @@ describe.each(engines)('quarantine on $name', ({ name }) => {
       KNOWN_DATA_FIELDS.delete('priority');
     }
   });
+
+  it('loads a row holding NUL characters (which PostgreSQL cannot store) with each replaced by U+FFFD, and says so', async () => {
+    const lines: string[] = [];
+    const recording = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+    const withNul = { ...realRow, id: '999000004', description: 'pothole\u0000 near the school' };
+    const badWithNul = { ...realRow, id: '999000005', latitude: 'nor\u0000th' };
+    const summary = await ingestRows({ db: warehouse.db, logger: recording, timeZone: NY }, [withNul, badWithNul], { source: 'file:test' });
+    expect(summary).toMatchObject({ fetched: 2, inserted: 1, quarantined: 1 });
+    const fact = await warehouse.db.selectFrom('fact_ticket').select('description').where('ticket_id', '=', '999000004').executeTakeFirstOrThrow();
+    expect(fact.description).toBe('pothole\uFFFD near the school');
+    const raw = await warehouse.db.selectFrom('raw_ticket').select('payload').where('ticket_id', '=', '999000004').executeTakeFirstOrThrow();
+    expect(raw.payload).toMatchObject({ description: 'pothole\uFFFD near the school' });
+    const kept = await warehouse.db.selectFrom('ingest_quarantine').select(['payload', 'reasons']).where('ticket_id', '=', '999000005').executeTakeFirstOrThrow();
+    expect(kept.payload).toMatchObject({ latitude: 'nor\uFFFDth' });
+    expect(kept.reasons).toContain('latitude is not a number');
+    expect(lines.join('')).toContain('NUL characters');
+    expect(lines.join('')).toContain('999000004');
+    // The same rows again change nothing.
+    const again = await ingestRows({ db: warehouse.db, logger: recording, timeZone: NY }, [withNul, badWithNul], { source: 'file:test' });
+    expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 1, quarantined: 1 });
+  });
 });

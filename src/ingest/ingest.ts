@@ -87,6 +87,8 @@ interface ValidatedChunk {
   valid: TicketRecord[];
   rejected: QuarantinedRow[];
   highWaterMark: Date | null;
+  /** Ids of rows whose NUL characters were replaced (PostgreSQL cannot store them). */
+  nulReplaced: (string | null)[];
 }
 
 // Validation yields to the event loop every few hundred rows so the previous chunk's SQL keeps
@@ -95,10 +97,14 @@ const VALIDATION_SLICE = 500;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: Date | null): Promise<ValidatedChunk> {
-  const chunk: ValidatedChunk = { valid: [], rejected: [], highWaterMark };
+  const chunk: ValidatedChunk = { valid: [], rejected: [], highWaterMark, nulReplaced: [] };
   for (let index = 0; index < rows.length; index++) {
     if (index > 0 && index % VALIDATION_SLICE === 0) await yieldToEventLoop();
     const outcome = validateSodaRow(rows[index], timeZone);
+    // A row comes back as another object only when its NUL characters were replaced.
+    if (outcome.raw !== rows[index] && typeof rows[index] === 'object' && rows[index] !== null) {
+      chunk.nulReplaced.push(outcome.ok ? outcome.ticket.ticketId : outcome.ticketId);
+    }
     if (outcome.ok) {
       chunk.valid.push(outcome.ticket);
       const updatedAt = outcome.ticket.sourceUpdatedAt;
@@ -139,6 +145,7 @@ async function commitPage(
   const next: PageProgress = { ...tally.progress, nextOffset, resumeAfterId, fetched: tally.progress.fetched + rows.length };
   let firstRejected: QuarantinedRow | undefined;
   let rejectedCount = 0;
+  const nulReplaced: (string | null)[] = [];
   const writeChunk = async (tickets: PreparedTicketBatch, rejected: QuarantinedRow[]) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -164,6 +171,7 @@ async function commitPage(
     next.highWaterMark = chunk.highWaterMark;
     rejectedCount += chunk.rejected.length;
     firstRejected ??= chunk.rejected[0];
+    nulReplaced.push(...chunk.nulReplaced);
     // Only the statements' parameters stay alive while the write is in flight, not the tickets.
     const prepared = prepareTicketBatch(chunk.valid);
     const rejected = chunk.rejected;
@@ -183,6 +191,12 @@ async function commitPage(
   await recordPage(deps.db, run.runId, next);
   Object.assign(tally.progress, next);
   tally.pages += 1;
+  if (nulReplaced.length > 0) {
+    deps.logger.warn(
+      { runId: run.runId, rows: nulReplaced.length, ticketIds: nulReplaced.slice(0, 10) },
+      'rows held NUL characters, which PostgreSQL cannot store; each was replaced by U+FFFD (�)',
+    );
+  }
   if (firstRejected) {
     deps.logger.warn(
       { runId: run.runId, quarantined: rejectedCount, example: { ticketId: firstRejected.ticketId, reasons: firstRejected.reasons } },

@@ -182,10 +182,38 @@ function nullIfBlank(text: string | undefined): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
+const NUL = '\u0000';
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
+function hasNulCharacter(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(NUL);
+  if (value === null || typeof value !== 'object') return false;
+  for (const key in value) {
+    if (key.includes(NUL) || hasNulCharacter((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+function replaceNulCharacters(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll(NUL, REPLACEMENT_CHARACTER);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(replaceNulCharacters);
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [replaceNulCharacters(key) as string, replaceNulCharacters(inner)]));
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, so one such character in a row would fail the
+ * statement of its whole chunk, run after run. It is replaced by U+FFFD (the Unicode replacement
+ * character, visible where the row is read) in keys and values alike; the same row otherwise.
+ */
+export function withoutNulCharacters(row: SodaRow): SodaRow {
+  return hasNulCharacter(row) ? (replaceNulCharacters(row) as SodaRow) : row;
+}
+
 /** Validates one SODA row; a failure carries every reason, in words a person can act on. */
 export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutcome {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, ticketId: null, reasons: ['row is not a JSON object'], raw: { value: raw } };
+    return { ok: false, ticketId: null, reasons: ['row is not a JSON object'], raw: withoutNulCharacters({ value: raw }) };
   }
   const row = raw as SodaRow;
   const idValue = typeof row.id === 'string' ? row.id.trim() : null;
@@ -201,7 +229,7 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
       reasons.push(issue.code === 'invalid_type' && value === undefined ? `${field} is missing` : `${field} ${issue.message} (got ${shown})`);
     }
   }
-  if (reasons.length > 0 || !parsed.success) return { ok: false, ticketId: idValue || null, reasons, raw: row };
+  if (reasons.length > 0 || !parsed.success) return { ok: false, ticketId: idValue || null, reasons, raw: withoutNulCharacters(row) };
 
   const data = parsed.data;
   const createdAt = toInstant(data.created, timeZone)!;
@@ -216,6 +244,12 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
   const sourceUpdatedAt = updatedAtText && !Number.isNaN(Date.parse(updatedAtText)) ? new Date(updatedAtText) : null;
   const requestType = data.request_type.trim();
   const dataJson = rowDataJson(row);
+  const payloadJson = withSystemFields(row, dataJson);
+  // JSON shows a NUL as \u0000: a cheap test on text already made, instead of a walk of every row.
+  if (payloadJson.includes('\\u0000')) {
+    const clean = withoutNulCharacters(row);
+    if (clean !== row) return validateSodaRow(clean, timeZone);
+  }
   return {
     ok: true,
     raw: row,
@@ -244,7 +278,7 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
       description: nullIfBlank(data.description),
       sourceUpdatedAt,
       rowHash: hash('sha1', dataJson),
-      payloadJson: withSystemFields(row, dataJson),
+      payloadJson,
     },
   };
 }
