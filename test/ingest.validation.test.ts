@@ -130,4 +130,43 @@ describe.each(engines)('quarantine on $name', ({ name }) => {
     const again = await ingestRows({ db: warehouse.db, logger: recording, timeZone: NY }, [withNul, badWithNul], { source: 'file:test' });
     expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 1, quarantined: 1 });
   });
+
+  it('quarantines rows with a NUL character in their id or in a field name, reasons and all', async () => {
+    const badId = { ...realRow, id: '999\u00006' };
+    const badKey = { ...realRow, id: '999000007', 'not\u0000a_column': 'x' };
+    const summary = await ingestRows({ db: warehouse.db, logger, timeZone: NY }, [badId, badKey], { source: 'file:test' });
+    expect(summary).toMatchObject({ fetched: 2, inserted: 0, quarantined: 2 });
+    const kept = await warehouse.db
+      .selectFrom('ingest_quarantine')
+      .select(['ticket_id', 'reasons'])
+      .where('ticket_id', 'in', ['999\uFFFD6', '999000007'])
+      .orderBy('ticket_id')
+      .execute();
+    expect(kept).toEqual([
+      { ticket_id: '999000007', reasons: 'unexpected field "not\uFFFDa_column"' },
+      { ticket_id: '999\uFFFD6', reasons: 'id must be a numeric ticket id (got "999\uFFFD6")' },
+    ]);
+  });
+
+  it('stores text with quotes, backslashes, the word NULL, new lines and emoji exactly, and an all-punctuation type', async () => {
+    const awkward = 'He said "fix it" \\ C:\\path\\NULL {a,b}\nsecond line 🚧 ';
+    const rows = [
+      { ...realRow, id: '999000008', description: awkward, reporter_display: 'NULL', location_detail: '' },
+      { ...realRow, id: '999000009', request_type: '???', description: '\\' },
+    ];
+    const summary = await ingestRows({ db: warehouse.db, logger, timeZone: NY }, rows, { source: 'file:test' });
+    expect(summary).toMatchObject({ fetched: 2, inserted: 2, quarantined: 0 });
+    const facts = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select(['ticket_id', 'description', 'description_length', 'reporter_display', 'location_detail', 'type_key', 'request_type'])
+      .where('ticket_id', 'in', ['999000008', '999000009'])
+      .orderBy('ticket_id')
+      .execute();
+    expect(facts).toEqual([
+      { ticket_id: '999000008', description: awkward.trim(), description_length: awkward.trim().length, reporter_display: 'NULL', location_detail: null, type_key: canonicalTypeKey(String(realRow.request_type)), request_type: String(realRow.request_type) },
+      { ticket_id: '999000009', description: '\\', description_length: 1, reporter_display: realRow.reporter_display ?? null, location_detail: realRow.location_detail ?? null, type_key: '', request_type: '???' },
+    ]);
+    const raw = await warehouse.db.selectFrom('raw_ticket').select('payload').where('ticket_id', '=', '999000008').executeTakeFirstOrThrow();
+    expect(raw.payload).toEqual(rows[0]);
+  });
 });

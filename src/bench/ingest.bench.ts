@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ingestFromSocrata } from '../ingest/ingest.js';
@@ -9,12 +9,10 @@ import { createLogger } from '../shared/logger.js';
 import { openPGlite, openPostgres, type Warehouse } from '../warehouse/database.js';
 import { migrate } from '../warehouse/migrate.js';
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 100_000);
 const PAGE_SIZE = 50_000;
-const nproc = () => availableParallelism();
 
 /** CPU time (user + system) of a process, in ms, from /proc; 0 where /proc is not there. */
 function processCpuMs(pid: number): number {
@@ -56,7 +54,6 @@ interface IngestRun {
 
 async function timeIngest(warehouse: Warehouse, baseUrl: string): Promise<IngestRun> {
   const logger = createLogger({ level: 'silent' });
-  await migrate(warehouse.db);
   const client = new SodaClient({ baseUrl, dataset: '78uv-94ar', timeoutMs: 120_000, maxRetries: 2, logger });
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -120,7 +117,8 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
       const warehouse = await openPostgres(url.toString(), { onIdleClientError: () => undefined });
       try {
         // Where the CPU goes, the three processes sharing this machine's cores: the ingest, the
-        // PostgreSQL backends of the bench database, and the fake city server.
+        // PostgreSQL backends of the bench database (those alive at the end: the pool keeps its
+        // connections through the run), and the fake city server.
         await migrate(warehouse.db);
         const fakeCpuBefore = processCpuMs(fake.pid);
         const backendsBefore = new Map(backendPidsOf(name).map((pid) => [pid, processCpuMs(pid)]));
@@ -135,7 +133,7 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
         console.log(`  PostgreSQL: ${run.fetched.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s = ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s (target ≥ 20,000)`);
         console.log(
           `    CPU: ingest process ${run.ingestCpuSeconds.toFixed(2)} s, PostgreSQL backends ${postgresCpuSeconds.toFixed(2)} s, fake city server ${fakeCpuSeconds.toFixed(2)} s ` +
-            `(${nproc()} cores × ${run.seconds.toFixed(2)} s = ${(nproc() * run.seconds).toFixed(2)} s available)`,
+            `(${availableParallelism()} cores × ${run.seconds.toFixed(2)} s = ${(availableParallelism() * run.seconds).toFixed(2)} s available)`,
         );
       } finally {
         await warehouse.close();
@@ -146,6 +144,7 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
     const dir = mkdtempSync(join(tmpdir(), 'civicops-bench-'));
     const embedded = await openPGlite(join(dir, 'pglite'));
     try {
+      await migrate(embedded.db);
       const run = await timeIngest(embedded, fake.baseUrl);
       results.ingest_pglite_rows_per_s = Math.round(run.rowsPerSecond);
       results.ingest_pglite_seconds = Number(run.seconds.toFixed(2));

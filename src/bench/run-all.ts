@@ -1,8 +1,12 @@
 /**
  * `npm run bench`: every benchmark of the product in one run, each printing its own numbers,
- * then one summary table. Pick some with `npm run bench -- ingest model`.
+ * then one summary table. Pick some with `npm run bench -- ingest model`. Each benchmark runs in
+ * a fresh Node process, so none inherits another's heap, JIT state or leftover work.
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 type Bench = () => Promise<Record<string, number>>;
 
@@ -15,31 +19,54 @@ const benches: Record<string, { title: string; load: () => Promise<Bench> }> = {
   api: { title: 'HTTP API: POST /score_ticket under load from a separate process', load: async () => (await import('./api.bench.js')).runApiBench },
 };
 
-const selected = process.argv.slice(2).filter((name) => !name.startsWith('-'));
-const names = selected.length > 0 ? selected : Object.keys(benches);
-const unknown = names.filter((name) => !(name in benches));
-if (unknown.length > 0) {
-  console.error(`unknown bench: ${unknown.join(', ')} (choose from ${Object.keys(benches).join(', ')})`);
-  process.exit(2);
+/** Runs one benchmark in this process and hands its numbers to the parent. */
+async function runChild(name: string): Promise<void> {
+  const results = await (await benches[name]!.load())();
+  // Letting go of the IPC channel lets the process exit once the benchmark's own handles are closed.
+  process.send!(results, () => process.disconnect());
 }
 
-const summary: Record<string, number> = {};
-let failed = false;
-for (const name of names) {
-  const bench = benches[name]!;
-  console.log(`\n=== ${bench.title}`);
-  try {
-    const results = await (await bench.load())();
-    for (const [key, value] of Object.entries(results)) summary[`${name}.${key}`] = value;
-  } catch (error) {
-    failed = true;
-    console.error(`  ${name} bench failed: ${(error as Error).stack ?? String(error)}`);
+/** Runs one benchmark in a child process; its output goes straight to this terminal. */
+async function runInChild(name: string): Promise<Record<string, number>> {
+  const child = fork(fileURLToPath(import.meta.url), ['--child', name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let results: Record<string, number> | undefined;
+  child.on('message', (message) => {
+    results = message as Record<string, number>;
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0 || !results) throw new Error(`${name} bench exited with code ${String(code)} before reporting`);
+  return results;
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt !== -1) {
+  await runChild(process.argv[childAt + 1]!);
+} else {
+  const selected = process.argv.slice(2).filter((name) => !name.startsWith('-'));
+  const names = selected.length > 0 ? selected : Object.keys(benches);
+  const unknown = names.filter((name) => !(name in benches));
+  if (unknown.length > 0) {
+    console.error(`unknown bench: ${unknown.join(', ')} (choose from ${Object.keys(benches).join(', ')})`);
+    process.exit(2);
   }
-}
 
-console.log('\n=== Summary');
-const width = Math.max(...Object.keys(summary).map((key) => key.length));
-for (const [key, value] of Object.entries(summary)) console.log(`  ${key.padEnd(width)}  ${value}`);
-writeFileSync('bench-results.json', `${JSON.stringify({ at: new Date().toISOString(), results: summary }, null, 2)}\n`);
-console.log('\n(also written to bench-results.json)');
-process.exitCode = failed ? 1 : 0;
+  const summary: Record<string, number> = {};
+  let failed = false;
+  for (const name of names) {
+    console.log(`\n=== ${benches[name]!.title}`);
+    try {
+      const results = await runInChild(name);
+      for (const [key, value] of Object.entries(results)) summary[`${name}.${key}`] = value;
+    } catch (error) {
+      failed = true;
+      console.error(`  ${name} bench failed: ${(error as Error).message}`);
+    }
+  }
+
+  console.log('\n=== Summary');
+  const width = Math.max(...Object.keys(summary).map((key) => key.length));
+  for (const [key, value] of Object.entries(summary)) console.log(`  ${key.padEnd(width)}  ${value}`);
+  writeFileSync('bench-results.json', `${JSON.stringify({ at: new Date().toISOString(), results: summary }, null, 2)}\n`);
+  console.log('\n(also written to bench-results.json)');
+  process.exitCode = failed ? 1 : 0;
+}

@@ -101,10 +101,7 @@ async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: D
   for (let index = 0; index < rows.length; index++) {
     if (index > 0 && index % VALIDATION_SLICE === 0) await yieldToEventLoop();
     const outcome = validateSodaRow(rows[index], timeZone);
-    // A row comes back as another object only when its NUL characters were replaced.
-    if (outcome.raw !== rows[index] && typeof rows[index] === 'object' && rows[index] !== null) {
-      chunk.nulReplaced.push(outcome.ok ? outcome.ticket.ticketId : outcome.ticketId);
-    }
+    if (outcome.nulReplaced) chunk.nulReplaced.push(outcome.ok ? outcome.ticket.ticketId : outcome.ticketId);
     if (outcome.ok) {
       chunk.valid.push(outcome.ticket);
       const updatedAt = outcome.ticket.sourceUpdatedAt;
@@ -114,6 +111,19 @@ async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: D
     }
   }
   return chunk;
+}
+
+interface PreparedChunk extends Omit<ValidatedChunk, 'valid'> {
+  tickets: PreparedTicketBatch;
+}
+
+/**
+ * Validates a chunk and prepares its upsert at once: only the statements' parameters (plain
+ * strings) leave this function, so no ticket object is kept alive while the write is in flight.
+ */
+async function validateAndPrepareChunk(rows: unknown[], timeZone: string, highWaterMark: Date | null): Promise<PreparedChunk> {
+  const { valid, ...rest } = await validateChunk(rows, timeZone, highWaterMark);
+  return { ...rest, tickets: prepareTicketBatch(valid) };
 }
 
 // Chunks of a page are written by this many transactions at once (PostgreSQL has a pool; PGlite
@@ -167,16 +177,13 @@ async function commitPage(
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   for (let start = 0; start < rows.length && failure === undefined; start += UPSERT_CHUNK) {
-    const chunk = await validateChunk(rows.slice(start, start + UPSERT_CHUNK), deps.timeZone, next.highWaterMark);
+    const chunk = await validateAndPrepareChunk(rows.slice(start, start + UPSERT_CHUNK), deps.timeZone, next.highWaterMark);
     next.highWaterMark = chunk.highWaterMark;
     rejectedCount += chunk.rejected.length;
     firstRejected ??= chunk.rejected[0];
     nulReplaced.push(...chunk.nulReplaced);
-    // Only the statements' parameters stay alive while the write is in flight, not the tickets.
-    const prepared = prepareTicketBatch(chunk.valid);
-    const rejected = chunk.rejected;
     if (inFlight.size >= CONCURRENT_WRITES) await Promise.race(inFlight);
-    const write: Promise<void> = writeChunk(prepared, rejected).then(
+    const write: Promise<void> = writeChunk(chunk.tickets, chunk.rejected).then(
       () => void inFlight.delete(write),
       (error: unknown) => {
         inFlight.delete(write);

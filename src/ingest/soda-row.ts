@@ -109,13 +109,17 @@ export interface TicketRecord {
   sourceUpdatedAt: Date | null;
   /** Hash of the row's data (not its system fields): equal hash = nothing changed. */
   rowHash: string;
-  /** The row as received, as JSON text (key order aside): the raw_ticket payload. */
+  /** The row as received, as JSON text (key order aside, NUL characters replaced): the raw_ticket payload. */
   payloadJson: string;
 }
 
-export type ValidationOutcome =
+export type ValidationOutcome = (
   | { ok: true; ticket: TicketRecord; raw: SodaRow }
-  | { ok: false; ticketId: string | null; reasons: string[]; raw: SodaRow };
+  | { ok: false; ticketId: string | null; reasons: string[]; raw: SodaRow }
+) & {
+  /** The row held NUL characters, replaced by U+FFFD in `raw` (and so in the ticket). */
+  nulReplaced?: true;
+};
 
 /**
  * Canonical request-type key: case, spacing and punctuation differences across the 2021 system
@@ -130,13 +134,13 @@ export function canonicalTypeKey(name: string): string {
 }
 
 const VOLATILE_SYSTEM_FIELDS = [':id', ':version', ':created_at', ':updated_at'] as const;
-const VOLATILE_SYSTEM_FIELD = /^:(id|created_at|updated_at|version)$/;
+const VOLATILE_SYSTEM_FIELD: ReadonlySet<string> = new Set(VOLATILE_SYSTEM_FIELDS);
 
 // The row being serialised by rowDataJson: only its own system fields are left out, not keys of
 // nested values. A module variable rather than a closure, so serialising a row allocates nothing extra.
 let serialisedRow: SodaRow | undefined;
 function dropVolatileFields(this: unknown, key: string, value: unknown): unknown {
-  return this === serialisedRow && key.startsWith(':') && VOLATILE_SYSTEM_FIELD.test(key) ? undefined : value;
+  return this === serialisedRow && VOLATILE_SYSTEM_FIELD.has(key) ? undefined : value;
 }
 
 /** The row's data fields as JSON, system fields (`:id`, `:version`, `:created_at`, `:updated_at`) left out. */
@@ -213,7 +217,9 @@ export function withoutNulCharacters(row: SodaRow): SodaRow {
 /** Validates one SODA row; a failure carries every reason, in words a person can act on. */
 export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutcome {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, ticketId: null, reasons: ['row is not a JSON object'], raw: withoutNulCharacters({ value: raw }) };
+    const wrapped = { value: raw };
+    const clean = withoutNulCharacters(wrapped);
+    return { ok: false, ticketId: null, reasons: ['row is not a JSON object'], raw: clean, ...(clean !== wrapped ? { nulReplaced: true } : {}) };
   }
   const row = raw as SodaRow;
   const idValue = typeof row.id === 'string' ? row.id.trim() : null;
@@ -229,7 +235,12 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
       reasons.push(issue.code === 'invalid_type' && value === undefined ? `${field} is missing` : `${field} ${issue.message} (got ${shown})`);
     }
   }
-  if (reasons.length > 0 || !parsed.success) return { ok: false, ticketId: idValue || null, reasons, raw: withoutNulCharacters(row) };
+  if (reasons.length > 0 || !parsed.success) {
+    // Rare rows, so the walk is affordable here; the id and key names of a reason must be clean too.
+    const clean = withoutNulCharacters(row);
+    if (clean !== row) return { ...validateSodaRow(clean, timeZone), nulReplaced: true };
+    return { ok: false, ticketId: idValue || null, reasons, raw: row };
+  }
 
   const data = parsed.data;
   const createdAt = toInstant(data.created, timeZone)!;
@@ -248,7 +259,7 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
   // JSON shows a NUL as \u0000: a cheap test on text already made, instead of a walk of every row.
   if (payloadJson.includes('\\u0000')) {
     const clean = withoutNulCharacters(row);
-    if (clean !== row) return validateSodaRow(clean, timeZone);
+    if (clean !== row) return { ...validateSodaRow(clean, timeZone), nulReplaced: true };
   }
   return {
     ok: true,

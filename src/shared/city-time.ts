@@ -106,7 +106,9 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(year: number, month: number): number {
   if (month !== 2) return DAYS_IN_MONTH[month - 1]!;
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  // Years 0-99 are read as 1900-1999, as Date.UTC (and so cityLocalToInstant) reads them.
+  const calendarYear = year < 100 ? 1900 + year : year;
+  return (calendarYear % 4 === 0 && calendarYear % 100 !== 0) || calendarYear % 400 === 0 ? 29 : 28;
 }
 
 // The parser below reads the text with charCodeAt: every ingested row has three or four of these

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL array literals ('{"a","b",NULL}') built by hand, for bulk statements that read a
- * batch column by column with `unnest($1::text[], …)`. PostgreSQL parses an array literal far
+ * batch column by column with `rows from (unnest($1::text[]), unnest($2::float8[]), …)`. PostgreSQL parses an array literal far
  * faster than `json_to_recordset` builds records (measured on the ticket upsert: 5 µs against
  * 19 µs of server CPU per row), and one string per column is cheaper to build here than the
  * per-element escaping node-postgres applies to a JS array. PGlite passes strings through too.
@@ -20,12 +20,12 @@ export function textArrayLiteral(values: readonly (string | null)[]): string {
   return `{${parts.join(',')}}`;
 }
 
-/** A numeric array literal (`float8[]`, `int[]`); null as NULL. Non-finite numbers are NaN/Infinity, as PostgreSQL spells them. */
+/** A numeric array literal (`float8[]`, `int[]`); null and non-finite numbers as NULL (as JSON had them). */
 export function numberArrayLiteral(values: readonly (number | null)[]): string {
   const parts = new Array<string>(values.length);
   for (let index = 0; index < values.length; index++) {
     const value = values[index];
-    parts[index] = value === null || value === undefined ? 'NULL' : String(value);
+    parts[index] = value === null || value === undefined || !Number.isFinite(value) ? 'NULL' : String(value);
   }
   return `{${parts.join(',')}}`;
 }

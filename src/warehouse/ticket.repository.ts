@@ -214,7 +214,8 @@ export async function upsertTicketBatch(db: Db, batch: PreparedTicketBatch, cont
   await sql`
     insert into fact_ticket (${sql.raw(FACT_COLUMN_LIST)}, ingest_run_id, archived_at)
     select ${sql.raw(FACT_SELECT_LIST)}, ${context.runId},
-      -- First seen no longer open without a close date: archived now (frozen below).
+      -- First seen no longer open without a close date: archived now (frozen below). The *_ms names
+      -- are the unnested instants of FACT_COLUMNS (instantColumn renames *_at to *_ms).
       case when closed_ms is null and not is_open then to_timestamp(coalesce(last_updated_ms, created_ms) / 1000.0) end
     from rows from (${sql.join(FACT_COLUMNS.map((column, index) => sql`unnest(${batch.factColumns[index]}::${sql.raw(column.arrayType)})`))})
       as x(${sql.raw(FACT_SOURCE_LIST)})
