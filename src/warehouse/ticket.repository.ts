@@ -136,6 +136,9 @@ export function prepareTicketBatch(batch: readonly TicketRecord[]): PreparedTick
     dates.add(ticket.createdDate);
     locations.set(locationKeyOf(ticket.commissionDistrict, ticket.policeSector), [ticket.commissionDistrict, ticket.policeSector]);
   }
+  const factColumns = FACT_COLUMNS.map((column) => column.literal(tickets));
+  // raw_ticket's key columns are fact columns too: the same literals serve both statements.
+  const factColumn = (name: string) => factColumns[FACT_COLUMNS.findIndex((column) => column.name === name)]!;
   return {
     size: batch.length,
     requestTypesJson: JSON.stringify(sortedEntries(types).map(([key, name]) => ({ key, name }))),
@@ -143,11 +146,11 @@ export function prepareTicketBatch(batch: readonly TicketRecord[]): PreparedTick
     statusesJson: JSON.stringify(sortedEntries(statuses).map(([status, open]) => ({ status, is_open: open }))),
     datesJson: JSON.stringify([...dates].sort()),
     locationsJson: JSON.stringify(sortedEntries(locations).map(([key, [district, sector]]) => ({ key, district, sector }))),
-    ticketIds: textArrayLiteral(tickets.map((ticket) => ticket.ticketId)),
-    rowHashes: textArrayLiteral(tickets.map((ticket) => ticket.rowHash)),
-    sourceUpdatedMs: numberArrayLiteral(tickets.map((ticket) => epochMs(ticket.sourceUpdatedAt))),
+    ticketIds: factColumn('ticket_id'),
+    rowHashes: factColumn('row_hash'),
+    sourceUpdatedMs: factColumn('source_updated_at'),
     payloads: `[${tickets.map((ticket) => ticket.payloadJson).join(',')}]`,
-    factColumns: FACT_COLUMNS.map((column) => column.literal(tickets)),
+    factColumns,
   };
 }
 
