@@ -1,5 +1,5 @@
 -- CivicOps-311: the SLA analytics of `civicops sla` / `civicops report`, in plain SQL for analysts.
--- Same definitions as src/warehouse/analytics.repository.ts. Parameters are shown as literals:
+-- Same definitions as src/warehouse/sla-report.repository.ts (and sql-fragments.ts). Parameters are shown as literals:
 --   window      tickets created from 2023-04-01 to 2023-06-30 (city days), i.e.
 --               [2023-04-01 00:00, 2023-07-01 00:00) America/New_York
 --   now         outcomes are judged as of 2023-07-10 00:00 city time

@@ -1,15 +1,18 @@
 /**
- * Composition root: the one place where the domains are wired together for `civicops serve`,
- * `start`, `jobs` and `status`. Nothing here runs at import time; each piece is built for an
- * open warehouse and passed in, so tests can build the same pieces with loopback fakes.
+ * Composition root: `createApp` builds every part of CivicOps-311 once, lazily, for one open
+ * warehouse — the scorer, the Slack Web API client, the chart renderer, the SODA client, the job
+ * functions and the HTTP server. Every CLI command (`serve` and `start` included) receives an App
+ * and asks it for the parts it needs, so there is one wiring, one scorer-refresh policy and one
+ * health view. Nothing runs at import time; tests build the same App on a test warehouse and
+ * replace only the outside world (loopback fakes) through `AppOverrides`.
  */
-import { createApiServer, type ApiServerDeps, type SlackRequestHandler } from './api/api-server.js';
-import { createChartRenderer } from './charts/chart-renderer.js';
+import { createApiServer, type ApiServer, type ApiServerDeps, type SlackRequestHandler } from './api/api-server.js';
+import { createChartRenderer, type ChartRenderer } from './charts/chart-renderer.js';
 import type { AppConfig } from './config/config.js';
-import { getJobHealth } from './jobs/job-health.js';
+import { createIngestJob, type JobFunctions, type JobName } from './jobs/job-catalog.js';
+import { getJobHealth, type JobsHealthReport } from './jobs/job-health.js';
 import type { JobOutcome } from './jobs/job-runner.js';
-import type { RuntimeComposition, RuntimeContext } from './jobs/runtime-composition.js';
-import { loadSchedules } from './jobs/schedule.js';
+import { loadSchedules, type JobSchedule } from './jobs/schedule.js';
 import { createScorer } from './model/score-ticket.js';
 import type { Scorer } from './model/scorer.js';
 import { trainAndRegister } from './model/train-pipeline.js';
@@ -18,41 +21,109 @@ import { runAlertsJob, summarizeAlertsRun } from './slack/alerts/run-alerts-job.
 import { createSlackHandler, isSlackConfigured } from './slack/app.js';
 import { runDigestJob, summarizeDigestRun } from './slack/digest/run-digest-job.js';
 import { createSlackWebClient } from './slack/web-client.js';
-import type { Warehouse } from './warehouse/database.js';
+import { createSodaClient, socrataSource } from './socrata/configured-client.js';
+import type { SodaClient } from './socrata/soda-client.js';
+import { openWarehouse, type Warehouse } from './warehouse/database.js';
+import { migrate } from './warehouse/migrate.js';
 import { findPromotedModel } from './warehouse/model.repository.js';
+import { syncDefaultSlaHours } from './warehouse/sla-policy.repository.js';
 
-/** One scorer per open warehouse, shared by the API, Slack and the alerts job of a process. */
-const scorers = new WeakMap<Warehouse, Promise<Scorer>>();
+type WebClient = ReturnType<typeof createSlackWebClient>;
 
-export function sharedScorer(config: AppConfig, logger: Logger, warehouse: Warehouse): Promise<Scorer> {
-  let scorer = scorers.get(warehouse);
-  if (!scorer) {
-    scorer = createScorer({ db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk });
-    scorers.set(warehouse, scorer);
-  }
-  return scorer;
+/** What every App is built from: config read once, the process logger, an open warehouse. */
+export interface AppFoundation {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly warehouse: Warehouse;
 }
 
-/** The Slack endpoint when both Slack secrets are configured; otherwise Slack stays off. */
-export function buildSlackHandler(config: AppConfig, logger: Logger, warehouse: Warehouse, scorer: Scorer): SlackRequestHandler | undefined {
-  if (!isSlackConfigured(config)) {
-    logger.info('Slack is not configured (SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN): /slack/events is off');
-    return undefined;
-  }
-  return createSlackHandler({ config, logger, warehouse, scorer }).handler;
+/** The outside world, replaceable by loopback fakes in tests; our own parts are never replaced. */
+export interface AppOverrides {
+  /** The SODA client of the ingest job (default: the configured city dataset). */
+  sodaClient?: SodaClient;
+  /** The Slack Web API client of the digest and alerts jobs (default: SLACK_BOT_TOKEN at SLACK_API_URL). */
+  slackClient?: WebClient;
+  /** The POST /slack/events handler; null turns Slack off (default: the Bolt app when configured). */
+  slackHandler?: SlackRequestHandler | null;
+  /** Job functions that stand in for the built ones (tests of the scheduler and the jobs CLI). */
+  jobs?: Partial<JobFunctions>;
+}
+
+/** Whether a job can run in this deployment, and the settings it lacks when it cannot. */
+export interface JobAvailability {
+  job: JobName;
+  available: boolean;
+  /** Environment variables that must be set for the job to run (empty when available). */
+  missing: string[];
+}
+
+/** The HTTP server of a process (API, docs, health, Slack), with the scorer-refresh policy built in. */
+export interface AppServer extends ApiServer {
+  /** Refreshes the scorer now (never throws); what the timer and onJobOutcome call. */
+  refreshScorer(reason: string): Promise<void>;
+  /** Told of each scheduler job as it ends: a successful ingest refreshes the scorer. Never throws. */
+  onJobOutcome(outcome: JobOutcome): void;
+}
+
+/** One health view, shared by /healthz and `civicops status`. */
+export interface AppHealth {
+  modelVersion: string | null;
+  jobs: JobsHealthReport;
+}
+
+export interface App extends AppFoundation {
+  readonly schedules: readonly JobSchedule[];
+  /** The scorer of the promoted model, shared by the API, Slack, alerts and the worklist. */
+  scorer(): Promise<Scorer>;
+  /** A separate scorer whose clock is fixed at `asOf` (replays of past data, e.g. `alerts --as-of`). */
+  scorerAsOf(asOf: Date): Promise<Scorer>;
+  /** The Slack Web API client; undefined when SLACK_BOT_TOKEN is not set. */
+  slackClient(): WebClient | undefined;
+  chartRenderer(): ChartRenderer;
+  sodaClient(): SodaClient;
+  /** The source key of the configured dataset in ingest_run. */
+  readonly ingestSource: string;
+  /** Every job this deployment can run (ingest and train always; digest and alerts when Slack is set). */
+  jobs(): Promise<JobFunctions>;
+  jobAvailability(): JobAvailability[];
+  /** The HTTP server, built on first call (not listening yet). */
+  server(): Promise<AppServer>;
+  health(now?: Date): Promise<AppHealth>;
+  /** Closes the server (if built) and the warehouse. */
+  close(): Promise<void>;
 }
 
 /**
- * How often the server of `civicops start` reloads the promoted model and the feature context.
- * A model trained elsewhere (another replica won the train lock, `civicops jobs run train` in
- * another process) and tickets ingested elsewhere reach this process within this interval.
- * (`civicops serve` does the same with --refresh-minutes.)
+ * How often a listening server reloads the promoted model and the feature context, so a model
+ * trained elsewhere (another replica, `civicops train`) and tickets ingested elsewhere are served
+ * within this interval. SCORER_REFRESH_MINUTES overrides it (0 = never).
  */
 export const SCORER_REFRESH_MINUTES = 5;
 
-export interface ServerRefreshOptions {
-  /** Milliseconds between scorer refreshes while listening (default SCORER_REFRESH_MINUTES); 0 = never. */
-  refreshMs?: number;
+/** Opens the configured warehouse and brings it up to date (migrations, the default SLA row). */
+export async function openConfiguredWarehouse(config: AppConfig): Promise<Warehouse> {
+  const warehouse = await openWarehouse(config.database);
+  try {
+    await migrate(warehouse.db);
+    await syncDefaultSlaHours(warehouse.db, config.slaHours);
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  return warehouse;
+}
+
+/** Memoises a factory: the part is built on first use and shared after that. */
+function once<T>(build: () => T): () => T {
+  let built = false;
+  let value: T;
+  return () => {
+    if (!built) {
+      value = build();
+      built = true;
+    }
+    return value;
+  };
 }
 
 /**
@@ -67,41 +138,141 @@ export function createScorerRefresher(scorer: Pick<Scorer, 'refresh' | 'currentM
     );
 }
 
-/**
- * The HTTP server of one process: API, docs, health (with job health) and the Slack endpoint.
- * While listening it refreshes the shared scorer every `refreshMs` (timer unref'd, cleared on
- * close), and after every successful ingest of this process's scheduler (onJobOutcome).
- */
-export async function buildServer(context: RuntimeContext, extra: Partial<ApiServerDeps> = {}, options: ServerRefreshOptions = {}) {
-  const { config, logger, warehouse } = context;
-  const scorer = await sharedScorer(config, logger, warehouse);
+/** Builds the App; no part is created until it is first asked for. */
+export function createApp(foundation: AppFoundation, overrides: AppOverrides = {}): App {
+  const { config, logger, warehouse } = foundation;
   const schedules = loadSchedules(config);
-  const api = createApiServer({
+  const scorerOptions = { db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk };
+
+  const scorer = once(() => createScorer(scorerOptions));
+  const slackClient = once(() => overrides.slackClient ?? (config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined));
+  const chartRenderer = once(() => createChartRenderer({ chartHost: config.charts.chartHost }));
+  const sodaClient = once(() => overrides.sodaClient ?? createSodaClient(config, logger));
+
+  const jobAvailability = (): JobAvailability[] => {
+    const slackMissing = slackClient() ? [] : ['SLACK_BOT_TOKEN'];
+    const needs = (channelVariable: string, channel: string | undefined) => [...slackMissing, ...(channel ? [] : [channelVariable])];
+    const rows: Omit<JobAvailability, 'available'>[] = [
+      { job: 'ingest', missing: [] },
+      { job: 'alerts', missing: needs('ALERT_CHANNEL', config.slack.alertChannel) },
+      { job: 'train', missing: [] },
+      { job: 'digest', missing: needs('DIGEST_CHANNEL', config.slack.digestChannel) },
+    ];
+    return rows.map((row) => ({ ...row, available: row.missing.length === 0 || overrides.jobs?.[row.job] !== undefined }));
+  };
+
+  const jobs = once(async (): Promise<JobFunctions> => {
+    const available = new Set(jobAvailability().filter((row) => row.available).map((row) => row.job));
+    const built: JobFunctions = {
+      ingest: createIngestJob({
+        db: warehouse.db,
+        client: sodaClient(),
+        source: socrataSource(config),
+        pageSize: config.socrata.pageSize,
+        timeZone: config.cityTimeZone,
+      }),
+      async train({ logger: jobLogger }) {
+        const report = await trainAndRegister({ db: warehouse.db, logger: jobLogger, slaHours: config.slaHours, timeZone: config.cityTimeZone });
+        await (await scorer()).refresh();
+        return { model_version: report.model_version, promoted: report.promoted ? 1 : 0, roc_auc: report.roc_auc, n_train: report.n_train };
+      },
+    };
+    const client = slackClient();
+    if (available.has('digest') && client) {
+      built.digest = async ({ logger: jobLogger }) =>
+        summarizeDigestRun(await runDigestJob({ db: warehouse.db, client, renderer: chartRenderer(), config, logger: jobLogger }));
+    }
+    if (available.has('alerts') && client) {
+      built.alerts = async ({ logger: jobLogger }) => {
+        const shared = await scorer();
+        await shared.refresh();
+        // Before the first training there is nothing to score with: a clean skip, not a failure.
+        if (shared.currentModelVersion() === null) return { skipped: 'no trained model yet (run civicops train)' };
+        return summarizeAlertsRun(await runAlertsJob({ db: warehouse.db, scorer: shared, client, config, logger: jobLogger, refreshScorer: false }));
+      };
+    }
+    const off = jobAvailability().filter((row) => !row.available);
+    if (off.length > 0) logger.info({ off: off.map((row) => `${row.job} (needs ${row.missing.join(', ')})`) }, 'some jobs are off until their settings are set');
+    return { ...built, ...overrides.jobs };
+  });
+
+  const health = async (now = new Date()): Promise<AppHealth> => {
+    const [report, model] = await Promise.all([getJobHealth(warehouse.db, now, schedules), findPromotedModel(warehouse.db)]);
+    return { modelVersion: model?.modelVersion ?? null, jobs: report };
+  };
+
+  const slackHandler = async (): Promise<SlackRequestHandler | undefined> => {
+    if (overrides.slackHandler !== undefined) return overrides.slackHandler ?? undefined;
+    if (!isSlackConfigured(config)) {
+      logger.info('Slack is not configured (SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN): /slack/events is off');
+      return undefined;
+    }
+    return createSlackHandler({ config, logger, warehouse, scorer: await scorer(), chartRenderer: chartRenderer() }).handler;
+  };
+
+  const server = once(async (): Promise<AppServer> => {
+    const shared = await scorer();
+    const deps: ApiServerDeps = {
+      config,
+      logger,
+      warehouse,
+      scorer: shared,
+      slackHandler: await slackHandler(),
+      async jobHealth() {
+        const { jobs: report } = await health();
+        return report.jobs.map((job) => ({
+          job: job.job,
+          state: job.state,
+          message: job.message,
+          last_run_at: job.lastRun?.startedAt ?? null,
+          last_success_at: job.lastSuccessAt,
+        }));
+      },
+    };
+    return withScorerRefresh(createApiServer(deps), shared, logger, config.scorerRefreshMinutes * 60_000);
+  });
+
+  let serverBuilt = false;
+  return {
     config,
     logger,
     warehouse,
+    schedules,
     scorer,
-    slackHandler: buildSlackHandler(config, logger, warehouse, scorer),
-    async jobHealth() {
-      const report = await getJobHealth(warehouse.db, new Date(), schedules);
-      return report.jobs.map((job) => ({
-        job: job.job,
-        state: job.state,
-        message: job.message,
-        last_run_at: job.lastRun?.startedAt ?? null,
-        last_success_at: job.lastSuccessAt,
-      }));
+    scorerAsOf: (asOf) => createScorer({ ...scorerOptions, now: () => asOf }),
+    slackClient,
+    chartRenderer,
+    sodaClient,
+    ingestSource: socrataSource(config),
+    jobs,
+    jobAvailability,
+    server: () => {
+      serverBuilt = true;
+      return server();
     },
-    ...extra,
-  });
-  const refreshMs = options.refreshMs ?? SCORER_REFRESH_MINUTES * 60_000;
+    health,
+    async close() {
+      try {
+        if (serverBuilt) await (await server()).close();
+      } finally {
+        await warehouse.close();
+      }
+    },
+  };
+}
+
+/**
+ * Adds the one refresh policy to an API server: every `refreshMs` while listening (timer unref'd,
+ * cleared on close) and after every successful ingest of this process's scheduler.
+ */
+function withScorerRefresh(api: ApiServer, scorer: Scorer, logger: Logger, refreshMs: number): AppServer {
   const refreshScorer = createScorerRefresher(scorer, logger);
   let timer: NodeJS.Timeout | undefined;
+  let closed: Promise<void> | undefined;
   return {
     ...api,
-    /** Refreshes the scorer now (never throws); what the timer and onJobOutcome call. */
     refreshScorer,
-    async listen(port: number, host?: string) {
+    async listen(port, host) {
       const bound = await api.listen(port, host);
       if (refreshMs > 0 && timer === undefined) {
         timer = setInterval(() => void refreshScorer('periodic'), refreshMs);
@@ -109,51 +280,17 @@ export async function buildServer(context: RuntimeContext, extra: Partial<ApiSer
       }
       return bound;
     },
-    async close() {
+    close() {
       clearInterval(timer);
       timer = undefined;
-      await api.close();
+      // Closing twice (the command, then App.close) waits for the same close.
+      closed ??= api.close();
+      return closed;
     },
-    onJobOutcome(outcome: JobOutcome) {
+    onJobOutcome(outcome) {
       // New tickets (and request types) are only known to a refreshed scorer; the alerts job that
       // follows refreshes too, but it is off where Slack is not configured.
       if (outcome.job === 'ingest' && outcome.status === 'succeeded') void refreshScorer('after ingest');
     },
   };
 }
-
-export const runtimeComposition: RuntimeComposition = {
-  async buildJobs(context) {
-    const { config, logger, warehouse } = context;
-    const scorer = await sharedScorer(config, logger, warehouse);
-    const client = config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined;
-    // Slack jobs are scheduled only where Slack is configured; elsewhere `civicops jobs run digest`
-    // says what is missing instead of failing every tick.
-    const digestReady = Boolean(client && config.slack.digestChannel);
-    const alertsReady = Boolean(client && config.slack.alertChannel);
-    if (!digestReady || !alertsReady) {
-      logger.info({ digest: digestReady, alerts: alertsReady }, 'Slack jobs need SLACK_BOT_TOKEN and DIGEST_CHANNEL / ALERT_CHANNEL; the unconfigured ones are off');
-    }
-    return {
-      async train({ logger: jobLogger }) {
-        const report = await trainAndRegister({ db: warehouse.db, logger: jobLogger, slaHours: config.slaHours, timeZone: config.cityTimeZone });
-        await scorer.refresh();
-        return { model_version: report.model_version, promoted: report.promoted ? 1 : 0, roc_auc: report.roc_auc, n_train: report.n_train };
-      },
-      digest: digestReady ? async ({ logger: jobLogger }) => {
-        const result = await runDigestJob({ db: warehouse.db, client, renderer: createChartRenderer({ chartHost: config.charts.chartHost }), config, logger: jobLogger });
-        return summarizeDigestRun(result);
-      } : undefined,
-      alerts: alertsReady ? async ({ logger: jobLogger }) => {
-        await scorer.refresh();
-        // Before the first training there is nothing to score with: a clean skip, not a failure.
-        if (scorer.currentModelVersion() === null) return { skipped: 'no trained model yet (run civicops train)' };
-        return summarizeAlertsRun(await runAlertsJob({ db: warehouse.db, scorer, client, config, logger: jobLogger, refreshScorer: false }));
-      } : undefined,
-    };
-  },
-  createServer: (context) => buildServer(context),
-  async findModelVersion({ warehouse }) {
-    return (await findPromotedModel(warehouse.db))?.modelVersion ?? null;
-  },
-};

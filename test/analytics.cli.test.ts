@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/shared/logger.js';
 import { UnknownRequestTypeError, InputError } from '../src/shared/errors.js';
 import type { CliCommand, CliContext } from '../src/cli/command.js';
+import { withTestApp } from './helpers/cli-context.js';
 import { slaCommand, parseReportWindow } from '../src/cli/commands/sla.js';
 import { reportCommand } from '../src/cli/commands/report.js';
 import { createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
@@ -24,14 +25,12 @@ describe('civicops sla and report', () => {
   async function run(command: CliCommand, argv: { values?: Record<string, string | boolean>; positionals?: string[] }) {
     const stdout = new Capture();
     const stderr = new Capture();
-    const context: CliContext = {
+    const context: CliContext = withTestApp({
       config,
       logger: createLogger({ level: 'silent' }),
       stdout,
       stderr,
-      // The command closes what it opens; the test keeps its warehouse for the next case.
-      openWarehouse: async () => ({ ...warehouse, close: async () => {} }),
-    };
+    }, warehouse);
     const code = await command.run({ values: argv.values ?? {}, positionals: argv.positionals ?? [] }, context);
     return { code, stdout: stdout.text, lines: stdout.text.trimEnd().split('\n') };
   }

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { ingestRows } from '../src/ingest/ingest.js';
 import { bundledSnapshotPath, readSodaSnapshot } from '../src/ingest/snapshot.js';
 import { createLogger } from '../src/shared/logger.js';
-import { getSlaReport } from '../src/warehouse/analytics.repository.js';
+import { getSlaReport } from '../src/warehouse/sla-report.repository.js';
 import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
 import { cityTime } from './helpers/ticket-fixtures.js';
 

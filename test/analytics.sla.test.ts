@@ -1,18 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assessTypeSurges,
-  findSurgingTypes,
-  getBacklogAt,
-  getDailyVolume,
-  getSlaReport,
-  getWeeklyVolume,
-  judgeSurge,
-  listTypeReports,
-  loadSlaPolicy,
-  poissonUpperTail,
-  selectWorstTypes,
-  setSlaHours,
-} from '../src/warehouse/analytics.repository.js';
+import { judgeSurge, poissonUpperTail } from '../src/analytics/surge-rule.js';
+import { selectWorstTypes } from '../src/analytics/worst-types.js';
+import { loadSlaPolicy, setSlaHours } from '../src/warehouse/sla-policy.repository.js';
+import { getSlaReport, listTypeReports } from '../src/warehouse/sla-report.repository.js';
+import { assessTypeSurges, findSurgingTypes } from '../src/warehouse/surge.repository.js';
+import { getBacklogAt, getDailyVolume, getWeeklyVolume } from '../src/warehouse/volume.repository.js';
 import { UnknownRequestTypeError } from '../src/shared/errors.js';
 import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
 import { cityTime, insertFixtureTickets, FIXTURE_TIME_ZONE, type FixtureTicket } from './helpers/ticket-fixtures.js';

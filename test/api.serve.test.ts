@@ -3,21 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { runServe } from '../src/cli/commands/serve.js';
 import type { CliContext } from '../src/cli/command.js';
 import { loadConfig } from '../src/config/config.js';
+import { createApp, type AppOverrides } from '../src/main.js';
 import { createLogger } from '../src/shared/logger.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
 
-function createContext(warehouse: TestWarehouse): { context: CliContext; stdout: () => string } {
+function createContext(warehouse: TestWarehouse, overrides: AppOverrides): { context: CliContext; stdout: () => string } {
   const stdout = new PassThrough();
   let printed = '';
   stdout.on('data', (chunk: Buffer) => {
     printed += chunk.toString('utf8');
   });
+  const config = loadConfig({ SCORER_REFRESH_MINUTES: '0' });
+  const logger = createLogger({ level: 'silent' });
   const context: CliContext = {
-    config: loadConfig({}),
-    logger: createLogger({ level: 'silent' }),
+    config,
+    logger,
     stdout,
     stderr: new PassThrough(),
-    openWarehouse: async () => warehouse,
+    openApp: async () => createApp({ config, logger, warehouse }, overrides),
   };
   return { context, stdout: () => printed };
 }
@@ -33,7 +36,12 @@ describe.each(engines)('civicops serve on $name', ({ name }) => {
         await warehouse.dispose();
       },
     };
-    const { context, stdout } = createContext(tracked);
+    const { context, stdout } = createContext(tracked, {
+      slackHandler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('slack ok');
+      },
+    });
     const stop = new AbortController();
     let announcePort!: (port: number) => void;
     const listening = new Promise<number>((resolve) => {
@@ -42,13 +50,8 @@ describe.each(engines)('civicops serve on $name', ({ name }) => {
     const served = runServe(context, {
       port: 0,
       host: '127.0.0.1',
-      refreshMinutes: 0,
       signal: stop.signal,
       onListening: announcePort,
-      createSlackHandler: () => (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('slack ok');
-      },
     });
     const port = await Promise.race([
       listening,

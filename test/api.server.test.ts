@@ -12,6 +12,7 @@ import { trainAndRegister } from '../src/model/train-pipeline.js';
 import { ModelNotTrainedError } from '../src/shared/errors.js';
 import { createLogger, type Logger } from '../src/shared/logger.js';
 import { openPostgres, type Warehouse } from '../src/warehouse/database.js';
+import type { LogEntry, OpenApiDocumentView, ScoringReply } from './helpers/api-replies.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
 
 const API_KEY = 'test-api-key-5f1c9e';
@@ -45,7 +46,7 @@ async function postJson(base: string, path: string, body: unknown, headers: Reco
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, json: (await response.json()) as ScoringReply };
 }
 
 /** A warehouse holding the 5,000 bundled real rows and a trained, promoted model. */
@@ -283,7 +284,7 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
     await fetch(`${keyed.base}/slack/events`, { method: 'POST', headers: { 'x-slack-signature': SLACK_SIGNATURE }, body: 'a=1' });
     // The access line is written when the response closes, just after the client has the reply.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const entries = log.lines.slice(before).map((line) => JSON.parse(line) as Record<string, any>);
+    const entries = log.lines.slice(before).map((line) => JSON.parse(line) as LogEntry);
     const access = entries.filter((entry) => entry.msg === 'http request');
     expect(access.map((entry) => [entry.method, entry.path, entry.status])).toEqual([
       ['POST', '/score_ticket', 200],
@@ -313,7 +314,7 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
     } finally {
       await running.api.close();
     }
-    const access = lines.map((line) => JSON.parse(line) as Record<string, any>).filter((entry) => entry.msg === 'http request');
+    const access = lines.map((line) => JSON.parse(line) as LogEntry).filter((entry) => entry.msg === 'http request');
     expect(access.map((entry) => entry.status)).toEqual([200, 401, 200]);
     expect(access[0].req.headers).toMatchObject({ 'content-type': 'application/json', 'x-api-key': '[redacted]', authorization: '[redacted]', 'x-slack-signature': '[redacted]' });
     expect(access[1].req.headers['x-api-key']).toBe('[redacted]');
@@ -333,11 +334,11 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
   });
 
   it('serves an OpenAPI 3.1 document generated from the validating zod schemas', async () => {
-    const document = (await (await fetch(`${open.base}/openapi.json`)).json()) as Record<string, any>;
+    const document = (await (await fetch(`${open.base}/openapi.json`)).json()) as OpenApiDocumentView;
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/score_ticket', '/score_tickets', '/healthz']));
     const request = document.components.schemas.ScoreTicketRequest;
-    const fromZod = z.toJSONSchema(scoreTicketRequestSchema, { io: 'input' }) as Record<string, any>;
+    const fromZod = z.toJSONSchema(scoreTicketRequestSchema, { io: 'input' });
     expect(request.properties).toEqual(fromZod.properties);
     expect(request.required).toEqual(['request_type']);
     expect(request.properties.status.description).toMatch(/ignored/);
@@ -347,16 +348,18 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
     expect(document.paths['/score_ticket'].post.responses).toHaveProperty('503');
   });
 
-  it('serves self-contained docs at /docs with a try-it form for POST /score_ticket', async () => {
+  it('serves self-contained docs at /docs: Swagger UI on /openapi.json, whose try-it covers POST /score_ticket', async () => {
     const response = await fetch(`${open.base}/docs`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     const html = await response.text();
-    expect(html).toContain('/score_ticket');
-    expect(html).toContain('rolling_7d_volume');
-    expect(html).toContain('backlog_at_creation');
-    expect(html).toMatch(/ignored/);
-    expect(html).toContain("fetch('score_ticket'");
+    expect(html).toContain('swagger-ui-bundle.js');
+    // What the hand-written page used to print, Swagger UI now renders from the document.
+    const document = (await (await fetch(`${open.base}/openapi.json`)).json()) as OpenApiDocumentView;
+    const text = JSON.stringify(document);
+    for (const expected of ['/score_ticket', 'rolling_7d_volume', 'backlog_at_creation']) expect(text).toContain(expected);
+    expect(document.components.schemas.ScoreTicketRequest.properties.status.description).toMatch(/ignored/);
+    expect(document.paths['/score_ticket'].post.requestBody.content['application/json'].example).toBeTruthy();
     // Nothing loaded from elsewhere: no external scripts, styles, fonts or images.
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?(https?:)?\/\//i);
   });
@@ -432,8 +435,8 @@ describe.each(engines)('HTTP scoring API when the database goes away on $name', 
     expect(json.error.code).toBe('INTERNAL');
     expect(json.error.request_id).toBe(headers.get('x-request-id'));
     expect(JSON.stringify(json)).not.toMatch(/\bat .+\.(ts|js):\d+/);
-    const logged = log.lines.map((line) => JSON.parse(line) as Record<string, any>).find((entry) => entry.req_id === json.error.request_id && entry.err);
-    expect(logged?.err.stack).toBeTruthy();
+    const logged = log.lines.map((line) => JSON.parse(line) as LogEntry).find((entry) => entry.req_id === json.error.request_id && entry.err);
+    expect(logged?.err?.stack).toBeTruthy();
   });
 
   it('reports the database unreachable on /healthz with 503', async () => {

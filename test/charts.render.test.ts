@@ -140,6 +140,8 @@ interface FakeReply {
   status: number;
   contentType: string;
   body: Buffer;
+  /** A QuickChart server names a render failure in this header (and draws it into the image). */
+  quickchartError?: string;
 }
 
 describe('QuickChart renderer against a loopback server', () => {
@@ -161,7 +163,10 @@ describe('QuickChart renderer against a loopback server', () => {
       readJson(request)
         .then((body) => {
           received.push({ url: request.url, method: request.method, contentType: request.headers['content-type'], body });
-          response.writeHead(reply.status, { 'content-type': reply.contentType });
+          response.writeHead(reply.status, {
+            'content-type': reply.contentType,
+            ...(reply.quickchartError ? { 'x-quickchart-error': reply.quickchartError } : {}),
+          });
           response.end(reply.body);
         })
         .catch((error: unknown) => {
@@ -188,7 +193,10 @@ describe('QuickChart renderer against a loopback server', () => {
     expect(png.equals(tinyPng)).toBe(true);
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ url: '/chart', method: 'POST', contentType: 'application/json' });
-    expect(received[0].body).toEqual({
+    // quickchart-js sends the chart config as text (QuickChart parses strings and objects alike).
+    const body = received[0].body as Record<string, unknown>;
+    expect(typeof body.chart).toBe('string');
+    expect({ ...body, chart: JSON.parse(body.chart as string) }).toEqual({
       chart: JSON.parse(JSON.stringify(spec.config)),
       width: spec.width,
       height: spec.height,
@@ -207,7 +215,7 @@ describe('QuickChart renderer against a loopback server', () => {
   });
 
   it('fails with a typed error carrying the status on a non-200 answer', async () => {
-    reply = { status: 500, contentType: 'text/plain', body: Buffer.from('Chart error: bad config') };
+    reply = { status: 500, contentType: 'text/plain', body: Buffer.from('Chart error: bad config'), quickchartError: 'Chart error: bad config' };
     const error = await createQuickChartRenderer({ host })
       .render(spec)
       .catch((caught: unknown) => caught);
@@ -223,6 +231,25 @@ describe('QuickChart renderer against a loopback server', () => {
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ failure: 'not-png', status: 200 });
     expect((error as Error).message).toContain('text/html');
+  });
+
+  it('fails with a typed network error when the server does not answer in time', async () => {
+    const silent = createServer(() => {
+      // Never answers.
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const error = await createQuickChartRenderer({ host: `http://127.0.0.1:${port}`, timeoutMs: 200 })
+        .render(spec)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ChartRenderError);
+      expect(error).toMatchObject({ failure: 'network' });
+      expect((error as Error).message).toContain('200 ms');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('fails with a typed network error when nothing listens', async () => {

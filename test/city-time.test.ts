@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cityDateKey, cityLocalToInstant, parseCityLocalTimestamp, toCityParts } from '../src/shared/city-time.js';
+import { cityDateKey, cityLocalToInstant, parseCityLocalTimestamp, toCityParts, type LocalDateTime } from '../src/shared/city-time.js';
 
 const NY = 'America/New_York';
 const instant = (text: string) => cityLocalToInstant(parseCityLocalTimestamp(text)!, NY).toISOString();
@@ -54,10 +54,10 @@ describe('city local time', () => {
 const ISO_REFERENCE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
 const US_REFERENCE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?(?: ?([AP]M))?$/i;
 
-function referenceParse(text: string) {
+function referenceParse(text: string): LocalDateTime | null {
   const trimmed = text.trim();
   const iso = ISO_REFERENCE.exec(trimmed);
-  let local;
+  let local: LocalDateTime;
   if (iso) {
     const [year, month, day, hour, minute] = iso.slice(1, 6).map(Number) as [number, number, number, number, number];
     local = { year, month, day, hour, minute, second: Number(iso[6] ?? 0), millisecond: iso[7] ? Number(iso[7].padEnd(3, '0').slice(0, 3)) : 0 };

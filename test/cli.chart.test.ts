@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/shared/logger.js';
 import { InputError } from '../src/shared/errors.js';
 import type { CliContext } from '../src/cli/command.js';
+import { withTestApp } from './helpers/cli-context.js';
 import { chartCommand } from '../src/cli/commands/chart.js';
 import { isPng, readPngSize } from '../src/charts/png-image.js';
 import { createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
@@ -27,13 +28,12 @@ describe('civicops chart', () => {
 
   async function run(values: Record<string, string | boolean>, positionals: string[]) {
     const stdout = new Capture();
-    const context: CliContext = {
+    const context: CliContext = withTestApp({
       config,
       logger: createLogger({ level: 'silent' }),
       stdout,
       stderr: new Capture(),
-      openWarehouse: async () => ({ ...warehouse, close: async () => {} }),
-    };
+    }, warehouse);
     const code = await chartCommand.run({ values, positionals }, context);
     return { code, stdout: stdout.text };
   }

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFeatureContext, buildTrainingSet, type TrainingSet } from '../src/features/training-set.js';
-import { computeFeaturesAt } from '../src/features/features-at.query.js';
+import { computeFeaturesAt } from '../src/features/features-at.js';
 import { FEATURE_NAMES, type FeatureVector } from '../src/features/feature-catalog.js';
 import type { TicketInput } from '../src/features/assemble-features.js';
 import { extractRow } from '../src/model/dataset.js';
-import { getBacklogAt, loadSlaPolicy, setSlaHours, type SlaPolicy } from '../src/warehouse/analytics.repository.js';
+import type { SlaPolicy } from '../src/analytics/sla-policy.js';
+import { loadSlaPolicy, setSlaHours } from '../src/warehouse/sla-policy.repository.js';
+import { getBacklogAt } from '../src/warehouse/volume.repository.js';
 import { ingestRows } from '../src/ingest/ingest.js';
 import { toCityParts } from '../src/shared/city-time.js';
 import { createLogger } from '../src/shared/logger.js';

@@ -7,6 +7,7 @@ import { engines, createTestWarehouse, type TestWarehouse } from './helpers/data
 import { alertsCommand } from '../src/cli/commands/alerts.js';
 import { ingestCommand } from '../src/cli/commands/ingest.js';
 import type { CliContext } from '../src/cli/command.js';
+import { withTestApp } from './helpers/cli-context.js';
 import { loadConfig, type AppConfig } from '../src/config/config.js';
 import type { JobFn } from '../src/jobs/job-catalog.js';
 import { runJob } from '../src/jobs/job-runner.js';
@@ -62,13 +63,17 @@ describe.each(engines)('civicops ingest / alerts under the job locks on $name', 
 
   async function command(which: typeof ingestCommand, values: Record<string, string | boolean>, config = makeConfig()) {
     let stdout = '';
-    const context: CliContext = {
+    const context: CliContext = withTestApp({
       config,
       logger,
-      stdout: new Writable({ write: (chunk, _encoding, done) => ((stdout += String(chunk)), done()) }),
+      stdout: new Writable({
+        write: (chunk, _encoding, done) => {
+          stdout += String(chunk);
+          done();
+        },
+      }),
       stderr: new Writable({ write: (_chunk, _encoding, done) => done() }),
-      openWarehouse: async () => ({ ...warehouse, close: async () => {} }),
-    };
+    }, warehouse);
     const code = await which.run({ values, positionals: [] }, context);
     return { code, stdout, lastLine: stdout.trim().split('\n').at(-1) ?? '' };
   }

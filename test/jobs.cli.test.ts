@@ -3,12 +3,13 @@ import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
 import { startFakeSoda, type FakeSoda } from '../src/testing/fake-soda.js';
-import { createJobsCommand } from '../src/cli/commands/jobs.js';
+import { jobsCommand } from '../src/cli/commands/jobs.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/shared/logger.js';
 import { InputError } from '../src/shared/errors.js';
 import type { CliContext } from '../src/cli/command.js';
-import type { RuntimeComposition } from '../src/jobs/runtime-composition.js';
+import { withTestApp } from './helpers/cli-context.js';
+import type { AppOverrides } from '../src/main.js';
 
 const sampleRows: Record<string, unknown>[] = JSON.parse(readFileSync(new URL('./fixtures/soda-rows-1200.json', import.meta.url), 'utf8'));
 const TOKEN = 'jobs-cli-token';
@@ -25,24 +26,27 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
   });
   afterEach(async () => warehouse?.dispose());
 
-  async function jobs(positionals: string[], values: Record<string, string | boolean> = {}, composition: RuntimeComposition = {}) {
+  async function jobs(positionals: string[], values: Record<string, string | boolean> = {}, overrides: AppOverrides = {}) {
     let stdout = '';
-    const context: CliContext = {
+    const context: CliContext = withTestApp({
       config: loadConfig({ SOCRATA_BASE_URL: fake.baseUrl, SOCRATA_APP_TOKEN: TOKEN, SOCRATA_PAGE_SIZE: '100', SOCRATA_MAX_RETRIES: '0' }),
       logger: createLogger({ level: 'silent' }),
-      stdout: new Writable({ write: (chunk, _encoding, done) => ((stdout += String(chunk)), done()) }),
+      stdout: new Writable({
+        write: (chunk, _encoding, done) => {
+          stdout += String(chunk);
+          done();
+        },
+      }),
       stderr: new Writable({ write: (_chunk, _encoding, done) => done() }),
-      // The command closes what it opens; the test keeps its warehouse between steps.
-      openWarehouse: async () => ({ ...warehouse, close: async () => {} }),
-    };
-    const code = await createJobsCommand(composition).run({ values, positionals }, context);
+    }, warehouse, overrides);
+    const code = await jobsCommand.run({ values, positionals }, context);
     return { code, stdout };
   }
 
   it('`jobs run ingest` ingests from the city API, then runs alerts, and records both', async () => {
     let alertRuns = 0;
-    const composition: RuntimeComposition = { buildJobs: () => ({ alerts: async () => ({ scored: ++alertRuns }) }) };
-    const { code, stdout } = await jobs(['run', 'ingest'], { json: true }, composition);
+    const overrides: AppOverrides = { jobs: { alerts: async () => ({ scored: ++alertRuns }) } };
+    const { code, stdout } = await jobs(['run', 'ingest'], { json: true }, overrides);
     expect(code).toBe(0);
     const { outcomes } = JSON.parse(stdout) as { outcomes: { job: string; status: string; counts: Record<string, unknown> }[] };
     expect(outcomes).toMatchObject([
@@ -52,7 +56,7 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
     const facts = await warehouse.db.selectFrom('fact_ticket').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(facts.n)).toBeGreaterThan(250);
 
-    const only = await jobs(['run', 'ingest'], { only: true }, composition);
+    const only = await jobs(['run', 'ingest'], { only: true }, overrides);
     expect(only.code).toBe(0);
     expect(only.stdout).toMatch(/^ingest: succeeded in .*fetched=0/);
     expect(alertRuns).toBe(1);
@@ -65,8 +69,8 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
     ]);
   });
 
-  it('`jobs run` of a job missing from this build, or of an unknown job, says so clearly', async () => {
-    await expect(jobs(['run', 'train'])).rejects.toThrow(new InputError('Job "train" is not available here: digest needs SLACK_BOT_TOKEN and DIGEST_CHANNEL, alerts SLACK_BOT_TOKEN and ALERT_CHANNEL (available: ingest).'));
+  it('`jobs run` of a job whose settings are missing, or of an unknown job, says so clearly', async () => {
+    await expect(jobs(['run', 'digest'])).rejects.toThrow(new InputError('Job "digest" is off here: set SLACK_BOT_TOKEN and DIGEST_CHANNEL to run it.'));
     await expect(jobs(['run', 'reindex'])).rejects.toThrow(/Unknown job "reindex"/);
     expect(await warehouse.db.selectFrom('job_run').selectAll().execute()).toEqual([]);
   });
@@ -78,13 +82,16 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
     expect(failed.stdout).toMatch(/ingest: FAILED .*HTTP 500/);
     fake.clearFaults();
 
-    const list = await jobs(['list'], { json: true }, { buildJobs: () => ({ digest: async () => ({}) }) });
-    const { jobs: rows } = JSON.parse(list.stdout) as { jobs: { job: string; available: boolean; cron: string | null }[] };
+    const list = await jobs(['list'], { json: true }, { jobs: { digest: async () => ({}) } });
+    const { jobs: rows } = JSON.parse(list.stdout) as { jobs: { job: string; available: boolean; missing: string[]; cron: string | null }[] };
     expect(rows.map((row) => [row.job, row.available, row.cron])).toEqual([
       ['ingest', true, '*/15 * * * *'],
       ['alerts', false, null],
-      ['train', false, '30 2 * * *'],
+      ['train', true, '30 2 * * *'],
       ['digest', true, '0 8 * * *'],
     ]);
+    expect(rows.find((row) => row.job === 'alerts')?.missing).toEqual(['SLACK_BOT_TOKEN', 'ALERT_CHANNEL']);
+    const text = await jobs(['list']);
+    expect(text.stdout).toMatch(/^alerts\s+\[off: set SLACK_BOT_TOKEN and ALERT_CHANNEL\] after ingest/m);
   });
 });

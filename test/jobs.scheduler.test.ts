@@ -95,7 +95,7 @@ describe.each(engines)('scheduler on $name', ({ name }) => {
   it('stop gives up waiting at its deadline when a job ignores the abort', async () => {
     let release!: () => void;
     const stuck = new Promise<void>((resolve) => (release = resolve));
-    const scheduler = startScheduler({ warehouse, logger, schedules, jobs: { ingest: async () => (await stuck, {}) } }, { timers: false });
+    const scheduler = startScheduler({ warehouse, logger, schedules, jobs: { ingest: () => stuck.then(() => ({})) } }, { timers: false });
     const running = scheduler.tick('ingest');
     await waitFor(async () => (await warehouse.db.selectFrom('job_run').select('status').executeTakeFirst())?.status === 'running');
     expect(await scheduler.stop({ timeoutMs: 200 })).toEqual({ drained: false });

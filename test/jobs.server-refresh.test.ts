@@ -6,7 +6,7 @@ import { ingestRows } from '../src/ingest/ingest.js';
 import { startApp } from '../src/jobs/app-runtime.js';
 import type { JobFunctions } from '../src/jobs/job-catalog.js';
 import { loadSchedules } from '../src/jobs/schedule.js';
-import { buildServer, createScorerRefresher, sharedScorer } from '../src/main.js';
+import { createApp, createScorerRefresher } from '../src/main.js';
 import { trainAndRegister } from '../src/model/train-pipeline.js';
 import { createLogger } from '../src/shared/logger.js';
 import { openPostgres, type Warehouse } from '../src/warehouse/database.js';
@@ -16,6 +16,11 @@ const config = loadConfig({});
 const schedules = loadSchedules(config);
 const sampleRows: Record<string, unknown>[] = JSON.parse(readFileSync(new URL('./fixtures/soda-rows-1200.json', import.meta.url), 'utf8'));
 const EXAMPLE = { request_type: 'Road Repair', status: 'Open', rolling_7d_volume: 12, backlog_at_creation: 40 };
+
+/** The App of a `civicops start` process whose server refreshes its scorer every `refreshMs` (0 = never). */
+function appRefreshingEvery(warehouse: Warehouse, refreshMs: number) {
+  return createApp({ config: loadConfig({ SCORER_REFRESH_MINUTES: String(refreshMs / 60_000) }), logger, warehouse });
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,9 +53,9 @@ describe.each(engines)('the `civicops start` server keeps its scorer fresh on $n
   });
 
   it('refreshes after each successful ingest of its scheduler, before the follow-up alerts run; not after a failed one', async () => {
-    const scorer = await sharedScorer(config, logger, warehouse);
-    const refresh = vi.spyOn(scorer, 'refresh').mockResolvedValue();
-    const server = await buildServer({ config, logger, warehouse }, {}, { refreshMs: 0 });
+    const composed = appRefreshingEvery(warehouse, 0);
+    const refresh = vi.spyOn(await composed.scorer(), 'refresh').mockResolvedValue();
+    const server = await composed.server();
     let refreshesSeenByAlerts = -1;
     let ingestFails = false;
     const jobs: JobFunctions = {
@@ -80,9 +85,9 @@ describe.each(engines)('the `civicops start` server keeps its scorer fresh on $n
   });
 
   it('refreshes every refreshMs while listening, and stops on close', async () => {
-    const scorer = await sharedScorer(config, logger, warehouse);
-    const refresh = vi.spyOn(scorer, 'refresh').mockResolvedValue();
-    const server = await buildServer({ config, logger, warehouse }, {}, { refreshMs: 40 });
+    const composed = appRefreshingEvery(warehouse, 40);
+    const refresh = vi.spyOn(await composed.scorer(), 'refresh').mockResolvedValue();
+    const server = await composed.server();
     await sleep(150);
     expect(refresh).not.toHaveBeenCalled(); // not listening yet
     await server.listen(0);
@@ -95,7 +100,7 @@ describe.each(engines)('the `civicops start` server keeps its scorer fresh on $n
 
   it('a model trained by another process is served after the next periodic refresh (503 before, 200 after)', async () => {
     await ingestRows({ db: warehouse.db, logger, timeZone: config.cityTimeZone }, sampleRows, { source: 'file:fixture' });
-    const server = await buildServer({ config, logger, warehouse }, {}, { refreshMs: 100 });
+    const server = await appRefreshingEvery(warehouse, 100).server();
     const { port } = await server.listen(0);
     // "Another process": on PostgreSQL, a separate connection pool; on PGlite (one process only) the same handle.
     const trainer: Warehouse = name === 'postgres' ? await openPostgres(warehouse.url!, { max: 2 }) : warehouse;

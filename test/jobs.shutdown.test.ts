@@ -18,7 +18,7 @@ import { createIngestJob } from '../src/jobs/job-catalog.js';
 import { loadSchedules } from '../src/jobs/schedule.js';
 import { startApp } from '../src/jobs/app-runtime.js';
 import { onShutdownSignal } from '../src/jobs/shutdown-signals.js';
-import type { AppServer } from '../src/jobs/runtime-composition.js';
+import type { RuntimeServer } from '../src/jobs/app-runtime.js';
 
 const sampleRows: Record<string, unknown>[] = JSON.parse(readFileSync(new URL('./fixtures/soda-rows-1200.json', import.meta.url), 'utf8'));
 const logger = createLogger({ level: 'silent' });
@@ -115,7 +115,7 @@ describe.each(engines)('graceful shutdown mid-ingest on $name', ({ name }) => {
 
   it('stopping the app closes the server, checkpoints the ingest, and a restart ends identical to an uninterrupted run', async () => {
     const http = createServer((_req, res) => res.end('ok'));
-    const server: AppServer = {
+    const server: RuntimeServer = {
       listen: (port) => new Promise((resolve) => http.listen(port, '127.0.0.1', () => resolve(undefined))),
       close: () => new Promise((resolve, reject) => http.close((error) => (error ? reject(error) : resolve()))),
     };

@@ -30,7 +30,9 @@ describe.each(kinds)('$kind classifier', ({ kind }) => {
     const meanAbs = new Float64Array(8);
     for (let i = 0; i < 200; i++) {
       const { perFeature } = model.contributions(extractRow(test.data, i));
-      perFeature.forEach((c, f) => (meanAbs[f] += Math.abs(c) / 200));
+      perFeature.forEach((c, f) => {
+        meanAbs[f] += Math.abs(c) / 200;
+      });
     }
     const noiseMax = Math.max(...meanAbs.slice(5));
     expect(meanAbs[0]).toBeGreaterThan(noiseMax); // sin(2 x0), the strongest term

@@ -30,7 +30,10 @@ describe('choosing the factors a score is explained by', () => {
 
   it('picks the same factors in the same order as sorting every feature, ties and non-finite values included', () => {
     let seed = 11;
-    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
     // Few distinct sizes and both signs, so ties (also between +x and -x) are common.
     const pick = () => [0, 0, 0.1, -0.1, 0.25, -0.25, 0.5, 1e-9, -2, Number.NaN, Number.POSITIVE_INFINITY, -0][Math.floor(random() * 12)]!;
     for (let trial = 0; trial < 2_000; trial++) {

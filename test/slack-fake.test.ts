@@ -191,7 +191,7 @@ describe('fake Slack Web API driven by the real WebClient', () => {
       thread_ts: parent.ts,
       files: [{ id: upload?.fileId, title: 'backlog.png' }],
     });
-    const completed = (complete?.response as { files: { id: string; mimetype: string; size: number }[] }).files[0];
+    const completed = (complete?.response as { files: { id: string; mimetype: string; size: number }[] } | undefined)?.files[0];
     expect(completed).toMatchObject({ id: upload?.fileId, mimetype: 'image/png', size: png.length });
 
     const shared = fake.messagesIn('C0CIVIC311').find((message) => message.fileIds?.includes(upload?.fileId ?? ''));
@@ -244,6 +244,49 @@ describe('fake Slack Web API driven by the real WebClient', () => {
     expect(failure.error).toBe('channel_not_found');
     expect(fake.callsTo('chat.postMessage')[0]?.status).toBe(200);
     await expect(client.chat.postMessage({ channel: 'C0CIVIC311', text: 'x' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('fails only the calls a scripted fault matches, leaving it queued for a later match', async () => {
+    fake.failNext('chat.postMessage', { error: 'not_in_channel', when: (args) => args.channel === 'C0PRIVATE1' });
+    await expect(client.chat.postMessage({ channel: 'C0CIVIC311', text: 'public' })).resolves.toMatchObject({ ok: true });
+    const refused = await captureSlackError(client.chat.postMessage({ channel: 'C0PRIVATE1', text: 'private' }));
+    expect(refused).toMatchObject({ code: ErrorCode.PlatformError, error: 'not_in_channel' });
+    await expect(client.chat.postMessage({ channel: 'C0PRIVATE1', text: 'again' })).resolves.toMatchObject({ ok: true });
+    expect(fake.callsTo('chat.postMessage').map((call) => call.response)).toMatchObject([
+      { ok: true },
+      { ok: false, error: 'not_in_channel' },
+      { ok: true },
+    ]);
+  });
+
+  it('scripts real per-method errors with Slack’s response_metadata messages', async () => {
+    fake.failNext('chat.postMessage', { error: 'msg_too_long' });
+    expect((await captureSlackError(client.chat.postMessage({ channel: 'C0CIVIC311', text: 'long' }))).error).toBe('msg_too_long');
+
+    const messages = ['[ERROR] must be more than 0 characters [json-pointer:/blocks/0/text/text]'];
+    fake.failNext('chat.update', { error: 'invalid_blocks', messages });
+    const posted = await client.chat.postMessage({ channel: 'C0CIVIC311', text: 'x' });
+    const thrown = await client.chat.update({ channel: 'C0CIVIC311', ts: posted.ts ?? '', text: 'y' }).catch((error: unknown) => error);
+    expect((thrown as { data?: unknown }).data).toMatchObject({ ok: false, error: 'invalid_blocks', response_metadata: { messages } });
+    expect(fake.callsTo('chat.update')[0]?.response).toEqual({ ok: false, error: 'invalid_blocks', response_metadata: { messages } });
+
+    fake.failNext('views.open', { error: 'expired_trigger_id' });
+    const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'T' }, blocks: [] };
+    expect((await captureSlackError(client.views.open({ trigger_id: createTriggerId(), view }))).error).toBe('expired_trigger_id');
+  });
+
+  it('answers a spent response_url with 404 used_url while other response URLs still work', async () => {
+    fake.failNext(RESPONSE_URL_METHOD, { status: 404, error: 'used_url', when: (args) => args.response_url_id === 'spent' });
+    const post = (id: string): Promise<Response> =>
+      fetch(fake.responseUrl(id), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: id }) });
+    const fresh = await post('fresh');
+    expect(fresh.status).toBe(200);
+    expect(await fresh.json()).toEqual({ ok: true });
+    const spent = await post('spent');
+    expect(spent.status).toBe(404);
+    expect(await spent.json()).toEqual({ ok: false, error: 'used_url' });
+    expect(fake.responsesTo('spent')).toEqual([]);
+    expect(fake.responsesTo('fresh')).toEqual([{ text: 'fresh' }]);
   });
 
   it('rejects a wrong token with invalid_auth and a missing one with not_authed', async () => {

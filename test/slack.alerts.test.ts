@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/command.js';
+import { withTestApp } from './helpers/cli-context.js';
 import { alertsCommand } from '../src/cli/commands/alerts.js';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
@@ -281,13 +282,12 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
   it('civicops alerts --dry-run prints the tickets it would post, --json the Block Kit', async () => {
     const runCommand = async (values: Record<string, string | boolean>) => {
       const stdout = new Capture();
-      const context: CliContext = {
+      const context: CliContext = withTestApp({
         config: makeConfig({ SLACK_BOT_TOKEN: '' }),
         logger,
         stdout,
         stderr: new Capture(),
-        openWarehouse: async () => ({ ...warehouse, close: async () => {} }),
-      };
+      }, warehouse);
       const code = await alertsCommand.run({ values, positionals: [] }, context);
       return { code, stdout: stdout.text };
     };

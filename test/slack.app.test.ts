@@ -8,12 +8,13 @@ import { SLA_SHARE_ACTION_ID } from '../src/slack/blocks/sla-blocks.js';
 import { blockActionsPayload, createTriggerId, interactionBody, viewSubmissionPayload, FAKE_WORKSPACE } from '../src/testing/slack-signing.js';
 import { UPLOAD_URL_METHOD } from '../src/testing/fake-slack.js';
 import { claimAlerts, findAlert } from '../src/warehouse/alert.repository.js';
-import { getSlaReport, listTypeReports, selectWorstTypes } from '../src/warehouse/analytics.repository.js';
+import { selectWorstTypes } from '../src/analytics/worst-types.js';
+import { getSlaReport, listTypeReports } from '../src/warehouse/sla-report.repository.js';
 import { resolveRequestType } from '../src/warehouse/request-type.repository.js';
 import { WebClient } from '@slack/web-api';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
 import { cityTime, insertFixtureTickets, seededRandom, type FixtureTicket } from './helpers/ticket-fixtures.js';
-import { CHANNEL_ID, SIGNING_SECRET, collectBlockText, findButtons, startSlackHarness, waitFor, type SlackHarness } from './slack.app.harness.js';
+import { CHANNEL_ID, collectBlockText, findButtons, startSlackHarness, waitFor, type SlackHarness } from './slack.app.harness.js';
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/command.js';
+import { withTestApp } from './helpers/cli-context.js';
 import { digestCommand } from '../src/cli/commands/digest.js';
 import { engines, createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
 import { cityTime, insertFixtureTickets, type FixtureTicket } from './helpers/ticket-fixtures.js';
@@ -16,7 +17,8 @@ import { createLogger } from '../src/shared/logger.js';
 import { formatDigestText, renderDigestBlocks, trendArrow } from '../src/slack/blocks/digest-blocks.js';
 import { buildDigest, SURGE_RULE_TEXT } from '../src/slack/digest/build-digest.js';
 import { digestCharts } from '../src/slack/digest/digest-charts.js';
-import { claimDigestPost, findDigestPost, runDigestJob, summarizeDigestRun } from '../src/slack/digest/run-digest-job.js';
+import { runDigestJob, summarizeDigestRun } from '../src/slack/digest/run-digest-job.js';
+import { claimDigestPost, findDigestPost } from '../src/warehouse/digest-post.repository.js';
 import { createSlackWebClient } from '../src/slack/web-client.js';
 import { startFakeSlack, type FakeSlack } from '../src/testing/fake-slack.js';
 
@@ -257,13 +259,12 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
   describe('civicops digest', () => {
     async function runCommand(values: Record<string, string | boolean>, config: AppConfig) {
       const stdout = new Capture();
-      const context: CliContext = {
+      const context: CliContext = withTestApp({
         config,
         logger,
         stdout,
         stderr: new Capture(),
-        openWarehouse: async () => ({ ...warehouse, close: async () => {} }),
-      };
+      }, warehouse);
       const code = await digestCommand.run({ values, positionals: [] }, context);
       return { code, stdout: stdout.text };
     }

@@ -188,7 +188,7 @@ describe('fake SODA endpoint: $where, $select and updates', () => {
     const defaultSelect = await getRows(soda, { $order: ':id' });
     expect(defaultSelect).toEqual(data);
     expect(data.map((row) => row.id)).toEqual(all.map((row) => row.id));
-    data.forEach((row, index) => expect(row).toEqual(withoutSystemFields(all[index])));
+    for (const [index, row] of data.entries()) expect(row).toEqual(withoutSystemFields(all[index]));
     for (const row of data) for (const key of SYSTEM_KEYS) expect(row).not.toHaveProperty(key);
 
     const columns = await getRows(soda, { $select: 'id, closed, :updated_at', $order: ':id' });

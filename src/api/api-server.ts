@@ -1,25 +1,22 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sql } from 'kysely';
 import type { AppConfig } from '../config/config.js';
 import type { Scorer } from '../model/scorer.js';
 import type { Logger } from '../shared/logger.js';
 import type { Warehouse } from '../warehouse/database.js';
-import { renderDocsPage } from './docs-page.js';
-import { HttpRequestError, mapErrorToHttp, parseWithSchema } from './http-errors.js';
+import { createApiKeyCheck } from './api-key.js';
+import { mapErrorToHttp } from './http-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { parseJsonBody, readBody } from './request-body.js';
-import { formatTicketScore, toTicketToScore } from './score-ticket.mapping.js';
-import {
-  exampleScoreRequest,
-  scoreTicketRequestSchema,
-  scoreTicketsRequestSchema,
-  type HealthResponse,
-} from './score-ticket.schema.js';
+import { createRouter, jsonReply, type Reply, type RouteGroup } from './router.js';
+import { createDocsRoutes } from './routes/docs.routes.js';
+import { createHealthRoutes } from './routes/health.routes.js';
+import { createScoreRoutes } from './routes/score.routes.js';
+import { createSlackRoutes, type SlackRequestHandler } from './routes/slack.routes.js';
+import type { HealthResponse } from './score-ticket.schema.js';
 
-/** A Node request handler for the Slack endpoint; it reads the raw body itself (signature check). */
-export type SlackRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type { SlackRequestHandler } from './routes/slack.routes.js';
+export type { HttpMethod, PassThroughRoute, Reply, ReplyRoute, Route, RouteContext, RouteGroup } from './router.js';
 
 export interface ApiServerDeps {
   config: AppConfig;
@@ -28,6 +25,11 @@ export interface ApiServerDeps {
   scorer: Scorer;
   /** Mounted at POST /slack/events; the request is passed through unread. */
   slackHandler?: SlackRequestHandler;
+  /**
+   * More route groups (the JSON API, the dashboard…), served beside the built-in ones with the
+   * same API-key check, error mapping and access log; their `openApi` parts join /openapi.json.
+   */
+  routes?: readonly RouteGroup[];
   /** Body limit of POST /score_ticket (default 1 MiB). */
   maxBodyBytes?: number;
   /** Body limit of POST /score_tickets (default 8 MiB: 1,000 tickets with long descriptions). */
@@ -48,25 +50,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-interface Reply {
-  status: number;
-  body: string;
-  contentType: string;
-  headers?: Record<string, string>;
-}
-
-interface RouteContext {
-  req: IncomingMessage;
-  requestId: string;
-}
-
-interface Route {
-  /** Scoring routes need the API key when one is configured; probes and docs stay open. */
-  protected: boolean;
-  handle(context: RouteContext): Promise<Reply> | Reply;
-}
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 const CLOSE_GRACE_MS = 5_000;
 /** Headers worth a line in the access log; the secret ones are there only to show they were sent. */
 const LOGGED_HEADERS = ['user-agent', 'content-type', 'content-length', 'x-forwarded-for', 'x-api-key', 'authorization', 'x-slack-signature'] as const;
@@ -76,17 +59,7 @@ const REDACTED = '[redacted]';
 // The access line is built from named fields with the secrets already replaced, so pino's path
 // redaction (a selective deep clone of every line, about a third of the logging cost) is off for it.
 const NO_REDACTION = { paths: [] };
-
-const jsonReply = (status: number, value: unknown, headers?: Record<string, string>): Reply => ({
-  status,
-  body: JSON.stringify(value),
-  contentType: JSON_TYPE,
-  headers,
-});
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
+const NO_QUERY = new URLSearchParams();
 
 /** The request headers of an access log line; a secret one is logged as '[redacted]', never copied. */
 function pickLoggedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
@@ -99,158 +72,62 @@ function pickLoggedHeaders(headers: IncomingHttpHeaders): Record<string, string>
   return picked;
 }
 
-async function checkDatabase(warehouse: Warehouse, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([sql`select 1`.execute(warehouse.db).then(() => true, () => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function send(res: ServerResponse, reply: Reply, requestId: string): void {
+  if (res.headersSent) return;
+  // A 304 carries neither body nor the body's type and length.
+  const entity = reply.status === 304 ? {} : { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) };
+  res.writeHead(reply.status, { ...entity, 'x-request-id': requestId, ...reply.headers });
+  res.end(reply.status === 304 ? undefined : reply.body);
 }
 
 /**
- * The HTTP scoring service on node:http: POST /score_ticket, POST /score_tickets, GET /healthz,
- * GET /openapi.json, GET /docs, and the Slack app's POST /slack/events when a handler is given.
- * Nothing listens until `listen` is called.
+ * The HTTP service on node:http: POST /score_ticket, POST /score_tickets, GET /healthz,
+ * GET /openapi.json, GET /docs (Swagger UI), the Slack app's POST /slack/events when a handler
+ * is given, and any extra route groups. Nothing listens until `listen` is called.
  */
 export function createApiServer(deps: ApiServerDeps): ApiServer {
-  const { config, warehouse, scorer, slackHandler } = deps;
+  const { config } = deps;
   const maxBodyBytes = deps.maxBodyBytes ?? 1024 * 1024;
   const maxBatchBodyBytes = deps.maxBatchBodyBytes ?? 8 * 1024 * 1024;
-  const healthTimeoutMs = deps.healthTimeoutMs ?? 2_000;
   // Failures keep the shared redaction paths (an error may carry a connection string).
   const log = deps.logger.child({ component: 'http' });
   // Secrets are kept out of the access line by pickLoggedHeaders itself, so even a logger built
   // without the shared paths cannot leak the key.
   const accessLog = deps.logger.child({ component: 'http' }, { redact: NO_REDACTION });
-  const expectedKey = config.http.apiKey ? digest(config.http.apiKey) : undefined;
+  const checkApiKey = createApiKeyCheck(config.http.apiKey);
 
-  const openApiDocument = buildOpenApiDocument({
-    version: deps.appVersion ?? '0.1.0',
-    slaHours: config.slaHours,
-    risk: config.risk,
-    apiKeyRequired: expectedKey !== undefined,
-    maxBodyBytes,
-    maxBatchBodyBytes,
-  });
-  const openApiJson = JSON.stringify(openApiDocument);
-  const docsHtml = renderDocsPage(openApiDocument, { exampleBody: exampleScoreRequest, apiKeyRequired: expectedKey !== undefined });
+  const groups: RouteGroup[] = [
+    createScoreRoutes({ scorer: deps.scorer, cityTimeZone: config.cityTimeZone, maxBodyBytes, maxBatchBodyBytes }),
+    createHealthRoutes({ warehouse: deps.warehouse, scorer: deps.scorer, timeoutMs: deps.healthTimeoutMs ?? 2_000, jobHealth: deps.jobHealth }),
+    ...(deps.slackHandler ? [createSlackRoutes(deps.slackHandler)] : []),
+    ...(deps.routes ?? []),
+  ];
+  const openApiDocument = buildOpenApiDocument(
+    {
+      version: deps.appVersion ?? '0.1.0',
+      slaHours: config.slaHours,
+      risk: config.risk,
+      apiKeyRequired: Boolean(config.http.apiKey),
+      maxBodyBytes,
+      maxBatchBodyBytes,
+    },
+    groups.flatMap((group) => (group.openApi ? [group.openApi] : [])),
+  );
+  groups.push(createDocsRoutes({ openApiJson: JSON.stringify(openApiDocument), title: 'CivicOps-311 API – Swagger UI' }));
+  const router = createRouter(groups);
 
-  const routes = new Map<string, Map<string, Route>>([
-    [
-      '/score_ticket',
-      new Map([
-        [
-          'POST',
-          {
-            protected: true,
-            async handle({ req }) {
-              const body = parseWithSchema(scoreTicketRequestSchema, parseJsonBody(await readBody(req, maxBodyBytes)));
-              const score = await scorer.scoreTicket(toTicketToScore(body, config.cityTimeZone));
-              return jsonReply(200, formatTicketScore(score));
-            },
-          },
-        ],
-      ]),
-    ],
-    [
-      '/score_tickets',
-      new Map([
-        [
-          'POST',
-          {
-            protected: true,
-            async handle({ req }) {
-              const body = parseWithSchema(scoreTicketsRequestSchema, parseJsonBody(await readBody(req, maxBatchBodyBytes)));
-              const tickets = body.tickets.map((ticket, index) => toTicketToScore(ticket, config.cityTimeZone, `tickets.${index}.created_at`));
-              const scores = await scorer.scoreTickets(tickets);
-              return jsonReply(200, {
-                count: scores.length,
-                model_version: scores[0]?.modelVersion ?? scorer.currentModelVersion() ?? '',
-                results: scores.map(formatTicketScore),
-              });
-            },
-          },
-        ],
-      ]),
-    ],
-    [
-      '/healthz',
-      new Map([
-        [
-          'GET',
-          {
-            protected: false,
-            async handle() {
-              const reachable = await checkDatabase(warehouse, healthTimeoutMs);
-              const version = scorer.currentModelVersion();
-              const jobs = reachable && deps.jobHealth ? await deps.jobHealth() : undefined;
-              const jobsOk = !jobs || jobs.every((job) => job.state === 'ok' || job.state === 'never_run');
-              const health: HealthResponse = {
-                status: !reachable ? 'down' : version && jobsOk ? 'ok' : 'degraded',
-                database: { reachable, engine: warehouse.kind },
-                model: { loaded: version !== null, version },
-                ...(jobs ? { jobs } : {}),
-              };
-              return jsonReply(reachable ? 200 : 503, health, { 'cache-control': 'no-store' });
-            },
-          },
-        ],
-      ]),
-    ],
-    ['/openapi.json', new Map([['GET', { protected: false, handle: () => ({ status: 200, body: openApiJson, contentType: JSON_TYPE }) }]])],
-    [
-      '/docs',
-      new Map([['GET', { protected: false, handle: () => ({ status: 200, body: docsHtml, contentType: 'text/html; charset=utf-8' }) }]]),
-    ],
-  ]);
-
-  function checkApiKey(req: IncomingMessage): void {
-    if (!expectedKey) return;
-    const given = req.headers['x-api-key'];
-    // Compare digests so the comparison is constant-time whatever the lengths.
-    if (typeof given !== 'string' || !timingSafeEqual(digest(given), expectedKey)) {
-      throw new HttpRequestError(401, 'UNAUTHORIZED', 'Missing or wrong X-API-Key header.', { 'www-authenticate': 'ApiKey header="X-API-Key"' });
-    }
-  }
-
-  function send(res: ServerResponse, reply: Reply, requestId: string): void {
-    if (res.headersSent) return;
-    res.writeHead(reply.status, {
-      'content-type': reply.contentType,
-      'content-length': Buffer.byteLength(reply.body),
-      'x-request-id': requestId,
-      ...reply.headers,
-    });
-    res.end(reply.body);
-  }
-
-  function resolveRoute(method: string, path: string): Route {
-    const byMethod = routes.get(path);
-    if (!byMethod) throw new HttpRequestError(404, 'NOT_FOUND', `No route ${path}. See /docs.`);
-    const route = byMethod.get(method) ?? (method === 'HEAD' ? byMethod.get('GET') : undefined);
-    if (!route) {
-      const allowed = [...byMethod.keys()].join(', ');
-      throw new HttpRequestError(405, 'METHOD_NOT_ALLOWED', `${path} accepts ${allowed}.`, { allow: allowed });
-    }
-    return route;
-  }
-
-  async function handleRequest(req: IncomingMessage, res: ServerResponse, requestId: string, path: string): Promise<void> {
+  async function handleRequest(req: IncomingMessage, res: ServerResponse, requestId: string, url: string, path: string): Promise<void> {
     const method = req.method ?? 'GET';
     try {
-      if (path === '/slack/events' && slackHandler) {
-        if (method !== 'POST') throw new HttpRequestError(405, 'METHOD_NOT_ALLOWED', '/slack/events accepts POST.', { allow: 'POST' });
-        // The Slack app verifies its signature over the raw bytes, so the body is left unread here.
-        slackHandler(req, res);
+      const { route, params } = router.resolve(method, path);
+      if (route.access === 'api-key') checkApiKey(req);
+      if ('passThrough' in route) {
+        route.passThrough(req, res);
         return;
       }
-      const route = resolveRoute(method, path);
-      if (route.protected) checkApiKey(req);
-      send(res, await route.handle({ req, requestId }), requestId);
+      const queryAt = url.indexOf('?');
+      const query = queryAt === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryAt + 1));
+      send(res, await route.handle({ req, requestId, path, query, params }), requestId);
     } catch (error) {
       const reply = mapErrorToHttp(error, requestId);
       if (reply.unexpected) log.error({ err: error, req_id: requestId, method, path }, 'request failed unexpectedly');
@@ -280,7 +157,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
         'http request',
       );
     });
-    handleRequest(req, res, requestId, path).catch((error: unknown) => {
+    handleRequest(req, res, requestId, url, path).catch((error: unknown) => {
       // Only reachable if writing the reply itself failed; the socket is gone, so log and move on.
       log.error({ err: error, req_id: requestId }, 'could not send the reply');
       res.destroy();

@@ -56,9 +56,19 @@ function openObjects(schema: JsonObject): JsonObject {
 const json = (schemaId: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schemaId}` } } });
 const errorReply = (description: string) => ({ description, content: json('Error') });
 
-/** The OpenAPI 3.1 document served at /openapi.json and rendered at /docs. */
-export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
-  const schemas = {
+/** What a route group adds to the document (RouteGroup['openApi']). */
+export interface OpenApiExtension {
+  paths?: Record<string, unknown>;
+  schemas?: Record<string, unknown>;
+}
+
+/**
+ * The OpenAPI 3.1 document served at /openapi.json and shown by Swagger UI at /docs. The
+ * `apiKey` security scheme (X-API-Key header) is always declared, so Swagger UI's "Authorize"
+ * can send it; operations require it only when the server has a key.
+ */
+export function buildOpenApiDocument(options: OpenApiOptions, extensions: readonly OpenApiExtension[] = []): JsonObject {
+  const schemas: Record<string, unknown> = {
     ...buildComponents({ ScoreTicketRequest: scoreTicketRequestSchema, ScoreTicketsRequest: scoreTicketsRequestSchema }, 'input'),
     ...buildComponents(
       { TicketScore: ticketScoreResponseSchema, ScoreTicketsResponse: scoreTicketsResponseSchema, Error: errorResponseSchema, Health: healthResponseSchema },
@@ -76,6 +86,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
     ),
     '503': errorReply('MODEL_NOT_TRAINED: no model has been trained yet; run `civicops train` on the server.'),
   };
+  const extraPaths = Object.assign({}, ...extensions.map((extension) => extension.paths ?? {})) as Record<string, unknown>;
+  Object.assign(schemas, ...extensions.map((extension) => extension.schemas ?? {}));
   const riskText = `risk_level is High at probability ≥ ${options.risk.highThreshold}, Medium at ≥ ${options.risk.mediumThreshold}, else Low.`;
   return {
     openapi: '3.1.0',
@@ -124,7 +136,10 @@ export function buildOpenApiDocument(options: OpenApiOptions): JsonObject {
         },
       },
       '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 JSON.' } } } },
-      '/docs': { get: { operationId: 'docs', summary: 'Interactive documentation (works offline)', responses: { '200': { description: 'HTML page.' } } } },
+      '/docs': {
+        get: { operationId: 'docs', summary: 'Swagger UI on this document, served by the app (works offline)', responses: { '200': { description: 'HTML page.' } } },
+      },
+      ...extraPaths,
     },
     components: {
       schemas,

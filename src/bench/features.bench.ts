@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
-import { computeHistoricalFeatures } from '../features/feature-engine.js';
-import { computeFeaturesAt } from '../features/features-at.query.js';
+import { computeHistoricalFeatures } from '../features/historical-features.js';
+import { computeFeaturesAt } from '../features/features-at.js';
 import { FEATURE_NAMES } from '../features/feature-catalog.js';
 import { TicketHistoryBuilder, type HistoryTicket, type TicketHistory } from '../features/ticket-history.js';
 import { buildTrainingSet } from '../features/training-set.js';
 import { cityDateKey } from '../shared/city-time.js';
-import { createUniformSlaPolicy } from '../warehouse/analytics.repository.js';
+import { createUniformSlaPolicy } from '../analytics/sla-policy.js';
 import { openPGlite } from '../warehouse/database.js';
 import { migrate } from '../warehouse/migrate.js';
 import { createSeededRandom } from '../shared/seeded-random.js';

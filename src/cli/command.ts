@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { AppConfig } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
-import type { Warehouse } from '../warehouse/database.js';
+import type { App } from '../main.js';
 
 /** One option of a command, in node:util parseArgs terms plus help text. */
 export interface CliOption {
@@ -17,8 +17,11 @@ export interface CliContext {
   readonly logger: Logger;
   readonly stdout: Writable & { isTTY?: boolean };
   readonly stderr: Writable & { isTTY?: boolean };
-  /** Opens (and migrates) the configured warehouse; the command closes it. */
-  openWarehouse(): Promise<Warehouse>;
+  /**
+   * Opens (and migrates) the configured warehouse and builds the App on it (src/main.ts); the
+   * command closes it with `app.close()`.
+   */
+  openApp(): Promise<App>;
 }
 
 export interface ParsedCommandArgs {

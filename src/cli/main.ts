@@ -2,9 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type AppConfig } from '../config/config.js';
 import { CivicOpsError, ConfigError, InputError } from '../shared/errors.js';
 import { createHumanDestination, createLogger, type Logger } from '../shared/logger.js';
-import { openWarehouse } from '../warehouse/database.js';
-import { migrate } from '../warehouse/migrate.js';
-import { syncDefaultSlaHours } from '../warehouse/analytics.repository.js';
+import { createApp, openConfiguredWarehouse } from '../main.js';
 import { writeLine, type CliCommand, type CliContext } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -85,7 +83,7 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
 
   let config: AppConfig;
   try {
-    config = loadConfig(options.env ?? process.env);
+    config = loadConfig(options.env);
   } catch (error) {
     writeLine(stderr, `civicops: ${(error as Error).message}`);
     return error instanceof ConfigError ? EXIT_USAGE : 1;
@@ -99,16 +97,8 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
     logger,
     stdout,
     stderr,
-    async openWarehouse() {
-      const warehouse = await openWarehouse(config.database);
-      try {
-        await migrate(warehouse.db);
-        await syncDefaultSlaHours(warehouse.db, config.slaHours);
-      } catch (error) {
-        await warehouse.close();
-        throw error;
-      }
-      return warehouse;
+    async openApp() {
+      return createApp({ config, logger, warehouse: await openConfiguredWarehouse(config) });
     },
   };
   try {

@@ -68,6 +68,7 @@ export const envSchema = z.object({
   SLA_HOURS: positiveNumber(72),
   TZ_CITY: timeZone,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  SCORER_REFRESH_MINUTES: z.coerce.number().min(0).max(1_440).default(5),
   API_KEY: optionalString,
   RISK_MEDIUM_THRESHOLD: z.coerce.number().min(0).max(1).default(0.4),
   RISK_HIGH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
@@ -100,6 +101,8 @@ export interface AppConfig {
   readonly slaHours: number;
   readonly cityTimeZone: string;
   readonly http: { readonly port: number; readonly apiKey?: string };
+  /** Minutes between reloads of the promoted model and feature context by a listening server (0 = never). */
+  readonly scorerRefreshMinutes: number;
   readonly risk: { readonly mediumThreshold: number; readonly highThreshold: number };
   readonly slack: {
     readonly signingSecret?: string;
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     slaHours: e.SLA_HOURS,
     cityTimeZone: e.TZ_CITY,
     http: { port: e.PORT, apiKey: e.API_KEY },
+    scorerRefreshMinutes: e.SCORER_REFRESH_MINUTES,
     risk: { mediumThreshold: e.RISK_MEDIUM_THRESHOLD, highThreshold: e.RISK_HIGH_THRESHOLD },
     slack: {
       signingSecret: e.SLACK_SIGNING_SECRET,

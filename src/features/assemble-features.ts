@@ -3,7 +3,8 @@ import { BREACH_RATE_PRIOR_WEIGHT, FEATURE_INDEX, FEATURE_NAMES, type FeatureNam
 /**
  * Counts at a creation instant T, all from events strictly before T. Both feature paths (the
  * streaming pass and the SQL query) produce these, and one function turns them into features,
- * so the two paths can only differ in the counts themselves.
+ * so the two paths can only differ in the counts themselves. The SQL path's PointInTimeCounts
+ * (warehouse/feature-history.repository.ts) has this shape; the compiler checks the assignment.
  */
 export interface ContextCounts {
   /** Rank of the type by first appearance; NaN when no ticket of the type was created before T. */
@@ -113,7 +114,14 @@ export function toFeatureVector(row: Float64Array): FeatureVector {
 }
 
 // Placeholder names the feed uses for people who did not give one: not one prolific reporter.
-const ANONYMOUS_REPORTERS = new Set(['an anonymous seeclickfix user', 'anonymous', 'guest', 'city of gainesville neighbor', 'unknown', 'n/a']);
+const ANONYMOUS_REPORTERS = new Set([
+  'an anonymous seeclickfix user',
+  'anonymous',
+  'guest',
+  'city of gainesville neighbor',
+  'unknown',
+  'n/a',
+]);
 
 /**
  * The identity a reporter's prior tickets are counted under (their display name, trimmed), or

@@ -31,6 +31,16 @@ export type FeatureName = (typeof FEATURE_NAMES)[number];
 /** One ticket's features by name; NaN = missing. */
 export type FeatureVector = Record<FeatureName, number>;
 
+/**
+ * Column-major features of many tickets: one Float64Array per feature, `rows` long; NaN = missing.
+ * The same shape as model/'s Dataset, which the classifiers train on.
+ */
+export interface FeatureMatrix {
+  featureNames: string[];
+  rows: number;
+  columns: Float64Array[];
+}
+
 /** Index of each feature in FEATURE_NAMES (= column of the Dataset). */
 export const FEATURE_INDEX: Readonly<Record<FeatureName, number>> = Object.freeze(
   Object.fromEntries(FEATURE_NAMES.map((name, index) => [name, index])) as Record<FeatureName, number>,
@@ -79,7 +89,21 @@ export interface ExplainContext {
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 const times = (ratio: number) => `${ratio.toFixed(1)}×`;
 const DAY_NAMES = ['', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-const MONTH_NAMES = ['', 'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTH_NAMES = [
+  '',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /**
  * One sentence a dispatcher can read about a feature's value, for model explanations

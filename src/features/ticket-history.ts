@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { readTicketHistoryPages } from '../warehouse/feature-history.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { parseAreaCode, reporterIdentity } from './assemble-features.js';
 
@@ -54,6 +55,9 @@ export interface HistoryTicket {
   descriptionLength?: number;
   reporterDisplay?: string | null;
 }
+
+/** Initial capacity of a history read from the warehouse (it grows as needed). */
+const HISTORY_CAPACITY = 20_000;
 
 const toMs = (value: Date | number | null | undefined): number =>
   value === null || value === undefined ? Number.NaN : typeof value === 'number' ? value : value.getTime();
@@ -183,62 +187,14 @@ export function createTicketHistory(tickets: readonly HistoryTicket[]): TicketHi
   return builder.finish();
 }
 
-const PAGE_SIZE = 20_000;
-
 /**
- * Reads fact_ticket (tickets created before `createdBefore`, all when omitted) in keyset pages,
- * sorted by creation then ticket id, without loading every row object at once.
+ * The history of fact_ticket (tickets created before `createdBefore`, all when omitted), read
+ * page by page in creation order (then ticket id).
  */
 export async function loadTicketHistory(db: Kysely<WarehouseSchema>, options: { createdBefore?: Date } = {}): Promise<TicketHistory> {
-  const builder = new TicketHistoryBuilder(PAGE_SIZE);
-  let after: { createdAt: Date; ticketId: string } | undefined;
-  for (;;) {
-    let query = db
-      .selectFrom('fact_ticket')
-      .select([
-        'ticket_id',
-        'type_key',
-        'created_at',
-        'closed_at',
-        'archived_at',
-        'is_open',
-        'duration_flag',
-        'latitude',
-        'longitude',
-        'commission_district',
-        'police_sector',
-        'description_length',
-        'reporter_display',
-      ])
-      .orderBy('created_at')
-      .orderBy(sql`ticket_id collate "C"`)
-      .limit(PAGE_SIZE);
-    if (options.createdBefore) query = query.where('created_at', '<', options.createdBefore);
-    if (after) {
-      const { createdAt, ticketId } = after;
-      query = query.where(sql<boolean>`(created_at, ticket_id collate "C") > (${createdAt}::timestamptz, ${ticketId} collate "C")`);
-    }
-    const rows = await query.execute();
-    for (const row of rows) {
-      builder.add({
-        ticketId: row.ticket_id,
-        typeKey: row.type_key,
-        createdAt: row.created_at,
-        closedAt: row.closed_at,
-        archivedAt: row.archived_at,
-        isOpen: row.is_open,
-        durationFlagged: row.duration_flag !== null,
-        latitude: row.latitude,
-        longitude: row.longitude,
-        commissionDistrict: row.commission_district,
-        policeSector: row.police_sector,
-        descriptionLength: row.description_length,
-        reporterDisplay: row.reporter_display,
-      });
-    }
-    if (rows.length < PAGE_SIZE) break;
-    const last = rows[rows.length - 1];
-    after = { createdAt: last.created_at, ticketId: last.ticket_id };
+  const builder = new TicketHistoryBuilder(HISTORY_CAPACITY);
+  for await (const page of readTicketHistoryPages(db, options)) {
+    for (const ticket of page) builder.add(ticket);
   }
   return builder.finish();
 }

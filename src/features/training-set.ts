@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { Dataset } from '../model/dataset.js';
+import { slaMsFor, type SlaPolicy } from '../analytics/sla-policy.js';
+import { effectiveCloseMs, isSlaBreach } from '../analytics/ticket-lifecycle.js';
 import { InputError } from '../shared/errors.js';
-import { loadSlaPolicy, slaHoursFor, type SlaPolicy } from '../warehouse/analytics.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
-import { computeHistoricalFeatures, type FeatureContext } from './feature-engine.js';
+import { loadSlaPolicy } from '../warehouse/sla-policy.repository.js';
+import type { FeatureMatrix } from './feature-catalog.js';
+import type { FeatureContext } from './feature-context.js';
+import { computeHistoricalFeatures } from './historical-features.js';
 import { loadTicketHistory, type TicketHistory } from './ticket-history.js';
-
-const HOUR_MS = 3_600_000;
 
 export interface FeatureBuildOptions {
   /** Configured SLA_HOURS: the default when sla_policy has no '*' row. */
@@ -23,7 +24,7 @@ export interface TrainingSet {
   /** Creation instants, epoch ms (for time-based splits). */
   createdAt: Float64Array;
   typeKeys: string[];
-  data: Dataset;
+  data: FeatureMatrix;
   /** 1 = breached: closed after its SLA, or still open at asOf and older than its SLA. */
   labels: Uint8Array;
   /**
@@ -39,11 +40,15 @@ export interface TrainingSet {
 }
 
 /** Breach labels as of asOf (see TrainingSet.labels / labelKnown). */
-export function computeBreachLabels(history: TicketHistory, policy: SlaPolicy, asOfMs: number): { labels: Uint8Array; labelKnown: Uint8Array } {
+export function computeBreachLabels(
+  history: TicketHistory,
+  policy: SlaPolicy,
+  asOfMs: number,
+): { labels: Uint8Array; labelKnown: Uint8Array } {
   const n = history.count;
   const labels = new Uint8Array(n);
   const labelKnown = new Uint8Array(n);
-  const slaMs = history.typeKeys.map((key) => slaHoursFor(policy, key) * HOUR_MS);
+  const slaMs = history.typeKeys.map((key) => slaMsFor(policy, key));
   for (let i = 0; i < n; i++) {
     const sla = slaMs[history.typeIndex[i]];
     const created = history.createdMs[i];
@@ -55,7 +60,7 @@ export function computeBreachLabels(history: TicketHistory, policy: SlaPolicy, a
     if (!Number.isNaN(closed) && closed <= asOfMs) {
       if (history.durationFlagged[i]) continue;
       labelKnown[i] = 1;
-      labels[i] = closed - created > sla ? 1 : 0;
+      labels[i] = isSlaBreach(closed - created, sla) ? 1 : 0;
     } else if (history.isOpen[i] || !Number.isNaN(closed)) {
       // Open at asOf (closed later counts as open then) and older than its SLA: breached.
       labelKnown[i] = 1;
@@ -79,9 +84,8 @@ export function censorHistoryAt(history: TicketHistory, asOfMs: number): TicketH
       closedMs[i] = Number.NaN;
       isOpen[i] = 1;
     } else if (Number.isNaN(closedMs[i]) && !isOpen[i]) {
-      // Same instant as effectiveCloseMs (archived_at, frozen at ingest; never last_updated_at).
-      const archivedAt = Number.isNaN(history.archivedMs[i]) ? history.createdMs[i] : Math.max(history.archivedMs[i], history.createdMs[i]);
-      if (archivedAt > asOfMs) isOpen[i] = 1;
+      // Archived after asOf (archived_at, frozen at ingest; never last_updated_at): still open then.
+      if (effectiveCloseMs(history.createdMs[i], closedMs[i], false, history.archivedMs[i]) > asOfMs) isOpen[i] = 1;
     }
   }
   return { ...history, closedMs, isOpen };
@@ -119,9 +123,32 @@ export async function buildTrainingSet(db: Kysely<WarehouseSchema>, options: Fea
  * The feature state after every ticket in the warehouse (or as of `asOf`), for scoring new
  * tickets without a query. Rebuild it after each ingest so its horizon follows the data.
  */
-export async function buildFeatureContext(db: Kysely<WarehouseSchema>, options: FeatureBuildOptions & { asOf?: Date }): Promise<FeatureContext> {
+export async function buildFeatureContext(
+  db: Kysely<WarehouseSchema>,
+  options: FeatureBuildOptions & { asOf?: Date },
+): Promise<FeatureContext> {
   const policy = await resolvePolicy(db, options);
   const history = await loadTicketHistory(db, { createdBefore: options.asOf });
   const visible = options.asOf ? censorHistoryAt(history, options.asOf.getTime()) : history;
   return computeHistoricalFeatures(visible, { sla: policy, timeZone: options.timeZone }).context;
+}
+
+/** Every stored ticket with its features at creation, and the feature state after the last event. */
+export interface FeatureState {
+  history: TicketHistory;
+  /** Features of each ticket of `history` at its creation (row i = history ticket i). */
+  data: FeatureMatrix;
+  context: FeatureContext;
+}
+
+/**
+ * buildFeatureContext plus what the same single pass computes on the way: every stored ticket's
+ * features at its creation (the training features). The scorer keeps those of the open tickets,
+ * so scoring them "as of their creation" needs no query per ticket.
+ */
+export async function buildFeatureState(db: Kysely<WarehouseSchema>, options: FeatureBuildOptions): Promise<FeatureState> {
+  const policy = await resolvePolicy(db, options);
+  const history = await loadTicketHistory(db);
+  const { data, context } = computeHistoricalFeatures(history, { sla: policy, timeZone: options.timeZone });
+  return { history, data, context };
 }

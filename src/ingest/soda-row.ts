@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { cityDateKey, cityLocalToInstant, parseCityLocalTimestamp, type LocalDateTime } from '../shared/city-time.js';
+import type { TicketRecord } from '../warehouse/ticket-record.js';
 
 /** Data columns of dataset 78uv-94ar. A row with any other (non-system) key is quarantined. */
 export const KNOWN_DATA_FIELDS = new Set([
@@ -82,36 +83,7 @@ export const sodaRowSchema = z
 
 export type SodaRow = Record<string, unknown>;
 
-/** A validated row, ready for the warehouse (instants, canonical type key, flags). */
-export interface TicketRecord {
-  ticketId: string;
-  typeKey: string;
-  requestType: string;
-  status: string;
-  createdAt: Date;
-  createdDate: string;
-  acknowledgedAt: Date | null;
-  closedAt: Date | null;
-  reopenedAt: Date | null;
-  lastUpdatedAt: Date | null;
-  minutesToClose: number | null;
-  minutesToAcknowledge: number | null;
-  sourceMinutesToClose: number | null;
-  durationFlag: 'negative_duration' | 'implausible_duration' | null;
-  latitude: number | null;
-  longitude: number | null;
-  commissionDistrict: string | null;
-  policeSector: string | null;
-  locationDetail: string | null;
-  reporterDisplay: string | null;
-  assignedTo: string | null;
-  description: string | null;
-  sourceUpdatedAt: Date | null;
-  /** Hash of the row's data (not its system fields): equal hash = nothing changed. */
-  rowHash: string;
-  /** The row as received, as JSON text (key order aside, NUL characters replaced): the raw_ticket payload. */
-  payloadJson: string;
-}
+export type { TicketRecord };
 
 export type ValidationOutcome = (
   | { ok: true; ticket: TicketRecord; raw: SodaRow }
@@ -292,9 +264,4 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
       payloadJson,
     },
   };
-}
-
-/** Statuses whose name says work is still pending; closure itself is decided by closed_at. */
-export function isOpenState(status: string): boolean {
-  return !/closed|archived|referred|cancel|duplicate|resolved|completed/i.test(status);
 }

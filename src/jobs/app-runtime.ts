@@ -1,17 +1,28 @@
 import type { Logger } from '../shared/logger.js';
 import type { Warehouse } from '../warehouse/database.js';
 import type { JobFunctions } from './job-catalog.js';
-import type { AppServer } from './runtime-composition.js';
+import type { JobOutcome } from './job-runner.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import type { JobSchedule } from './schedule.js';
+
+/** What `civicops start` needs of the HTTP server (the App's server, src/main.ts). */
+export interface RuntimeServer {
+  listen(port: number): Promise<unknown>;
+  close(): Promise<void>;
+  /**
+   * Told of every job attempt of this process's scheduler as it ends, so the server can react
+   * (refresh its scorer after an ingest). Must not throw.
+   */
+  onJobOutcome?(outcome: JobOutcome): void;
+}
 
 export interface AppRuntimeDeps {
   warehouse: Pick<Warehouse, 'db' | 'kind'>;
   logger: Logger;
   jobs: JobFunctions;
   schedules: readonly JobSchedule[];
-  /** Absent in a build without the HTTP API: the scheduler runs alone. */
-  server?: AppServer;
+  /** Absent: the scheduler runs alone (tests of the scheduler). */
+  server?: RuntimeServer;
   port: number;
   runner?: string;
   /** false: arm no cron timers (tests tick by hand). */

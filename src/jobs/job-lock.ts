@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { releaseAdvisoryLock, tryAdvisoryLock } from '../warehouse/advisory-lock.repository.js';
 import type { Warehouse } from '../warehouse/database.js';
 
 /** The advisory-lock key of a job: the same on every replica, so one runs it at a time. */
@@ -43,12 +43,11 @@ export async function withJobLock<T>(
     if (warehouse.kind === 'pglite') return { acquired: true, value: await fn() };
     return await warehouse.db.connection().execute(async (connection): Promise<LockedResult<T>> => {
       const key = jobLockKey(job);
-      const taken = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${key})) as locked`.execute(connection);
-      if (!taken.rows[0]?.locked) return { acquired: false };
+      if (!(await tryAdvisoryLock(connection, key))) return { acquired: false };
       try {
         return { acquired: true, value: await fn() };
       } finally {
-        await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(connection);
+        await releaseAdvisoryLock(connection, key);
       }
     });
   } finally {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { buildFeatureContext } from '../features/training-set.js';
-import type { FeatureContext } from '../features/feature-engine.js';
-import { computeFeaturesAt } from '../features/features-at.query.js';
+import { buildFeatureState, type FeatureState } from '../features/training-set.js';
+import type { FeatureContext } from '../features/feature-context.js';
+import { computeFeaturesAt } from '../features/features-at.js';
 import { explainFactor, FEATURE_INDEX, FEATURE_NAMES, type FeatureName, type FeatureVector } from '../features/feature-catalog.js';
 import { toFeatureRow, type TicketInput } from '../features/assemble-features.js';
 import { InputError, ModelNotTrainedError } from '../shared/errors.js';
@@ -123,29 +123,53 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   let catalog: RequestTypeCatalog;
   // Exact spellings (normalised) → type, so the common case is one map look-up per request.
   let exactTypes = new Map<string, RequestType>();
+  let typesByKey = new Map<string, RequestType>();
+  // Creation features (FEATURE_NAMES order) of the tickets open at the last refresh, by ticket id:
+  // what scoreStoredTickets reads for the usual case (every open ticket) without a query.
+  let openAtCreation = new Map<string, { typeKey: string; row: Float64Array }>();
 
   // The in-memory features of one ticket, reused by every call: filled and read without an await between.
   const engineRow = new Float64Array(FEATURE_NAMES.length);
 
-  /** Features of a ticket at or after the horizon, straight into the model's column order (no named vector). */
-  function modelRowInMemory(input: TicketInput, engineColumns: Int32Array): Float64Array {
-    context.computeFeatureRow(input, engineRow);
+  /** A row in FEATURE_NAMES order, in the model's column order. */
+  function toModelRow(source: Float64Array, engineColumns: Int32Array): Float64Array {
     const row = new Float64Array(engineColumns.length);
     for (let index = 0; index < engineColumns.length; index++) {
       const column = engineColumns[index];
-      row[index] = column >= 0 ? engineRow[column] : Number.NaN;
+      row[index] = column >= 0 ? source[column] : Number.NaN;
     }
     return row;
   }
 
+  /** Features of a ticket at or after the horizon, straight into the model's column order (no named vector). */
+  function modelRowInMemory(input: TicketInput, engineColumns: Int32Array): Float64Array {
+    context.computeFeatureRow(input, engineRow);
+    return toModelRow(engineRow, engineColumns);
+  }
+
+  /** Creation features (FEATURE_NAMES order) of the chosen tickets of a feature pass, by ticket id. */
+  function creationRows(state: FeatureState, keep: (index: number) => boolean): Map<string, { typeKey: string; row: Float64Array }> {
+    const rows = new Map<string, { typeKey: string; row: Float64Array }>();
+    const { history, data } = state;
+    for (let i = 0; i < history.count; i++) {
+      if (!keep(i)) continue;
+      const row = new Float64Array(data.columns.length);
+      for (let f = 0; f < row.length; f++) row[f] = data.columns[f][i];
+      rows.set(history.ticketIds[i], { typeKey: history.typeKeys[history.typeIndex[i]], row });
+    }
+    return rows;
+  }
+
   async function rebuild(): Promise<void> {
-    const [promoted, nextContext, nextCatalog] = await Promise.all([
+    const [promoted, state, nextCatalog] = await Promise.all([
       findPromotedModel(deps.db),
-      buildFeatureContext(deps.db, { slaHours: deps.slaHours, timeZone: deps.timeZone }),
+      buildFeatureState(deps.db, { slaHours: deps.slaHours, timeZone: deps.timeZone }),
       loadRequestTypeCatalog(deps.db),
     ]);
-    context = nextContext;
+    context = state.context;
     catalog = nextCatalog;
+    openAtCreation = creationRows(state, (i) => state.history.isOpen[i] === 1);
+    typesByKey = new Map(catalog.types.map((type) => [type.typeKey, type]));
     exactTypes = new Map();
     for (const type of catalog.types) {
       for (const spelling of catalog.spellings.get(type.typeKey) ?? [type.displayName]) exactTypes.set(normalizeTypeText(spelling), type);
@@ -190,11 +214,16 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
       !horizon || createdAt >= horizon
         ? modelRowInMemory(input, loaded.engineColumns)
         : toFeatureRow(await computeFeaturesAt(deps.db, input, { sla: context.slaPolicy, timeZone: deps.timeZone }), loaded.featureNames);
+    return scoreRow(loaded, type, ticket.ticketId ?? `hyp-${randomUUID()}`, row);
+  }
+
+  /** Probability, risk level and reasons of one ticket from its row in the model's column order. */
+  function scoreRow(loaded: LoadedModel, type: RequestType, ticketId: string, row: Float64Array): TicketScore {
     const { score, contributions } = scoreWithAttributions(loaded.classifier, row);
     const probability = loaded.calibrator.apply(score);
     const slaHours = context.slaHoursOf(type.typeKey);
     return {
-      ticketId: ticket.ticketId ?? `hyp-${randomUUID()}`,
+      ticketId,
       requestType: type,
       slaBreachProbability: Number(probability.toFixed(4)),
       riskLevel: riskLevelOf(probability, deps.risk),
@@ -202,6 +231,32 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
       modelVersion: loaded.version,
       slaHours,
     };
+  }
+
+  async function scoreStored(ticketIds: readonly string[]): Promise<TicketScore[]> {
+    const loaded = model;
+    if (!loaded) throw new ModelNotTrainedError();
+    let rows = openAtCreation;
+    if (ticketIds.some((id) => !rows.has(id))) {
+      // Closed since the last refresh (a past as-of) or ingested after it: one new pass over the
+      // warehouse gives their creation features (features only look before creation, so they agree).
+      const wanted = new Set(ticketIds);
+      const state = await buildFeatureState(deps.db, { slaHours: deps.slaHours, timeZone: deps.timeZone });
+      rows = creationRows(state, (i) => wanted.has(state.history.ticketIds[i]));
+      const missing = ticketIds.filter((id) => !rows.has(id));
+      if (missing.length > 0) {
+        throw new InputError(
+          `No stored ticket with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ''}.`,
+          [{ path: 'ticketIds', message: 'not in the warehouse' }],
+        );
+      }
+    }
+    return ticketIds.map((id) => {
+      const stored = rows.get(id)!;
+      // A type first seen after the last refresh is still a real type: its key stands in for its name.
+      const type = typesByKey.get(stored.typeKey) ?? { typeKey: stored.typeKey, displayName: stored.typeKey };
+      return scoreRow(loaded, type, id, toModelRow(stored.row, loaded.engineColumns));
+    });
   }
 
   // Callers (the server's timer, the post-ingest hook, the train and alerts jobs) may ask at once:
@@ -232,6 +287,7 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
       for (const ticket of tickets) results.push(await scoreOne(ticket));
       return results;
     },
+    scoreStoredTickets: scoreStored,
     currentModelVersion: () => model?.version ?? null,
     refresh,
   };

@@ -43,6 +43,14 @@ export interface Scorer {
   scoreTicket(ticket: TicketToScore): Promise<TicketScore>;
   /** Scores many at once; an unknown type in any ticket throws for the batch. */
   scoreTickets(tickets: TicketToScore[]): Promise<TicketScore[]>;
+  /**
+   * Scores tickets stored in the warehouse, by id, with what was known when each was created —
+   * the same score `scoreTicket` gives them with their stored fields and `createdAt` (what the
+   * alerts job does), but in one pass: the features come from the streaming pass of the last
+   * refresh (tickets open then) or of one new pass, never one SQL query per ticket. Results are
+   * in the order of `ticketIds`; an id the warehouse does not hold throws InputError.
+   */
+  scoreStoredTickets(ticketIds: readonly string[]): Promise<TicketScore[]>;
   /** Version of the loaded model, or null when none is trained yet. */
   currentModelVersion(): string | null;
   /** Reloads the promoted model and refreshes the feature context (after train or ingest). */

@@ -24,9 +24,7 @@ export function signSlackRequest(input: {
   contentType?: string;
 }): SlackSignedHeaders {
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
-  const digest = createHmac('sha256', input.signingSecret)
-    .update(`v0:${timestamp}:${input.body}`)
-    .digest('hex');
+  const digest = createHmac('sha256', input.signingSecret).update(`v0:${timestamp}:${input.body}`).digest('hex');
   const looksLikeJson = input.body.trimStart().startsWith('{');
   return {
     'x-slack-signature': `v0=${digest}`,
@@ -130,7 +128,12 @@ export function blockActionsPayload(input: {
   const messageTs = input.messageTs ?? '1700000000.000100';
   return {
     type: 'block_actions',
-    user: { id: input.userId ?? FAKE_WORKSPACE.userId, username: FAKE_WORKSPACE.userName, name: FAKE_WORKSPACE.userName, team_id: FAKE_WORKSPACE.teamId },
+    user: {
+      id: input.userId ?? FAKE_WORKSPACE.userId,
+      username: FAKE_WORKSPACE.userName,
+      name: FAKE_WORKSPACE.userName,
+      team_id: FAKE_WORKSPACE.teamId,
+    },
     api_app_id: FAKE_WORKSPACE.apiAppId,
     token: FAKE_WORKSPACE.verificationToken,
     container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
@@ -161,7 +164,12 @@ export function viewSubmissionPayload(input: {
   return {
     type: 'view_submission',
     team: { id: FAKE_WORKSPACE.teamId, domain: FAKE_WORKSPACE.teamDomain },
-    user: { id: input.userId ?? FAKE_WORKSPACE.userId, username: FAKE_WORKSPACE.userName, name: FAKE_WORKSPACE.userName, team_id: FAKE_WORKSPACE.teamId },
+    user: {
+      id: input.userId ?? FAKE_WORKSPACE.userId,
+      username: FAKE_WORKSPACE.userName,
+      name: FAKE_WORKSPACE.userName,
+      team_id: FAKE_WORKSPACE.teamId,
+    },
     api_app_id: FAKE_WORKSPACE.apiAppId,
     token: FAKE_WORKSPACE.verificationToken,
     trigger_id: input.triggerId ?? createTriggerId(),

@@ -82,18 +82,35 @@ export async function findPromotedModel(db: Db): Promise<RegisteredModel | undef
   return row ? toModel(row) : undefined;
 }
 
-/** Makes one model the served one (the unique partial index allows only one). */
-export async function promoteModel(db: Kysely<WarehouseSchema>, modelVersion: string, note: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('model_registry').set({ promoted: false }).where('promoted', '=', true).execute();
-    await trx
-      .updateTable('model_registry')
-      .set({ promoted: true, promoted_at: sql<Date>`now()`, promotion_note: note })
-      .where('model_version', '=', modelVersion)
-      .execute();
-  });
+/**
+ * Serialises model registrations: two trainers finishing together each decide their promotion
+ * against the model promoted when they commit, not one that is about to be replaced. Readers
+ * (the scorer, listings) are not blocked. Call inside a transaction; it holds until commit.
+ */
+export async function lockModelRegistry(trx: Transaction<WarehouseSchema>): Promise<void> {
+  await sql`lock table model_registry in share row exclusive mode`.execute(trx);
 }
 
+/** The model currently served, without its artifact; undefined before the first promotion. */
+export async function findPromotedModelSummary(db: Db): Promise<RegisteredModel | undefined> {
+  const row = await db.selectFrom('model_registry').select(SUMMARY_COLUMNS).where('promoted', '=', true).executeTakeFirst();
+  return row ? toModel(row) : undefined;
+}
+
+/**
+ * Makes one model the served one (the unique partial index allows only one). Two statements: run
+ * it in the caller's transaction, so that no instant without a promoted model is ever visible.
+ */
+export async function promoteModel(trx: Transaction<WarehouseSchema>, modelVersion: string, note: string): Promise<void> {
+  await trx.updateTable('model_registry').set({ promoted: false }).where('promoted', '=', true).execute();
+  await trx
+    .updateTable('model_registry')
+    .set({ promoted: true, promoted_at: sql<Date>`now()`, promotion_note: note })
+    .where('model_version', '=', modelVersion)
+    .execute();
+}
+
+/** Records why a registered model was not promoted. */
 export async function recordPromotionNote(db: Db, modelVersion: string, note: string): Promise<void> {
   await db.updateTable('model_registry').set({ promotion_note: note }).where('model_version', '=', modelVersion).execute();
 }

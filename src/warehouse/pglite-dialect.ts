@@ -87,7 +87,7 @@ class PGliteConnection implements DatabaseConnection {
       numAffectedRows: result.affectedRows === undefined ? undefined : BigInt(result.affectedRows),
     };
   }
-  // eslint-disable-next-line require-yield
+  // biome-ignore lint/correctness/useYield: Kysely's DatabaseConnection requires the generator; PGlite cannot stream.
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('PGlite dialect does not support streaming queries');
   }

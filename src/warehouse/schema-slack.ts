@@ -39,8 +39,22 @@ export interface SlackAlertTable {
   acknowledged_at: NullableTimestamp;
 }
 
+/**
+ * The daily digest's claim and record, one row per city-local day (db/migrations/007_digest_post.sql):
+ * ts is null while the post is under way, set once Slack accepted the message.
+ */
+export interface DigestPostTable {
+  /** date: 'YYYY-MM-DD' text on both engines (see database.ts). */
+  date: string;
+  channel: string | null;
+  ts: string | null;
+  claimed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  posted_at: NullableTimestamp;
+}
+
 /** Tables owned by the slack domain (migration files in db/migrations). */
 export interface SlackTables {
   slack_alert_run: SlackAlertRunTable;
   slack_alert: SlackAlertTable;
+  digest_post: DigestPostTable;
 }

@@ -118,6 +118,12 @@ export interface FactTicketTable {
   ingest_run_id: number | null;
 }
 
+/** Applied migrations, created by migrate.ts itself (not by a migration file). */
+export interface SchemaMigrationsTable {
+  version: string;
+  applied_at: Generated<Date>;
+}
+
 export interface CoreTables {
   raw_ticket: RawTicketTable;
   ingest_run: IngestRunTable;
@@ -128,7 +134,7 @@ export interface CoreTables {
   dim_date: DimDateTable;
   dim_location: DimLocationTable;
   fact_ticket: FactTicketTable;
-  schema_migrations: { version: string; applied_at: Generated<Date> };
+  schema_migrations: SchemaMigrationsTable;
 }
 
 /** Every table of the warehouse; each domain declares its own in a schema-*.ts file. */

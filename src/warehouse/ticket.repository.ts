@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { WarehouseSchema } from './schema.js';
-import type { TicketRecord, SodaRow } from '../ingest/soda-row.js';
-import { isOpenState } from '../ingest/soda-row.js';
+import { isOpenState } from '../analytics/ticket-lifecycle.js';
+import type { RawRowPayload, TicketRecord } from './ticket-record.js';
 import { booleanArrayLiteral, numberArrayLiteral, textArrayLiteral } from './pg-array-literal.js';
 
 type Db = Kysely<WarehouseSchema> | Transaction<WarehouseSchema>;
@@ -14,7 +14,7 @@ export interface UpsertCounts {
 
 export interface QuarantinedRow {
   ticketId: string | null;
-  payload: SodaRow;
+  payload: RawRowPayload;
   payloadHash: string;
   reasons: string[];
 }
@@ -264,7 +264,7 @@ export async function quarantineRows(db: Db, rows: QuarantinedRow[], runId: numb
 }
 
 /** Quarantined rows in id order, a page at a time, for re-validation. */
-export async function listQuarantinedRows(db: Db, afterId: number, limit: number): Promise<{ quarantineId: number; payload: SodaRow }[]> {
+export async function listQuarantinedRows(db: Db, afterId: number, limit: number): Promise<{ quarantineId: number; payload: RawRowPayload }[]> {
   const rows = await db
     .selectFrom('ingest_quarantine')
     .select(['quarantine_id', 'payload'])
@@ -283,7 +283,7 @@ export async function deleteQuarantinedRows(db: Db, quarantineIds: number[]): Pr
 export interface QuarantineEntry {
   ticketId: string | null;
   reasons: string;
-  payload: SodaRow;
+  payload: RawRowPayload;
   firstSeenAt: Date;
 }
 

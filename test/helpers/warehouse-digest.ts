@@ -1,10 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type QueryExecutorProvider } from 'kysely';
 
 /**
  * A fingerprint of everything ingest derives from the city's rows (facts, raw payloads,
  * quarantine), leaving out run bookkeeping (run ids, fetch times) that legitimately differs.
  */
-export async function digestWarehouse(db: Kysely<any>): Promise<{ facts: number; quarantined: number; digest: string }> {
+export async function digestWarehouse(db: QueryExecutorProvider): Promise<{ facts: number; quarantined: number; digest: string }> {
   const result = await sql<{ facts: number; quarantined: number; digest: string }>`
     select
       (select count(*)::int from fact_ticket) as facts,

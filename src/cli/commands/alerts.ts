@@ -1,8 +1,6 @@
-import { createScorer } from '../../model/score-ticket.js';
 import { formatAlertsText } from '../../slack/blocks/alert-blocks.js';
 import { lockTakenMessage, runCommandAsJob } from '../../jobs/run-command-job.js';
 import { ALERT_LOOKBACK_DAYS, runAlertsJob, summarizeAlertsRun, type AlertsJobResult } from '../../slack/alerts/run-alerts-job.js';
-import { createSlackWebClient } from '../../slack/web-client.js';
 import { InputError } from '../../shared/errors.js';
 import { writeLine, type CliCommand } from '../command.js';
 
@@ -33,18 +31,13 @@ export const alertsCommand: CliCommand = {
       asOf = new Date(values['as-of']);
       if (Number.isNaN(asOf.getTime())) throw new InputError(`--as-of "${values['as-of']}" is not a date (use e.g. 2023-07-10T12:00)`);
     }
-    const client = !dryRun && config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined;
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
+    const client = dryRun ? undefined : app.slackClient();
     try {
       const runAlerts = async () => {
-        const scorer = await createScorer({
-          db: warehouse.db,
-          logger,
-          slaHours: config.slaHours,
-          timeZone: config.cityTimeZone,
-          risk: config.risk,
-          ...(asOf ? { now: () => asOf } : {}),
-        });
+        // A replay (--as-of) scores with its own clock; otherwise the app's shared scorer.
+        const scorer = asOf ? await app.scorerAsOf(asOf) : await app.scorer();
         return runAlertsJob(
           { db: warehouse.db, scorer, client, config, logger, refreshScorer: false, ...(asOf ? { now: () => asOf } : {}) },
           { dryRun },
@@ -100,7 +93,7 @@ export const alertsCommand: CliCommand = {
       }
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

@@ -1,19 +1,16 @@
 import type { Kysely } from 'kysely';
 import { writeChartPng } from '../../charts/chart-file.js';
-import { createChartRenderer } from '../../charts/chart-renderer.js';
 import type { ChartSpec } from '../../charts/chart-spec.js';
 import { buildSlaChart } from '../../charts/sla-chart.js';
 import { buildSurgeChart } from '../../charts/surge-chart.js';
 import { buildVolumeChart } from '../../charts/volume-chart.js';
 import { cityDateKey } from '../../shared/city-time.js';
 import { InputError } from '../../shared/errors.js';
-import {
-  assessTypeSurges,
-  getDailyVolume,
-  listTypeReports,
-  selectWorstTypes,
-  type AnalyticsWindow,
-} from '../../warehouse/analytics.repository.js';
+import type { AnalyticsWindow } from '../../analytics/report-window.js';
+import { selectWorstTypes } from '../../analytics/worst-types.js';
+import { listTypeReports } from '../../warehouse/sla-report.repository.js';
+import { assessTypeSurges } from '../../warehouse/surge.repository.js';
+import { getDailyVolume } from '../../warehouse/volume.repository.js';
 import type { WarehouseSchema } from '../../warehouse/schema.js';
 import { writeLine, type CliCommand } from '../command.js';
 import { describeEmptyWindow, describeWindow, parseReportWindow } from './sla.js';
@@ -94,15 +91,16 @@ export const chartCommand: CliCommand = {
     if (typeof out !== 'string' || out.trim() === '') throw new InputError('Give the file to write: --out FILE.png');
     if (!/\.png$/i.test(out)) throw new InputError(`--out must name a .png file (got "${out}").`);
     const window = parseReportWindow(values, context.config, new Date());
-    const renderer = createChartRenderer({ chartHost: context.config.charts.chartHost });
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
+    const renderer = app.chartRenderer();
     try {
       const spec = await buildChartForWindow(warehouse.db, kind as ChartCommandKind, window);
       const written = await writeChartPng(renderer, spec, out);
       writeLine(context.stdout, `Wrote ${written.path} (${kind} chart, ${spec.width}×${spec.height} PNG, ${written.bytes} bytes, ${renderer.kind} renderer).`);
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

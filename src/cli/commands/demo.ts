@@ -3,16 +3,16 @@ import { bundledSnapshotPath, readSodaSnapshot } from '../../ingest/snapshot.js'
 import { InputError, SocrataRequestError } from '../../shared/errors.js';
 import { writeLine, type CliCommand } from '../command.js';
 import { trainAndRegister } from '../../model/train-pipeline.js';
-import { createScorer } from '../../model/score-ticket.js';
-import { getSlaReport, getTicketTimeRange } from '../../warehouse/analytics.repository.js';
+import { getSlaReport } from '../../warehouse/sla-report.repository.js';
+import { getTicketTimeRange } from '../../warehouse/volume.repository.js';
 import { resolveRequestType } from '../../warehouse/request-type.repository.js';
 import { formatTrainReport } from './train.js';
 import { formatSlaReport } from './sla.js';
 import { buildChartForWindow, chartKinds } from './chart.js';
-import { createChartRenderer } from '../../charts/chart-renderer.js';
 import { writeChartPng } from '../../charts/chart-file.js';
 import { join } from 'node:path';
-import { createSodaClient, formatIngestSummary, runIngestWith } from './ingest.js';
+import { createSodaClient } from '../../socrata/configured-client.js';
+import { formatIngestSummary, runIngestWith } from './ingest.js';
 import { createIngestProgressPrinter } from '../progress.js';
 
 export const demoCommand: CliCommand = {
@@ -25,7 +25,8 @@ export const demoCommand: CliCommand = {
   details: 'Needs no server: without DATABASE_URL the warehouse is embedded PGlite under CIVICOPS_DATA_DIR (./.civicops).',
   async run({ values }, context) {
     const { stdout, config, logger } = context;
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
     try {
       writeLine(stdout, `CivicOps-311 demo — warehouse: ${warehouse.describe}`);
       writeLine(stdout, '');
@@ -36,7 +37,7 @@ export const demoCommand: CliCommand = {
         try {
           // One quick try: a demo should not sit through the full retry budget of a scheduled run.
           const client = createSodaClient(config, logger, { maxRetries: 1, timeoutMs: Math.min(config.socrata.timeoutMs, 20_000), retryBaseDelayMs: 500 });
-          summary = await runIngestWith(context, warehouse.db, { client });
+          summary = await runIngestWith(context, app, { client });
         } catch (error) {
           if (!(error instanceof SocrataRequestError)) throw error;
           writeLine(stdout, `   The city API cannot be reached (${error.message.split(' — ')[0]}).`);
@@ -73,14 +74,14 @@ export const demoCommand: CliCommand = {
 
       writeLine(stdout, '');
       writeLine(stdout, '4. Score a new ticket (the body of POST /score_ticket: Road Repair, 12 in the last 7 days, backlog 40)');
-      const scorer = await createScorer({ db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk });
+      const scorer = await app.scorer();
       const score = await scorer.scoreTicket({ requestType: 'Road Repair', overrides: { rolling7dVolume: 12, backlogAtCreation: 40 } });
       writeLine(stdout, `   ${score.requestType.displayName}: ${(score.slaBreachProbability * 100).toFixed(1)}% chance of missing the ${score.slaHours} h SLA — risk ${score.riskLevel} (model ${score.modelVersion})`);
       for (const factor of score.topFactors) writeLine(stdout, `     • ${factor}`);
 
       writeLine(stdout, '');
       writeLine(stdout, `5. Charts of the last 12 months of the data (the images the Slack digest posts)`);
-      const renderer = createChartRenderer({ chartHost: config.charts.chartHost });
+      const renderer = app.chartRenderer();
       const chartWindow = { since, until, now: until, slaHours: config.slaHours, timeZone: config.cityTimeZone };
       for (const kind of chartKinds) {
         const file = join(config.database.dataDir, 'charts', `${kind}.png`);
@@ -98,7 +99,7 @@ export const demoCommand: CliCommand = {
       writeLine(stdout, 'Next: `npx civicops serve` (HTTP API, /docs), `npx civicops report --since 2023-04-01`, `npx civicops --help`.');
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { writeChartPng } from '../../charts/chart-file.js';
-import { createChartRenderer } from '../../charts/chart-renderer.js';
 import { runDigestJob } from '../../slack/digest/run-digest-job.js';
-import { createSlackWebClient } from '../../slack/web-client.js';
 import { writeLine, type CliCommand } from '../command.js';
 
 /** `civicops digest`: post yesterday's digest to DIGEST_CHANNEL, or print it (--dry-run). */
@@ -30,10 +28,10 @@ export const digestCommand: CliCommand = {
   async run({ values }, context) {
     const dryRun = values['dry-run'] === true;
     const { config, logger } = context;
-    // Checked before opening the warehouse so a missing setting is reported at once.
-    const client = !dryRun && config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined;
-    const renderer = createChartRenderer({ chartHost: config.charts.chartHost });
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
+    const client = dryRun ? undefined : app.slackClient();
+    const renderer = app.chartRenderer();
     try {
       const result = await runDigestJob(
         { db: warehouse.db, client, renderer, config, logger },
@@ -78,7 +76,7 @@ export const digestCommand: CliCommand = {
       for (const path of written) writeLine(context.stdout, `Wrote ${path}`);
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

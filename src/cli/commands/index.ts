@@ -1,19 +1,20 @@
-import { buildSlackHandler, runtimeComposition } from '../../main.js';
 import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
 import { chartCommand } from './chart.js';
 import { demoCommand } from './demo.js';
 import { digestCommand } from './digest.js';
+import { forecastCommand } from './forecast.js';
 import { ingestCommand } from './ingest.js';
-import { createJobsCommand } from './jobs.js';
+import { jobsCommand } from './jobs.js';
 import { migrateCommand } from './migrate.js';
 import { quarantineCommand } from './quarantine.js';
 import { reportCommand } from './report.js';
-import { createServeCommand } from './serve.js';
+import { serveCommand } from './serve.js';
 import { slaCommand } from './sla.js';
-import { createStartCommand } from './start.js';
-import { createStatusCommand } from './status.js';
+import { startCommand } from './start.js';
+import { statusCommand } from './status.js';
 import { trainCommand } from './train.js';
+import { worklistCommand } from './worklist.js';
 
 /** Every `civicops` command, in the order `--help` lists them. */
 export const commands: readonly CliCommand[] = [
@@ -21,13 +22,13 @@ export const commands: readonly CliCommand[] = [
   ingestCommand,
   slaCommand,
   reportCommand,
+  forecastCommand,
+  worklistCommand,
   trainCommand,
-  createServeCommand({
-    createSlackHandler: ({ context, warehouse, scorer }) => buildSlackHandler(context.config, context.logger, warehouse, scorer),
-  }),
-  createStartCommand(runtimeComposition),
-  createJobsCommand(runtimeComposition),
-  createStatusCommand(runtimeComposition),
+  serveCommand,
+  startCommand,
+  jobsCommand,
+  statusCommand,
   digestCommand,
   alertsCommand,
   chartCommand,

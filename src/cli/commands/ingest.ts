@@ -4,30 +4,12 @@ import { readSodaSnapshot } from '../../ingest/snapshot.js';
 import { ingestCounts } from '../../jobs/job-catalog.js';
 import { lockTakenMessage, runCommandAsJob } from '../../jobs/run-command-job.js';
 import { InputError } from '../../shared/errors.js';
-import { SodaClient } from '../../socrata/soda-client.js';
-import type { AppConfig } from '../../config/config.js';
-import type { Logger } from '../../shared/logger.js';
+import type { SodaClient } from '../../socrata/soda-client.js';
+import type { App } from '../../main.js';
 import { writeLine, type CliCommand, type CliContext } from '../command.js';
 import { createIngestProgressPrinter } from '../progress.js';
 
 const number = new Intl.NumberFormat('en-US');
-
-/** Identifies the city dataset in ingest_run (the high-water mark is kept per source). */
-export function socrataSource(config: AppConfig): string {
-  return `${config.socrata.baseUrl}/${config.socrata.dataset}`;
-}
-
-export function createSodaClient(config: AppConfig, logger: Logger, overrides: Partial<ConstructorParameters<typeof SodaClient>[0]> = {}): SodaClient {
-  return new SodaClient({
-    baseUrl: config.socrata.baseUrl,
-    dataset: config.socrata.dataset,
-    appToken: config.socrata.appToken,
-    timeoutMs: config.socrata.timeoutMs,
-    maxRetries: config.socrata.maxRetries,
-    logger,
-    ...overrides,
-  });
-}
 
 export function formatIngestSummary(summary: IngestSummary): string[] {
   const seconds = (summary.duration_ms / 1000).toFixed(1);
@@ -42,15 +24,15 @@ export function formatIngestSummary(summary: IngestSummary): string[] {
   ];
 }
 
-/** Runs one ingest (API or file) against an open warehouse, with progress on stderr. */
+/** Runs one ingest (API or file) into the app's warehouse, with progress on stderr. */
 export async function runIngestWith(
   context: CliContext,
-  db: Parameters<typeof ingestRows>[0]['db'],
+  app: App,
   options: { fromFile?: string; full?: boolean; pageSize?: number; client?: SodaClient },
 ): Promise<IngestSummary> {
-  const { config, logger } = context;
+  const { config, logger } = app;
   const progress = createIngestProgressPrinter(context.stderr);
-  const deps = { db, logger, timeZone: config.cityTimeZone, onProgress: progress.update };
+  const deps = { db: app.warehouse.db, logger, timeZone: config.cityTimeZone, onProgress: progress.update };
   try {
     if (options.fromFile) {
       const path = resolve(options.fromFile);
@@ -58,8 +40,8 @@ export async function runIngestWith(
       return await ingestRows(deps, rows, { source: `file:${path}`, pageSize: options.pageSize });
     }
     return await ingestFromSocrata(deps, {
-      client: options.client ?? createSodaClient(config, logger),
-      source: socrataSource(config),
+      client: options.client ?? app.sodaClient(),
+      source: app.ingestSource,
       pageSize: options.pageSize ?? config.socrata.pageSize,
       full: options.full,
     });
@@ -93,7 +75,8 @@ export const ingestCommand: CliCommand = {
       pageSize = Number(values['page-size']);
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50_000) throw new InputError('--page-size must be a whole number from 1 to 50000');
     }
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
     try {
       // Under the scheduled ingest's lock: a manual ingest never runs beside a live one (which it
       // would otherwise take for interrupted, mark resumed and write over as a second writer).
@@ -105,7 +88,7 @@ export const ingestCommand: CliCommand = {
         { warehouse, logger: context.logger },
         'ingest',
         async () => {
-          const summary = await runIngestWith(context, warehouse.db, { fromFile, full: values.full === true, pageSize });
+          const summary = await runIngestWith(context, app, { fromFile, full: values.full === true, pageSize });
           return { value: summary, counts: ingestCounts(summary) };
         },
         { record: fromFile === undefined },
@@ -125,7 +108,7 @@ export const ingestCommand: CliCommand = {
       else for (const line of formatIngestSummary(summary)) writeLine(context.stdout, line);
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

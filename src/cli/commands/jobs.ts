@@ -1,29 +1,10 @@
-import { createIngestJob, isJobName, jobNames, listAvailableJobs, type JobFunctions } from '../../jobs/job-catalog.js';
+import { isJobName, jobNames } from '../../jobs/job-catalog.js';
 import type { JobOutcome } from '../../jobs/job-runner.js';
 import { runJobChain } from '../../jobs/run-job-chain.js';
-import type { RuntimeComposition, RuntimeContext } from '../../jobs/runtime-composition.js';
-import { loadSchedules } from '../../jobs/schedule.js';
 import { exitCodeForSignal, onShutdownSignal } from '../../jobs/shutdown-signals.js';
 import { InputError } from '../../shared/errors.js';
 import { listJobRuns } from '../../warehouse/job-run.repository.js';
 import { writeLine, type CliCommand, type CliContext } from '../command.js';
-import { createSodaClient, socrataSource } from './ingest.js';
-
-/** Every job function of this build: the built-in ingest plus what the composition root plugs in. */
-export async function buildJobFunctions(context: RuntimeContext, composition: RuntimeComposition): Promise<JobFunctions> {
-  const { config, logger, warehouse } = context;
-  const others = (await composition.buildJobs?.(context)) ?? {};
-  return {
-    ...others,
-    ingest: createIngestJob({
-      db: warehouse.db,
-      client: createSodaClient(config, logger),
-      source: socrataSource(config),
-      pageSize: config.socrata.pageSize,
-      timeZone: config.cityTimeZone,
-    }),
-  };
-}
 
 function formatCounts(counts: Record<string, number | string | null>): string {
   return Object.entries(counts)
@@ -47,18 +28,18 @@ export function formatOutcome(outcome: JobOutcome): string {
   }
 }
 
-async function runNow(context: CliContext, composition: RuntimeComposition, name: string, options: { only: boolean; json: boolean }): Promise<number> {
+async function runNow(context: CliContext, name: string, options: { only: boolean; json: boolean }): Promise<number> {
   if (!isJobName(name)) throw new InputError(`Unknown job "${name}". Jobs: ${jobNames.join(', ')}.`);
-  const { config, logger } = context;
-  const schedules = loadSchedules(config);
-  const warehouse = await context.openWarehouse();
+  const app = await context.openApp();
+  const { logger, warehouse, schedules } = app;
   const controller = new AbortController();
   // SIGTERM/SIGINT stop the job at its next checkpoint (ingest: between pages), never mid-write.
   const shutdown = onShutdownSignal({ logger }, (signal) => controller.abort(new Error(`received ${signal}`)));
   try {
-    const jobs = await buildJobFunctions({ config, logger, warehouse }, composition);
+    const jobs = await app.jobs();
+    const availability = app.jobAvailability().find((row) => row.job === name);
     if (!jobs[name]) {
-      throw new InputError(`Job "${name}" is not available here: digest needs SLACK_BOT_TOKEN and DIGEST_CHANNEL, alerts SLACK_BOT_TOKEN and ALERT_CHANNEL (available: ${listAvailableJobs(jobs).join(', ')}).`);
+      throw new InputError(`Job "${name}" is off here: set ${availability?.missing.join(' and ') ?? 'its settings'} to run it.`);
     }
     const outcomes = await runJobChain({ warehouse, logger, jobs, schedules, signal: controller.signal }, name, {
       trigger: 'manual',
@@ -71,19 +52,19 @@ async function runNow(context: CliContext, composition: RuntimeComposition, name
     return outcomes.some((outcome) => outcome.status === 'failed' || outcome.status === 'interrupted') ? 1 : 0;
   } finally {
     shutdown.dispose();
-    await warehouse.close();
+    await app.close();
   }
 }
 
-async function listJobs(context: CliContext, composition: RuntimeComposition, json: boolean): Promise<number> {
-  const { config, logger } = context;
-  const schedules = loadSchedules(config);
-  const warehouse = await context.openWarehouse();
+async function listJobs(context: CliContext, json: boolean): Promise<number> {
+  const app = await context.openApp();
+  const { schedules } = app;
   try {
-    const available = new Set(listAvailableJobs(await buildJobFunctions({ config, logger, warehouse }, composition)));
+    const availability = new Map(app.jobAvailability().map((row) => [row.job, row]));
     const rows = schedules.map((schedule) => ({
       job: schedule.job,
-      available: available.has(schedule.job),
+      available: availability.get(schedule.job)?.available ?? false,
+      missing: availability.get(schedule.job)?.missing ?? [],
       cron: schedule.cron,
       cronEnv: schedule.cronEnv,
       timeZone: schedule.timeZone,
@@ -96,20 +77,20 @@ async function listJobs(context: CliContext, composition: RuntimeComposition, js
     }
     for (const row of rows) {
       const when = row.cron ? `${row.cron} (${row.cronEnv}, ${row.timeZone})` : `after ${schedules.filter((s) => s.then.includes(row.job)).map((s) => s.job).join(', ') || 'nothing (manual only)'}`;
-      writeLine(context.stdout, `${row.job.padEnd(7)} ${row.available ? '' : '[not in this build] '}${when}${row.then.length ? `, then ${row.then.join(', ')}` : ''}`);
+      writeLine(context.stdout, `${row.job.padEnd(7)} ${row.available ? '' : `[off: set ${row.missing.join(' and ')}] `}${when}${row.then.length ? `, then ${row.then.join(', ')}` : ''}`);
       writeLine(context.stdout, `        ${row.description}`);
     }
     return 0;
   } finally {
-    await warehouse.close();
+    await app.close();
   }
 }
 
 async function showHistory(context: CliContext, job: string | undefined, limit: number, json: boolean): Promise<number> {
   if (job !== undefined && !isJobName(job)) throw new InputError(`Unknown job "${job}". Jobs: ${jobNames.join(', ')}.`);
-  const warehouse = await context.openWarehouse();
+  const app = await context.openApp();
   try {
-    const runs = await listJobRuns(warehouse.db, { job, limit });
+    const runs = await listJobRuns(app.warehouse.db, { job, limit });
     if (json) {
       writeLine(context.stdout, JSON.stringify({ runs }));
       return 0;
@@ -125,13 +106,12 @@ async function showHistory(context: CliContext, job: string | undefined, limit: 
     }
     return 0;
   } finally {
-    await warehouse.close();
+    await app.close();
   }
 }
 
-/** `civicops jobs list|run|history`, with train/digest/alerts taken from the composition root. */
-export function createJobsCommand(composition: RuntimeComposition = {}): CliCommand {
-  return {
+/** `civicops jobs list|run|history`: every job the app can run in this deployment. */
+export const jobsCommand: CliCommand = {
     name: 'jobs',
     summary: 'List the scheduled jobs, run one now, or show recent runs',
     usage: 'civicops jobs list | run <ingest|alerts|train|digest> [--only] | history [job] [--limit N]  [--json]',
@@ -154,8 +134,8 @@ export function createJobsCommand(composition: RuntimeComposition = {}): CliComm
     async run({ values, positionals }, context) {
       const [action, name, ...extra] = positionals;
       const json = values.json === true;
-      if (action === 'list' && !name) return listJobs(context, composition, json);
-      if (action === 'run' && name && extra.length === 0) return runNow(context, composition, name, { only: values.only === true, json });
+      if (action === 'list' && !name) return listJobs(context, json);
+      if (action === 'run' && name && extra.length === 0) return runNow(context, name, { only: values.only === true, json });
       if (action === 'history' && extra.length === 0) {
         const limit = Number(values.limit ?? '20');
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('--limit must be a whole number from 1 to 1000');
@@ -163,8 +143,4 @@ export function createJobsCommand(composition: RuntimeComposition = {}): CliComm
       }
       throw new InputError(`Usage: civicops jobs list | run <${jobNames.join('|')}> | history [job]`);
     },
-  };
-}
-
-/** `civicops jobs` with the built-in ingest only; the composition root passes the other jobs. */
-export const jobsCommand: CliCommand = createJobsCommand();
+};

@@ -11,7 +11,8 @@ export const quarantineCommand: CliCommand = {
   },
   async run({ values }, context) {
     const limit = Math.max(1, Math.min(10_000, Number(values.limit ?? 20) || 20));
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
     try {
       const { total, entries } = await listQuarantine(warehouse.db, limit);
       if (values.json) {
@@ -24,7 +25,7 @@ export const quarantineCommand: CliCommand = {
       }
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

@@ -1,4 +1,5 @@
-import { listTypeReports, type TypeSlaSummary } from '../../warehouse/analytics.repository.js';
+import type { TypeSlaSummary } from '../../analytics/sla-report.js';
+import { listTypeReports } from '../../warehouse/sla-report.repository.js';
 import { writeLine, type CliCommand } from '../command.js';
 import { describeEmptyWindow, describeWindow, formatChange, formatHours, formatPercent, formatTable, parseReportWindow, windowOptions } from './sla.js';
 
@@ -48,7 +49,8 @@ export const reportCommand: CliCommand = {
   ].join('\n'),
   async run({ values }, context) {
     const window = parseReportWindow(values, context.config, new Date());
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
     try {
       const types = await listTypeReports(warehouse.db, window);
       const withTickets = types.some((type) => type.current.tickets > 0);
@@ -63,7 +65,7 @@ export const reportCommand: CliCommand = {
       if (notice) writeLine(context.stdout, `${types.length > 0 ? '\n' : ''}${notice}`);
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

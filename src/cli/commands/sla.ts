@@ -1,7 +1,10 @@
 import type { AppConfig } from '../../config/config.js';
 import { cityDateKey, cityLocalToInstant, toCityParts } from '../../shared/city-time.js';
 import { InputError } from '../../shared/errors.js';
-import { getSlaReport, getTicketTimeRange, type AnalyticsWindow, type SlaReport, type Trend } from '../../warehouse/analytics.repository.js';
+import type { AnalyticsWindow } from '../../analytics/report-window.js';
+import type { SlaReport, Trend } from '../../analytics/sla-report.js';
+import { getSlaReport } from '../../warehouse/sla-report.repository.js';
+import { getTicketTimeRange } from '../../warehouse/volume.repository.js';
 import { resolveRequestType } from '../../warehouse/request-type.repository.js';
 import type { Kysely } from 'kysely';
 import type { WarehouseSchema } from '../../warehouse/schema.js';
@@ -134,7 +137,8 @@ export const slaCommand: CliCommand = {
     const text = positionals.join(' ').trim();
     if (!text) throw new InputError('Give a request type, e.g. civicops sla "road repair" (`civicops report` lists every type).');
     const window = parseReportWindow(values, context.config, new Date());
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
     try {
       const type = await resolveRequestType(warehouse.db, text);
       const report = await getSlaReport(warehouse.db, { ...window, typeKey: type.typeKey });
@@ -147,7 +151,7 @@ export const slaCommand: CliCommand = {
       if (notice) writeLine(context.stdout, `\n${notice}`);
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

@@ -1,7 +1,7 @@
-import { getJobHealth, type JobHealth, type JobsHealthReport } from '../../jobs/job-health.js';
-import type { RuntimeComposition } from '../../jobs/runtime-composition.js';
-import { loadSchedules, type JobSchedule } from '../../jobs/schedule.js';
+import type { JobHealth, JobsHealthReport } from '../../jobs/job-health.js';
+import type { JobSchedule } from '../../jobs/schedule.js';
 import { listRecentRuns, type IngestRun } from '../../warehouse/ingest-run.repository.js';
+import { countWarehouseRows } from '../../warehouse/warehouse-counts.repository.js';
 import { writeLine, type CliCommand } from '../command.js';
 
 const number = new Intl.NumberFormat('en-US');
@@ -12,8 +12,8 @@ export interface StatusReport {
   facts: number;
   quarantined: number;
   lastIngestRun: IngestRun | null;
-  /** null when no model is trained; 'unavailable' when this build has no model registry. */
-  modelVersion: string | null | 'unavailable';
+  /** null when no model is trained yet. */
+  modelVersion: string | null;
   jobs: JobsHealthReport;
 }
 
@@ -33,8 +33,7 @@ function formatIngestRun(run: IngestRun | null): string {
 }
 
 /** `civicops status`: warehouse, data, model and the health of every scheduled job. */
-export function createStatusCommand(composition: RuntimeComposition = {}): CliCommand {
-  return {
+export const statusCommand: CliCommand = {
     name: 'status',
     summary: 'Show the warehouse, the last ingest, the model and the health of each scheduled job',
     usage: 'civicops status [--json]',
@@ -46,22 +45,20 @@ export function createStatusCommand(composition: RuntimeComposition = {}): CliCo
       'within twice its cron interval. Exit code 1 when any job is failing or overdue (for monitors).',
     ].join('\n'),
     async run({ values }, context) {
-      const { config, logger } = context;
-      const schedules = loadSchedules(config);
-      const warehouse = await context.openWarehouse();
+      const app = await context.openApp();
+      const { config, warehouse, schedules } = app;
       try {
         const db = warehouse.db;
-        const [facts, quarantined, ingestRuns, jobs, modelVersion] = await Promise.all([
-          db.selectFrom('fact_ticket').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-          db.selectFrom('ingest_quarantine').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        const [counts, ingestRuns, health] = await Promise.all([
+          countWarehouseRows(db),
           listRecentRuns(db, 1),
-          getJobHealth(db, new Date(), schedules),
-          composition.findModelVersion ? composition.findModelVersion({ config, logger, warehouse }) : Promise.resolve('unavailable' as const),
+          app.health(),
         ]);
+        const { jobs, modelVersion } = health;
         const report: StatusReport = {
           warehouse: warehouse.describe,
-          facts: Number(facts.n),
-          quarantined: Number(quarantined.n),
+          facts: counts.facts,
+          quarantined: counts.quarantined,
           lastIngestRun: ingestRuns[0] ?? null,
           modelVersion,
           jobs,
@@ -69,7 +66,7 @@ export function createStatusCommand(composition: RuntimeComposition = {}): CliCo
         if (values.json) {
           writeLine(context.stdout, JSON.stringify(report));
         } else {
-          const model = modelVersion === 'unavailable' ? 'not available in this build' : (modelVersion ?? 'not trained yet (civicops jobs run train)');
+          const model = modelVersion ?? 'not trained yet (civicops jobs run train)';
           writeLine(context.stdout, `Warehouse    ${report.warehouse}`);
           writeLine(context.stdout, `Tickets      ${number.format(report.facts)} in fact_ticket, ${number.format(report.quarantined)} rows in quarantine`);
           writeLine(context.stdout, `Last ingest  ${formatIngestRun(report.lastIngestRun)}`);
@@ -79,11 +76,7 @@ export function createStatusCommand(composition: RuntimeComposition = {}): CliCo
         }
         return jobs.ok ? 0 : 1;
       } finally {
-        await warehouse.close();
+        await app.close();
       }
     },
-  };
-}
-
-/** `civicops status` without a model registry; the composition root passes findModelVersion. */
-export const statusCommand: CliCommand = createStatusCommand();
+};

@@ -49,7 +49,8 @@ export const trainCommand: CliCommand = {
       if (values.kind !== 'gbt' && values.kind !== 'forest') throw new InputError('--kind must be gbt or forest');
       kinds = [values.kind];
     }
-    const warehouse = await context.openWarehouse();
+    const app = await context.openApp();
+    const { warehouse } = app;
     try {
       const report = await trainAndRegister(
         {
@@ -65,7 +66,7 @@ export const trainCommand: CliCommand = {
       else for (const line of formatTrainReport(report)) writeLine(context.stdout, line);
       return 0;
     } finally {
-      await warehouse.close();
+      await app.close();
     }
   },
 };

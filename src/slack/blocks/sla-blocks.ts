@@ -4,7 +4,7 @@
  */
 import type { KnownBlock } from '@slack/web-api';
 import { z } from 'zod';
-import type { Trend, TypeSlaSummary } from '../../warehouse/analytics.repository.js';
+import type { Trend, TypeSlaSummary } from '../../analytics/sla-report.js';
 import type { TypeSlaSnapshot, WorstTypesSnapshot } from '../listeners/shared/sla-snapshot.query.js';
 import { escapeMrkdwn, truncateText } from './alert-blocks.js';
 

@@ -1,15 +1,11 @@
 import type { Kysely } from 'kysely';
 import { cityDateKey, cityLocalToInstant, toCityParts } from '../../shared/city-time.js';
 import { InputError } from '../../shared/errors.js';
-import {
-  DEFAULT_SURGE_RULE,
-  assessTypeSurges,
-  getDailyVolume,
-  getSlaReport,
-  listTypeReports,
-  selectWorstTypes,
-  type TypeSurgeAssessment,
-} from '../../warehouse/analytics.repository.js';
+import { DEFAULT_SURGE_RULE, type TypeSurgeAssessment } from '../../analytics/surge-rule.js';
+import { selectWorstTypes } from '../../analytics/worst-types.js';
+import { getSlaReport, listTypeReports } from '../../warehouse/sla-report.repository.js';
+import { assessTypeSurges } from '../../warehouse/surge.repository.js';
+import { getDailyVolume } from '../../warehouse/volume.repository.js';
 import type { WarehouseSchema } from '../../warehouse/schema.js';
 
 /** Weeks of history that define "usual" (same weekday, and the usual week). */

@@ -1,9 +1,10 @@
 import type { WebClient } from '@slack/web-api';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { ChartRenderer } from '../../charts/chart-renderer.js';
 import type { AppConfig } from '../../config/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { claimDigestPost, recordDigestPosted, releaseDigestPost } from '../../warehouse/digest-post.repository.js';
 import type { WarehouseSchema } from '../../warehouse/schema.js';
 import { formatDigestText, renderDigestBlocks, type DigestMessage } from '../blocks/digest-blocks.js';
 import { SlackPostError } from '../web-client.js';
@@ -141,7 +142,7 @@ export async function runDigestJob(deps: DigestJobDeps, options: DigestJobOption
 
   // Once per day, across replicas: the advisory lock only keeps two runs from overlapping, so two
   // replicas ticking seconds apart would each post. The day is claimed in the warehouse first.
-  const claim = await claimDigestPost(deps.db, { date: digest.date, channel });
+  const claim = await claimDigestPost(deps.db, { date: digest.date, channel, staleAfterMs: DIGEST_CLAIM_TIMEOUT_MS });
   if (!claim.claimed) {
     log.info({ channel: claim.existing?.channel ?? null, ts: claim.existing?.ts ?? null }, 'digest for this day already posted (or being posted) by another run; not posting again');
     return { ...result, posted: 0, alreadyPosted: 1, charts: 0, channel: claim.existing?.channel ?? channel, ts: claim.existing?.ts ?? null };
@@ -183,72 +184,6 @@ export async function runDigestJob(deps: DigestJobDeps, options: DigestJobOption
  * (killed before it could post or release); the next run may take it over.
  */
 export const DIGEST_CLAIM_TIMEOUT_MS = 30 * 60_000;
-
-/** The digest_post row of a day: who posted it where (ts null while the post is under way). */
-export interface DigestPostRecord {
-  date: string;
-  channel: string | null;
-  ts: string | null;
-  claimedAt: Date;
-  postedAt: Date | null;
-}
-
-// digest_post (db/migrations/007_digest_post.sql) is queried in SQL here, its only user.
-interface DigestPostRow {
-  date: string;
-  channel: string | null;
-  ts: string | null;
-  claimed_at: Date;
-  posted_at: Date | null;
-}
-
-const toRecord = (row: DigestPostRow): DigestPostRecord => ({
-  date: row.date,
-  channel: row.channel,
-  ts: row.ts,
-  claimedAt: new Date(row.claimed_at),
-  postedAt: row.posted_at === null ? null : new Date(row.posted_at),
-});
-
-/**
- * Claims a day's digest for this run: inserts the day (on conflict do nothing), or takes over a
- * stale claim that never got a ts. Exactly one of any number of concurrent callers gets
- * `claimed: true`; the others get the existing record.
- */
-export async function claimDigestPost(
-  db: Kysely<WarehouseSchema>,
-  claim: { date: string; channel: string; staleAfterMs?: number },
-): Promise<{ claimed: true; claimedAt: Date } | { claimed: false; existing: DigestPostRecord | undefined }> {
-  const staleMs = claim.staleAfterMs ?? DIGEST_CLAIM_TIMEOUT_MS;
-  const inserted = await sql<{ claimed_at: Date }>`
-    insert into digest_post (date, channel, claimed_at)
-    values (${claim.date}::date, ${claim.channel}, date_trunc('milliseconds', clock_timestamp()))
-    on conflict (date) do update set channel = excluded.channel, claimed_at = excluded.claimed_at
-      where digest_post.ts is null and digest_post.claimed_at < clock_timestamp() - ${staleMs}::double precision * interval '1 millisecond'
-    returning claimed_at`.execute(db);
-  // claimed_at is truncated to milliseconds so that it round-trips through a JS Date: it is the
-  // token that lets a failed run release its own claim and nobody else's.
-  const row = inserted.rows[0];
-  if (row) return { claimed: true, claimedAt: new Date(row.claimed_at) };
-  return { claimed: false, existing: await findDigestPost(db, claim.date) };
-}
-
-/** The record of a day's digest post, if any run claimed it. */
-export async function findDigestPost(db: Kysely<WarehouseSchema>, date: string): Promise<DigestPostRecord | undefined> {
-  const found = await sql<DigestPostRow>`
-    select to_char(date, 'YYYY-MM-DD') as date, channel, ts, claimed_at, posted_at from digest_post where date = ${date}::date`.execute(db);
-  return found.rows[0] ? toRecord(found.rows[0]) : undefined;
-}
-
-/** Slack accepted the day's message: the claim becomes the record of the post. */
-async function recordDigestPosted(db: Kysely<WarehouseSchema>, post: { date: string; channel: string; ts: string }): Promise<void> {
-  await sql`update digest_post set channel = ${post.channel}, ts = ${post.ts}, posted_at = clock_timestamp() where date = ${post.date}::date`.execute(db);
-}
-
-/** Gives a claimed day back after a failed post (only our own claim, never a post that went out). */
-async function releaseDigestPost(db: Kysely<WarehouseSchema>, claim: { date: string; claimedAt: Date }): Promise<void> {
-  await sql`delete from digest_post where date = ${claim.date}::date and ts is null and claimed_at = ${claim.claimedAt}`.execute(db);
-}
 
 /** The counts of a digest run for job_run.counts (scheduler) and logs. */
 export function summarizeDigestRun(result: DigestJobResult): Record<string, number | string | null> {

@@ -1,14 +1,9 @@
 import type { Kysely } from 'kysely';
-import {
-  assessTypeSurges,
-  getWeeklyVolume,
-  getSlaReport,
-  listTypeReports,
-  selectWorstTypes,
-  type SlaReport,
-  type TypeSlaSummary,
-  type WeeklyVolume,
-} from '../../../warehouse/analytics.repository.js';
+import type { SlaReport, TypeSlaSummary, WeeklyVolume } from '../../../analytics/sla-report.js';
+import { selectWorstTypes } from '../../../analytics/worst-types.js';
+import { getSlaReport, listTypeReports } from '../../../warehouse/sla-report.repository.js';
+import { assessTypeSurges } from '../../../warehouse/surge.repository.js';
+import { getWeeklyVolume } from '../../../warehouse/volume.repository.js';
 import { resolveRequestType } from '../../../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../../../warehouse/schema.js';
 

@@ -1,0 +1,122 @@
+// analytics/: the worklist's pure rules — the SLA deadline, how much time is left, the status of an
+// open ticket and the order an ops lead works through them. No SQL, no I/O.
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The SLA clock of one request type. Today every SLA runs on wall-clock hours (real elapsed time);
+ * a business-hours clock will add fields here, and `slaDeadline` is the one place that reads them.
+ */
+export interface TicketSlaPolicy {
+  /** SLA length in hours (sla_policy row of the type, else the '*' row, else SLA_HOURS). */
+  readonly hours: number;
+}
+
+/**
+ * When a ticket created at `createdAt` breaches its SLA: `hours` real hours later. Across a DST
+ * change the city's clock therefore shows an hour more (spring) or less (autumn) than "same time
+ * N days later": 72 h from Friday 09:00 before the spring change is Monday 10:00.
+ */
+export function slaDeadline(createdAt: Date, policy: TicketSlaPolicy): Date {
+  return new Date(createdAt.getTime() + policy.hours * HOUR_MS);
+}
+
+/** Hours from `asOf` to `dueAt`; negative once the deadline has passed. */
+export function hoursLeft(dueAt: Date, asOf: Date): number {
+  return (dueAt.getTime() - asOf.getTime()) / HOUR_MS;
+}
+
+/** Where an open ticket stands against its SLA at the worklist's instant. */
+export type WorklistSlaStatus = 'breached' | 'at_risk' | 'on_track';
+
+/** The worklist's `status` filter: one SLA status, or every open ticket. */
+export type WorklistStatusFilter = 'breached' | 'at_risk' | 'all';
+
+/** A ticket due within this many hours is at risk whatever its score: it is still open, late in its SLA. */
+export const DUE_SOON_HOURS = 24;
+
+export interface WorklistRules {
+  /** RISK_MEDIUM_THRESHOLD: a score at or above it makes a ticket at risk. */
+  readonly mediumThreshold: number;
+  /** Due within this many hours makes a ticket at risk (default DUE_SOON_HOURS). */
+  readonly dueSoonHours?: number;
+}
+
+/**
+ * `breached`: the deadline has passed (hours left < 0; exactly at the deadline is not yet late).
+ * `at_risk`: not breached, and the model's probability is at least the Medium threshold or the
+ * ticket is due within 24 hours (an open ticket that close to its deadline needs a look even when
+ * its score at creation was low). `on_track`: every other open ticket.
+ */
+export function classifySlaStatus(probability: number, hoursToDeadline: number, rules: WorklistRules): WorklistSlaStatus {
+  if (hoursToDeadline < 0) return 'breached';
+  if (probability >= rules.mediumThreshold || hoursToDeadline <= (rules.dueSoonHours ?? DUE_SOON_HOURS)) return 'at_risk';
+  return 'on_track';
+}
+
+/**
+ * Urgency of a ticket not yet breached: breach probability per hour left, with the hours floored
+ * at 1 so a ticket due in minutes does not get an unbounded score.
+ */
+export function urgencyOf(probability: number, hoursToDeadline: number): number {
+  return probability / Math.max(hoursToDeadline, 1);
+}
+
+/** What the ranking needs of an open ticket (the domain adds it to the row it shows). */
+export interface RankableTicket {
+  readonly ticketId: string;
+  readonly createdAt: Date;
+  readonly sla: TicketSlaPolicy;
+  /** Calibrated probability (0–1) that the ticket misses its SLA, scored as of its creation. */
+  readonly probability: number;
+}
+
+/** A ticket placed on the worklist: its deadline, time left, status and urgency. */
+export type RankedTicket<T extends RankableTicket> = T & {
+  readonly dueAt: Date;
+  readonly hoursLeft: number;
+  readonly slaStatus: WorklistSlaStatus;
+  /** probability / max(hoursLeft, 1) for tickets not breached; the probability itself for breached ones. */
+  readonly urgency: number;
+};
+
+const STATUS_ORDER: Record<WorklistSlaStatus, number> = { breached: 0, at_risk: 1, on_track: 2 };
+
+/**
+ * The worklist order, in one sentence: breached tickets first, the likeliest breaches (by the
+ * model's probability) on top; then at-risk tickets, then on-track ones, each by breach
+ * probability per hour left (p ÷ hours left, at least 1 h) so a likely breach due soon outranks one
+ * due next week; ties go to the earlier deadline, then the ticket id.
+ */
+export function compareWorklist<T extends RankableTicket>(a: RankedTicket<T>, b: RankedTicket<T>): number {
+  return (
+    STATUS_ORDER[a.slaStatus] - STATUS_ORDER[b.slaStatus] ||
+    b.urgency - a.urgency ||
+    a.dueAt.getTime() - b.dueAt.getTime() ||
+    (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0)
+  );
+}
+
+/** Deadline, time left, status and urgency of one ticket at `asOf`. */
+export function placeOnWorklist<T extends RankableTicket>(ticket: T, asOf: Date, rules: WorklistRules): RankedTicket<T> {
+  const dueAt = slaDeadline(ticket.createdAt, ticket.sla);
+  const left = hoursLeft(dueAt, asOf);
+  const slaStatus = classifySlaStatus(ticket.probability, left, rules);
+  const urgency = slaStatus === 'breached' ? ticket.probability : urgencyOf(ticket.probability, left);
+  return { ...ticket, dueAt, hoursLeft: left, slaStatus, urgency };
+}
+
+/**
+ * The worklist: every ticket placed at `asOf`, kept when its status passes the filter, in the
+ * order of `compareWorklist`, at most `limit` long.
+ */
+export function rankWorklist<T extends RankableTicket>(
+  tickets: readonly T[],
+  options: { asOf: Date; status: WorklistStatusFilter; limit?: number; rules: WorklistRules },
+): RankedTicket<T>[] {
+  const ranked = tickets
+    .map((ticket) => placeOnWorklist(ticket, options.asOf, options.rules))
+    .filter((ticket) => options.status === 'all' || ticket.slaStatus === options.status)
+    .sort(compareWorklist);
+  return options.limit === undefined ? ranked : ranked.slice(0, Math.max(0, options.limit));
+}

@@ -1,0 +1,91 @@
+/** `views.open` (one view per trigger id) and `views.update` (by view id or external id, with hash checks). */
+import { randomBytes } from 'node:crypto';
+import type { FakeView } from './fake-slack.types.js';
+import type { MethodTable } from './slack-api.js';
+import { optionalString, requireString, SlackApiFailure, type MethodArgs } from './slack-args.js';
+import type { SlackWorkspace } from './slack-workspace.js';
+
+export function createViewsMethods(workspace: SlackWorkspace): MethodTable {
+  return {
+    'views.open': (args) => {
+      const triggerId = requireString(args, 'trigger_id');
+      if (!/^\d+\.\d+\.[0-9a-f]+$/.test(triggerId)) throw new SlackApiFailure('invalid_trigger_id');
+      // A trigger id opens exactly one view; a second views.open with it is a bug in the caller.
+      if (workspace.usedTriggerIds.has(triggerId)) throw new SlackApiFailure('exchanged_trigger_id');
+      const view = readView(args);
+      workspace.usedTriggerIds.add(triggerId);
+      const externalId = typeof view.external_id === 'string' ? view.external_id : undefined;
+      const stored: FakeView = { id: workspace.nextId('V'), externalId, hash: newViewHash(), view };
+      workspace.views.set(stored.id, stored);
+      return { json: { ok: true, view: buildViewJson(workspace, stored) } };
+    },
+    'views.update': (args) => {
+      const viewId = optionalString(args, 'view_id');
+      const externalId = optionalString(args, 'external_id');
+      if (!viewId && !externalId) {
+        throw new SlackApiFailure('invalid_arguments', ['[ERROR] missing required field: view_id or external_id']);
+      }
+      const view = readView(args);
+      const stored = viewId
+        ? workspace.views.get(viewId)
+        : [...workspace.views.values()].find((candidate) => candidate.externalId === externalId);
+      if (!stored) throw new SlackApiFailure('not_found');
+      const hash = optionalString(args, 'hash');
+      if (hash !== undefined && hash !== stored.hash) throw new SlackApiFailure('hash_conflict');
+      stored.view = view;
+      stored.hash = newViewHash();
+      return { json: { ok: true, view: buildViewJson(workspace, stored) } };
+    },
+  };
+}
+
+function newViewHash(): string {
+  return `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`;
+}
+
+/** The `view` argument as Slack checks it: a modal (with a title) or home tab of at most 100 blocks. */
+function readView(args: MethodArgs): Record<string, unknown> {
+  const view = args.view;
+  if (typeof view !== 'object' || view === null || Array.isArray(view)) {
+    throw new SlackApiFailure('invalid_arguments', ['[ERROR] missing required field: view']);
+  }
+  const record = view as Record<string, unknown>;
+  if (record.type !== 'modal' && record.type !== 'home') {
+    throw new SlackApiFailure('invalid_arguments', ['[ERROR] must be one of: modal, home [json-pointer:/view/type]']);
+  }
+  if (record.type === 'modal' && (typeof record.title !== 'object' || record.title === null)) {
+    throw new SlackApiFailure('invalid_arguments', ['[ERROR] missing required field: title [json-pointer:/view]']);
+  }
+  if (!Array.isArray(record.blocks)) {
+    throw new SlackApiFailure('invalid_arguments', ['[ERROR] missing required field: blocks [json-pointer:/view]']);
+  }
+  if (record.blocks.length > 100) {
+    throw new SlackApiFailure('invalid_arguments', ['[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]']);
+  }
+  return record;
+}
+
+function buildViewJson(workspace: SlackWorkspace, stored: FakeView): Record<string, unknown> {
+  const { teamId, appId, botId } = workspace;
+  return {
+    id: stored.id,
+    team_id: teamId,
+    type: stored.view.type,
+    blocks: stored.view.blocks,
+    private_metadata: stored.view.private_metadata ?? '',
+    callback_id: stored.view.callback_id ?? '',
+    state: { values: {} },
+    hash: stored.hash,
+    title: stored.view.title,
+    clear_on_close: stored.view.clear_on_close ?? false,
+    notify_on_close: stored.view.notify_on_close ?? false,
+    close: stored.view.close ?? null,
+    submit: stored.view.submit ?? null,
+    previous_view_id: null,
+    root_view_id: stored.id,
+    app_id: appId,
+    external_id: stored.externalId ?? '',
+    app_installed_team_id: teamId,
+    bot_id: botId,
+  };
+}

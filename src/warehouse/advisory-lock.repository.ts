@@ -1,0 +1,22 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * Session-level PostgreSQL advisory locks, keyed by text (hashed with `hashtext`). Both calls must
+ * run on the same connection: the caller holds one (`db.connection().execute`) for the lock's life.
+ */
+export async function tryAdvisoryLock<DB>(connection: Kysely<DB>, key: string): Promise<boolean> {
+  const taken = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext(${key})) as locked`.execute(connection);
+  return taken.rows[0]?.locked === true;
+}
+
+export async function releaseAdvisoryLock<DB>(connection: Kysely<DB>, key: string): Promise<void> {
+  await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(connection);
+}
+
+/** True when the warehouse answers a trivial query (the /healthz probe). */
+export async function pingWarehouse<DB>(db: Kysely<DB>): Promise<boolean> {
+  return sql`select 1`.execute(db).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,222 @@
+/**
+ * The worklist: every open ticket with its SLA deadline, the time left and the promoted model's
+ * breach probability and reasons (scored as of its creation, as the alerts are), ranked for action.
+ * `civicops worklist` and GET /api/v1/worklist call `buildWorklist` and format its result.
+ */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import {
+  DUE_SOON_HOURS,
+  rankWorklist,
+  type RankableTicket,
+  type WorklistSlaStatus,
+  type WorklistStatusFilter,
+} from '../analytics/worklist-ranking.js';
+import type { AppConfig } from '../config/config.js';
+import type { Scorer, TicketScore } from '../model/scorer.js';
+import { InputError, ModelNotTrainedError } from '../shared/errors.js';
+import { resolveRequestType } from '../warehouse/request-type.repository.js';
+import type { WarehouseSchema } from '../warehouse/schema.js';
+import { findLatestEventAt, findOpenTicketsAt, type OpenTicket } from '../warehouse/worklist.repository.js';
+
+const HOUR_MS = 3_600_000;
+
+/** Data whose last event is more than this before now is stale: the worklist is then as of that event. */
+export const WORKLIST_STALE_AFTER_HOURS = 48;
+export const DEFAULT_WORKLIST_LIMIT = 50;
+export const MAX_WORKLIST_LIMIT = 1_000;
+
+/**
+ * The ranking rule in one sentence (shown by `--help`, in the OpenAPI description and the README);
+ * `compareWorklist` in analytics/worklist-ranking.ts implements it.
+ */
+export const WORKLIST_RANKING_RULE =
+  'Breached tickets first, the likeliest breaches (model probability) on top; then at-risk, then on-track tickets, each by breach probability per hour left (p ÷ hours left, at least 1 h); ties go to the earlier deadline, then the ticket id.';
+
+export const worklistStatusSchema = z
+  .enum(['at_risk', 'breached', 'all'])
+  .describe(
+    `breached: past the SLA deadline; at_risk: not yet, but probability ≥ RISK_MEDIUM_THRESHOLD or due within ${DUE_SOON_HOURS} h; all: every open ticket (also on_track).`,
+  );
+
+/** Query parameters of GET /api/v1/worklist (strings, as they arrive in a URL). */
+export const worklistQuerySchema = z.strictObject({
+  type: z.string().trim().min(1).max(200).optional().describe('request type key or name, matched like /sla (closest name)'),
+  district: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('commission district as the city writes it, e.g. "District 2" (case ignored)'),
+  status: worklistStatusSchema.default('all'),
+  limit: z.coerce.number().int().min(1).max(MAX_WORKLIST_LIMIT).default(DEFAULT_WORKLIST_LIMIT).describe('most tickets returned'),
+  as_of: z.iso
+    .datetime({ offset: true, local: true })
+    .optional()
+    .describe("the instant to judge at (default: now, or the warehouse's last event when the data is older than 48 h)"),
+});
+export type WorklistQueryParameters = z.infer<typeof worklistQuerySchema>;
+
+export const worklistTicketSchema = z.object({
+  rank: z.number().int().describe('1 = work on this first'),
+  ticket_id: z.string(),
+  request_type: z.string().describe('display name of the canonical type'),
+  created_at: z.string().describe('ISO 8601 instant'),
+  due_at: z.string().describe('created_at + the SLA hours of the type (wall-clock hours)'),
+  sla_hours: z.number(),
+  hours_left: z.number().describe('hours from as_of to due_at, one decimal; negative = already breached'),
+  sla_status: z.enum(['breached', 'at_risk', 'on_track']),
+  sla_breach_probability: z.number().describe('promoted model, scored with what was known at creation'),
+  risk_level: z.enum(['Low', 'Medium', 'High']),
+  top_factors: z.array(z.string()),
+  address: z.string().nullable(),
+  district: z.string().nullable(),
+  url: z.string().nullable().describe("the ticket's page (TICKET_URL_TEMPLATE); null when no template is set"),
+});
+
+/** What buildWorklist returns and GET /api/v1/worklist answers. */
+export const worklistResponseSchema = z.object({
+  as_of: z.string().describe('the instant the tickets are judged at (ISO 8601)'),
+  data_through: z.string().nullable().describe("the warehouse's last event (creation, close or archival); null when empty"),
+  stale: z
+    .boolean()
+    .describe(`true when the last event is more than ${WORKLIST_STALE_AFTER_HOURS} h before now: the worklist is as of it, not today`),
+  notice: z.string().nullable().describe('a plain sentence when the data stops before today or the warehouse is empty'),
+  model_version: z.string(),
+  ranking: z.string().describe('the ranking rule'),
+  status: worklistStatusSchema,
+  request_type: z.object({ type_key: z.string(), display_name: z.string() }).nullable(),
+  district: z.string().nullable(),
+  /** Open tickets matching the filters before `limit`. */
+  total: z.number().int().describe('matching tickets before the limit'),
+  tickets: z.array(worklistTicketSchema),
+});
+export type WorklistResponse = z.infer<typeof worklistResponseSchema>;
+export type WorklistTicket = z.infer<typeof worklistTicketSchema>;
+
+export interface WorklistDeps {
+  db: Kysely<WarehouseSchema>;
+  /** The shared scorer of the promoted model (App.scorer()). */
+  scorer: Scorer;
+  config: Pick<AppConfig, 'slaHours' | 'risk'> & { slack: Pick<AppConfig['slack'], 'ticketUrlTemplate'> };
+  /** The clock (tests pin it). */
+  now?: () => Date;
+}
+
+export interface WorklistQuery {
+  /** A request type key or name as a person writes it; resolved to the canonical type (closest name). */
+  type?: string;
+  district?: string;
+  status?: WorklistStatusFilter;
+  limit?: number;
+  /** Judge at this instant instead of the default (now, or the last event of stale data). */
+  asOf?: Date;
+}
+
+/** The ticket's page from TICKET_URL_TEMPLATE ('{id}' replaced), or null when no template is set. */
+export function ticketUrlOf(template: string, ticketId: string): string | null {
+  if (template.trim() === '') return null;
+  return template.split('{id}').join(encodeURIComponent(ticketId));
+}
+
+/**
+ * The instant a view answers at: the one asked for; else now, unless the warehouse's last event is
+ * older than WORKLIST_STALE_AFTER_HOURS — then that event (the bundled snapshot ends in 2023).
+ */
+export function resolveAsOf(latestEvent: Date | null, now: Date, asked?: Date): { asOf: Date; stale: boolean } {
+  const staleAt = (instant: Date) =>
+    latestEvent !== null && instant.getTime() - latestEvent.getTime() > WORKLIST_STALE_AFTER_HOURS * HOUR_MS;
+  if (asked) return { asOf: asked, stale: staleAt(asked) };
+  if (latestEvent !== null && staleAt(now)) return { asOf: latestEvent, stale: true };
+  return { asOf: now, stale: false };
+}
+
+interface ScoredOpenTicket extends RankableTicket {
+  ticket: OpenTicket;
+  score: TicketScore;
+}
+
+const roundTenth = (value: number) => Math.round(value * 10) / 10 || 0;
+
+/**
+ * Every ticket open at the worklist's instant (optionally one type, one district), scored in one
+ * batch by the promoted model as of its creation (`scorer.scoreStoredTickets`, the alerts' scores),
+ * placed against its SLA deadline and ranked by WORKLIST_RANKING_RULE. Throws
+ * ModelNotTrainedError before a first training, UnknownRequestTypeError for an unknown type and
+ * InputError for a bad limit or date.
+ */
+export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {}): Promise<WorklistResponse> {
+  const limit = query.limit ?? DEFAULT_WORKLIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_WORKLIST_LIMIT) {
+    throw new InputError(`limit must be a whole number from 1 to ${MAX_WORKLIST_LIMIT} (got ${limit}).`, [
+      { path: 'limit', message: 'out of range' },
+    ]);
+  }
+  if (query.asOf && Number.isNaN(query.asOf.getTime()))
+    throw new InputError('as_of is not a valid date.', [{ path: 'as_of', message: 'not a date' }]);
+  const status = query.status ?? 'all';
+  const modelVersion = deps.scorer.currentModelVersion();
+  if (modelVersion === null) throw new ModelNotTrainedError();
+
+  const type = query.type === undefined ? null : await resolveRequestType(deps.db, query.type);
+  const district = query.district?.trim() || null;
+  const latestEvent = await findLatestEventAt(deps.db);
+  const now = deps.now?.() ?? new Date();
+  const { asOf, stale } = resolveAsOf(latestEvent, now, query.asOf);
+
+  const open = await findOpenTicketsAt(deps.db, {
+    asOf,
+    typeKey: type?.typeKey,
+    district: district ?? undefined,
+    fallbackSlaHours: deps.config.slaHours,
+  });
+  const scores = open.length === 0 ? [] : await deps.scorer.scoreStoredTickets(open.map((ticket) => ticket.ticketId));
+  const scored: ScoredOpenTicket[] = open.map((ticket, index) => ({
+    ticketId: ticket.ticketId,
+    createdAt: ticket.createdAt,
+    sla: { hours: ticket.slaHours },
+    probability: scores[index].slaBreachProbability,
+    ticket,
+    score: scores[index],
+  }));
+  const matching = rankWorklist(scored, { asOf, status, rules: { mediumThreshold: deps.config.risk.mediumThreshold } });
+
+  const tickets = matching.slice(0, limit).map(
+    (entry, index): WorklistTicket => ({
+      rank: index + 1,
+      ticket_id: entry.ticketId,
+      request_type: entry.ticket.requestType,
+      created_at: entry.createdAt.toISOString(),
+      due_at: entry.dueAt.toISOString(),
+      sla_hours: entry.sla.hours,
+      hours_left: roundTenth(entry.hoursLeft),
+      sla_status: entry.slaStatus satisfies WorklistSlaStatus,
+      sla_breach_probability: entry.score.slaBreachProbability,
+      risk_level: entry.score.riskLevel,
+      top_factors: entry.score.topFactors,
+      address: entry.ticket.address,
+      district: entry.ticket.district,
+      url: ticketUrlOf(deps.config.slack.ticketUrlTemplate, entry.ticketId),
+    }),
+  );
+  return {
+    as_of: asOf.toISOString(),
+    data_through: latestEvent?.toISOString() ?? null,
+    stale,
+    notice: describeAsOf(latestEvent, asOf, stale),
+    model_version: modelVersion,
+    ranking: WORKLIST_RANKING_RULE,
+    status,
+    request_type: type ? { type_key: type.typeKey, display_name: type.displayName } : null,
+    district,
+    total: matching.length,
+    tickets,
+  };
+}
+
+function describeAsOf(latestEvent: Date | null, asOf: Date, stale: boolean): string | null {
+  if (latestEvent === null) return 'The warehouse holds no tickets yet: run `civicops ingest` (or `civicops demo --offline`) first.';
+  if (!stale) return null;
+  return `The data ends ${latestEvent.toISOString()}: this worklist is as of ${asOf.toISOString()}, not today.`;
+}

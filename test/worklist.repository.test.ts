@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setSlaHours } from '../src/warehouse/sla-policy.repository.js';
+import { findLatestEventAt, findOpenTicketsAt } from '../src/warehouse/worklist.repository.js';
+import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
+import { cityTime, insertFixtureTickets } from './helpers/ticket-fixtures.js';
+
+describe.each(engines)('open tickets for the worklist ($name)', ({ name }) => {
+  let warehouse: TestWarehouse;
+  const asOf = cityTime('2023-07-09 12:00');
+
+  beforeAll(async () => {
+    warehouse = await createTestWarehouse(name);
+  });
+  afterAll(async () => warehouse?.dispose());
+
+  it('an empty warehouse has no last event', async () => {
+    expect(await findLatestEventAt(warehouse.db)).toBeNull();
+  });
+
+  describe('with tickets', () => {
+    beforeAll(async () => {
+      await insertFixtureTickets(warehouse.db, [
+        { ticketId: 'OPEN-ROAD', requestType: 'Road Repair', createdAt: cityTime('2023-07-01 09:00'), commissionDistrict: 'District 2' },
+        {
+          ticketId: 'OPEN-LIGHT',
+          requestType: 'Streetlight/Lamp',
+          createdAt: cityTime('2023-07-08 10:00'),
+          commissionDistrict: 'District 1',
+        },
+        // Closed after asOf: open then.
+        {
+          ticketId: 'CLOSED-LATER',
+          requestType: 'Road Repair',
+          createdAt: cityTime('2023-07-05 09:00'),
+          closedAt: cityTime('2023-07-10 09:00'),
+          commissionDistrict: 'District 2',
+        },
+        // Closed before asOf: not on the list.
+        { ticketId: 'CLOSED', requestType: 'Road Repair', createdAt: cityTime('2023-07-02 09:00'), closedAt: cityTime('2023-07-03 09:00') },
+        // Archived without a close date before asOf (archived_at = its last update): gone.
+        {
+          ticketId: 'ARCHIVED',
+          requestType: 'Road Repair',
+          createdAt: cityTime('2023-06-01 09:00'),
+          status: 'Archived',
+          lastUpdatedAt: cityTime('2023-06-20 09:00'),
+        },
+        // Archived after asOf: still open at asOf.
+        {
+          ticketId: 'ARCHIVED-LATER',
+          requestType: 'Streetlight/Lamp',
+          createdAt: cityTime('2023-06-01 09:00'),
+          status: 'Archived',
+          lastUpdatedAt: cityTime('2023-07-11 09:00'),
+        },
+        // Created after asOf: not yet.
+        { ticketId: 'FUTURE', requestType: 'Road Repair', createdAt: cityTime('2023-07-09 12:01') },
+        // Created exactly at asOf: open.
+        { ticketId: 'AT-AS-OF', requestType: 'Road Repair', createdAt: asOf, commissionDistrict: 'District 2' },
+        // A flagged (absurd) close date is not the warehouse's last event; like the backlog, the
+        // ticket counts as open until that date.
+        {
+          ticketId: 'FLAGGED',
+          requestType: 'Road Repair',
+          createdAt: cityTime('2014-01-01 09:00'),
+          closedAt: cityTime('2030-01-01 09:00'),
+          durationFlag: 'implausible_duration',
+        },
+      ]);
+      await warehouse.db
+        .updateTable('fact_ticket')
+        .set({ location_detail: '123 NW 1st Ave' })
+        .where('ticket_id', '=', 'OPEN-ROAD')
+        .execute();
+      await setSlaHours(warehouse.db, 'streetlight_lamp', 24);
+    });
+
+    it('lists tickets created by the instant and not closed or archived by it, oldest first, with their type and SLA', async () => {
+      const open = await findOpenTicketsAt(warehouse.db, { asOf, fallbackSlaHours: 72 });
+      expect(open.map((ticket) => ticket.ticketId)).toEqual([
+        'FLAGGED',
+        'ARCHIVED-LATER',
+        'OPEN-ROAD',
+        'CLOSED-LATER',
+        'OPEN-LIGHT',
+        'AT-AS-OF',
+      ]);
+      expect(open[2]).toEqual({
+        ticketId: 'OPEN-ROAD',
+        typeKey: 'road_repair',
+        requestType: 'Road Repair',
+        status: 'Open',
+        createdAt: cityTime('2023-07-01 09:00'),
+        address: '123 NW 1st Ave',
+        district: 'District 2',
+        slaHours: 72,
+      });
+      expect(open.find((ticket) => ticket.ticketId === 'OPEN-LIGHT')).toMatchObject({
+        requestType: 'Streetlight/Lamp',
+        slaHours: 24,
+        address: null,
+      });
+      expect(open[2].createdAt).toBeInstanceOf(Date);
+    });
+
+    it('filters by type key and by district (case and spaces ignored)', async () => {
+      const roads = await findOpenTicketsAt(warehouse.db, { asOf, typeKey: 'road_repair', fallbackSlaHours: 72 });
+      expect(roads.map((ticket) => ticket.ticketId)).toEqual(['FLAGGED', 'OPEN-ROAD', 'CLOSED-LATER', 'AT-AS-OF']);
+      const district = await findOpenTicketsAt(warehouse.db, { asOf, district: ' district 1 ', fallbackSlaHours: 72 });
+      expect(district.map((ticket) => ticket.ticketId)).toEqual(['OPEN-LIGHT']);
+      const both = await findOpenTicketsAt(warehouse.db, {
+        asOf,
+        typeKey: 'streetlight_lamp',
+        district: 'District 2',
+        fallbackSlaHours: 72,
+      });
+      expect(both).toEqual([]);
+    });
+
+    it('uses the configured SLA only when sla_policy has no default row', async () => {
+      await warehouse.db.deleteFrom('sla_policy').where('type_key', '=', '*').execute();
+      try {
+        const open = await findOpenTicketsAt(warehouse.db, { asOf, typeKey: 'road_repair', fallbackSlaHours: 48 });
+        expect(open.every((ticket) => ticket.slaHours === 48)).toBe(true);
+      } finally {
+        await setSlaHours(warehouse.db, '*', 72);
+      }
+    });
+
+    it('finds the last event: the latest creation, trusted close or archival', async () => {
+      expect(await findLatestEventAt(warehouse.db)).toEqual(cityTime('2023-07-11 09:00'));
+    });
+  });
+});
