@@ -130,7 +130,10 @@ function once<T>(build: () => T): () => T {
  * A refresh that never throws: a failure keeps the previous model and context serving and is
  * logged. (Concurrent calls share one rebuild: the scorer joins them.)
  */
-export function createScorerRefresher(scorer: Pick<Scorer, 'refresh' | 'currentModelVersion'>, logger: Logger): (reason: string) => Promise<void> {
+export function createScorerRefresher(
+  scorer: Pick<Scorer, 'refresh' | 'currentModelVersion'>,
+  logger: Logger,
+): (reason: string) => Promise<void> {
   return (reason) =>
     scorer.refresh().then(
       () => logger.debug({ reason, model_version: scorer.currentModelVersion() }, 'scorer refreshed'),
@@ -145,7 +148,9 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
   const scorerOptions = { db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk };
 
   const scorer = once(() => createScorer(scorerOptions));
-  const slackClient = once(() => overrides.slackClient ?? (config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined));
+  const slackClient = once(
+    () => overrides.slackClient ?? (config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined),
+  );
   const chartRenderer = once(() => createChartRenderer({ chartHost: config.charts.chartHost }));
   const sodaClient = once(() => overrides.sodaClient ?? createSodaClient(config, logger));
 
@@ -162,7 +167,11 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
   };
 
   const jobs = once(async (): Promise<JobFunctions> => {
-    const available = new Set(jobAvailability().filter((row) => row.available).map((row) => row.job));
+    const available = new Set(
+      jobAvailability()
+        .filter((row) => row.available)
+        .map((row) => row.job),
+    );
     const built: JobFunctions = {
       ingest: createIngestJob({
         db: warehouse.db,
@@ -172,7 +181,12 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
         timeZone: config.cityTimeZone,
       }),
       async train({ logger: jobLogger }) {
-        const report = await trainAndRegister({ db: warehouse.db, logger: jobLogger, slaHours: config.slaHours, timeZone: config.cityTimeZone });
+        const report = await trainAndRegister({
+          db: warehouse.db,
+          logger: jobLogger,
+          slaHours: config.slaHours,
+          timeZone: config.cityTimeZone,
+        });
         await (await scorer()).refresh();
         return { model_version: report.model_version, promoted: report.promoted ? 1 : 0, roc_auc: report.roc_auc, n_train: report.n_train };
       },
@@ -188,11 +202,17 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
         await shared.refresh();
         // Before the first training there is nothing to score with: a clean skip, not a failure.
         if (shared.currentModelVersion() === null) return { skipped: 'no trained model yet (run civicops train)' };
-        return summarizeAlertsRun(await runAlertsJob({ db: warehouse.db, scorer: shared, client, config, logger: jobLogger, refreshScorer: false }));
+        return summarizeAlertsRun(
+          await runAlertsJob({ db: warehouse.db, scorer: shared, client, config, logger: jobLogger, refreshScorer: false }),
+        );
       };
     }
     const off = jobAvailability().filter((row) => !row.available);
-    if (off.length > 0) logger.info({ off: off.map((row) => `${row.job} (needs ${row.missing.join(', ')})`) }, 'some jobs are off until their settings are set');
+    if (off.length > 0)
+      logger.info(
+        { off: off.map((row) => `${row.job} (needs ${row.missing.join(', ')})`) },
+        'some jobs are off until their settings are set',
+      );
     return { ...built, ...overrides.jobs };
   });
 

@@ -25,12 +25,15 @@ describe('civicops sla and report', () => {
   async function run(command: CliCommand, argv: { values?: Record<string, string | boolean>; positionals?: string[] }) {
     const stdout = new Capture();
     const stderr = new Capture();
-    const context: CliContext = withTestApp({
-      config,
-      logger: createLogger({ level: 'silent' }),
-      stdout,
-      stderr,
-    }, warehouse);
+    const context: CliContext = withTestApp(
+      {
+        config,
+        logger: createLogger({ level: 'silent' }),
+        stdout,
+        stderr,
+      },
+      warehouse,
+    );
     const code = await command.run({ values: argv.values ?? {}, positionals: argv.positionals ?? [] }, context);
     return { code, stdout: stdout.text, lines: stdout.text.trimEnd().split('\n') };
   }
@@ -47,7 +50,10 @@ describe('civicops sla and report', () => {
   afterAll(async () => warehouse?.dispose());
 
   it('prints one JSON object for a type matched loosely, over the given city-local days', async () => {
-    const { code, lines } = await run(slaCommand, { values: { json: true, since: '2023-05-01', until: '2023-05-07' }, positionals: ['road', 'repair'] });
+    const { code, lines } = await run(slaCommand, {
+      values: { json: true, since: '2023-05-01', until: '2023-05-07' },
+      positionals: ['road', 'repair'],
+    });
     expect(code).toBe(0);
     const report = JSON.parse(lines[lines.length - 1]);
     expect(report.typeKey).toBe('road_repair');

@@ -27,7 +27,9 @@ describe.each(engines)('db/example_queries.sql on $name', ({ name }) => {
   beforeAll(async () => {
     warehouse = await createTestWarehouse(name);
     const rows = await readSodaSnapshot(bundledSnapshotPath);
-    await ingestRows({ db: warehouse.db, logger: createLogger({ level: 'silent' }), timeZone: 'America/New_York' }, rows, { source: 'file:test' });
+    await ingestRows({ db: warehouse.db, logger: createLogger({ level: 'silent' }), timeZone: 'America/New_York' }, rows, {
+      source: 'file:test',
+    });
   });
   afterAll(async () => warehouse?.dispose());
 
@@ -42,11 +44,17 @@ describe.each(engines)('db/example_queries.sql on $name', ({ name }) => {
 
   it('gives the same counts and percentiles as the application for the busiest type', async () => {
     const [, attainment] = await readStatements();
-    const result = await sql.raw<{ display_name: string; period: string; tickets: number; met: number; breached: number; p50_hours: number | null }>(attainment).execute(warehouse.db);
+    const result = await sql
+      .raw<{ display_name: string; period: string; tickets: number; met: number; breached: number; p50_hours: number | null }>(attainment)
+      .execute(warehouse.db);
     const current = result.rows.filter((r) => r.period === 'current').sort((a, b) => b.tickets - a.tickets);
     expect(current.length).toBeGreaterThan(0);
     const row = current[0];
-    const type = await warehouse.db.selectFrom('dim_request_type').select('type_key').where('display_name', '=', row.display_name).executeTakeFirstOrThrow();
+    const type = await warehouse.db
+      .selectFrom('dim_request_type')
+      .select('type_key')
+      .where('display_name', '=', row.display_name)
+      .executeTakeFirstOrThrow();
     const report = await getSlaReport(warehouse.db, {
       typeKey: type.type_key,
       since: cityTime('2023-04-01'),

@@ -150,7 +150,11 @@ describe.each(engines)('SLA analytics on $name', ({ name }) => {
     expect(byDate.get('2024-03-17')).toEqual({ date: '2024-03-17', count: 1, rolling7dCount: 5 });
     expect(byDate.get('2024-03-09')?.count).toBe(0);
     // The rolling window of the first day includes 2024-02-27..03-03 (nothing there; P3 is on 02-26).
-    const wider = await getDailyVolume(warehouse.db, { since: cityTime('2024-03-01 00:00'), until: cityTime('2024-03-02 00:00'), timeZone: tz });
+    const wider = await getDailyVolume(warehouse.db, {
+      since: cityTime('2024-03-01 00:00'),
+      until: cityTime('2024-03-02 00:00'),
+      timeZone: tz,
+    });
     expect(wider).toEqual([{ date: '2024-03-01', count: 0, rolling7dCount: 1 }]);
   });
 
@@ -167,7 +171,12 @@ describe.each(engines)('SLA analytics on $name', ({ name }) => {
   });
 
   it('returns empty periods, not errors, for a window without tickets', async () => {
-    const report = await getSlaReport(warehouse.db, { ...window, since: cityTime('2030-01-01'), until: cityTime('2030-01-08'), now: cityTime('2030-01-08') });
+    const report = await getSlaReport(warehouse.db, {
+      ...window,
+      since: cityTime('2030-01-01'),
+      until: cityTime('2030-01-08'),
+      now: cityTime('2030-01-08'),
+    });
     expect(report.current).toMatchObject({ tickets: 0, withKnownOutcome: 0, attainment: null, p50HoursToClose: null });
     expect(report.trends.attainment.change).toBeNull();
   });
@@ -176,7 +185,11 @@ describe.each(engines)('SLA analytics on $name', ({ name }) => {
   it('keeps backlog counts when the city later edits an archived ticket (last update bumped)', async () => {
     const r5 = fixture.find((ticket) => ticket.ticketId === 'R5')!;
     await insertFixtureTickets(warehouse.db, [{ ...r5, lastUpdatedAt: cityTime('2024-03-19 09:00') }]);
-    const stored = await warehouse.db.selectFrom('fact_ticket').select(['last_updated_at', 'archived_at']).where('ticket_id', '=', 'R5').executeTakeFirstOrThrow();
+    const stored = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select(['last_updated_at', 'archived_at'])
+      .where('ticket_id', '=', 'R5')
+      .executeTakeFirstOrThrow();
     expect(stored.last_updated_at?.getTime()).toBe(cityTime('2024-03-19 09:00').getTime());
     expect(stored.archived_at?.getTime()).toBe(cityTime('2024-03-13 09:00').getTime());
     const report = await getSlaReport(warehouse.db, { ...window, typeKey: 'road_repair' });

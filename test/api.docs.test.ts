@@ -27,7 +27,13 @@ describe.each(engines)('Swagger UI at /docs on $name', ({ name }) => {
   beforeAll(async () => {
     warehouse = await createTestWarehouse(name);
     const logger = createLogger({ level: 'silent' });
-    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk });
+    const scorer = await createScorer({
+      db: warehouse.db,
+      logger,
+      slaHours: config.slaHours,
+      timeZone: config.cityTimeZone,
+      risk: config.risk,
+    });
     api = createApiServer({ config, logger, warehouse, scorer });
     base = `http://127.0.0.1:${(await api.listen(0, '127.0.0.1')).port}`;
   });

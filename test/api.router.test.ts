@@ -58,7 +58,17 @@ describe('router', () => {
       { name: 'b', routes: [{ method: 'GET', path: '/x/:id', access: 'public', handle: ok }] },
     ];
     expect(() => createRouter(twice)).toThrow(/GET \/x\/:id of group "b"/);
-    expect(() => createRouter([{ name: 'c', routes: [{ method: 'GET', path: '/healthz', access: 'public', handle: ok }, { method: 'GET', path: '/healthz', access: 'public', handle: ok }] }])).toThrow(/twice/);
+    expect(() =>
+      createRouter([
+        {
+          name: 'c',
+          routes: [
+            { method: 'GET', path: '/healthz', access: 'public', handle: ok },
+            { method: 'GET', path: '/healthz', access: 'public', handle: ok },
+          ],
+        },
+      ]),
+    ).toThrow(/twice/);
   });
 });
 
@@ -81,7 +91,12 @@ describe.each(engines)('extra route groups passed to createApiServer on $name', 
           return jsonReply(200, { limit });
         },
       },
-      { method: 'GET', path: '/api/v1/tickets/:id', access: 'public', handle: ({ params, requestId }) => jsonReply(200, { id: params.id, requestId }) },
+      {
+        method: 'GET',
+        path: '/api/v1/tickets/:id',
+        access: 'public',
+        handle: ({ params, requestId }) => jsonReply(200, { id: params.id, requestId }),
+      },
       {
         method: 'GET',
         path: '/api/v1/broken',
@@ -92,7 +107,16 @@ describe.each(engines)('extra route groups passed to createApiServer on $name', 
       },
     ],
     openApi: {
-      paths: { '/api/v1/worklist': { get: { operationId: 'worklist', summary: 'Open tickets by risk', security: [{ apiKey: [] }], responses: { '200': { description: 'The worklist.' } } } } },
+      paths: {
+        '/api/v1/worklist': {
+          get: {
+            operationId: 'worklist',
+            summary: 'Open tickets by risk',
+            security: [{ apiKey: [] }],
+            responses: { '200': { description: 'The worklist.' } },
+          },
+        },
+      },
       schemas: { Worklist: { type: 'object' } },
     },
   };
@@ -100,7 +124,13 @@ describe.each(engines)('extra route groups passed to createApiServer on $name', 
   beforeAll(async () => {
     warehouse = await createTestWarehouse(name);
     const logger = createLogger({ level: 'silent' });
-    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk });
+    const scorer = await createScorer({
+      db: warehouse.db,
+      logger,
+      slaHours: config.slaHours,
+      timeZone: config.cityTimeZone,
+      risk: config.risk,
+    });
     api = createApiServer({ config, logger, warehouse, scorer, routes: [extra] });
     base = `http://127.0.0.1:${(await api.listen(0, '127.0.0.1')).port}`;
   });

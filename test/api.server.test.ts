@@ -269,7 +269,11 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
     const raw = 'payload=%7B%22type%22%3A%22block_actions%22%7D&token=abc';
     const response = await fetch(`${keyed.base}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-signature': SLACK_SIGNATURE, 'x-slack-request-timestamp': '1700000000' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-signature': SLACK_SIGNATURE,
+        'x-slack-request-timestamp': '1700000000',
+      },
       body: raw,
     });
     expect(response.status).toBe(200);
@@ -316,9 +320,18 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
     }
     const access = lines.map((line) => JSON.parse(line) as LogEntry).filter((entry) => entry.msg === 'http request');
     expect(access.map((entry) => entry.status)).toEqual([200, 401, 200]);
-    expect(access[0].req.headers).toMatchObject({ 'content-type': 'application/json', 'x-api-key': '[redacted]', authorization: '[redacted]', 'x-slack-signature': '[redacted]' });
+    expect(access[0].req.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-api-key': '[redacted]',
+      authorization: '[redacted]',
+      'x-slack-signature': '[redacted]',
+    });
     expect(access[1].req.headers['x-api-key']).toBe('[redacted]');
-    expect(access[2].req.headers).toMatchObject({ 'x-api-key': '[redacted]', authorization: '[redacted]', 'x-slack-signature': '[redacted]' });
+    expect(access[2].req.headers).toMatchObject({
+      'x-api-key': '[redacted]',
+      authorization: '[redacted]',
+      'x-slack-signature': '[redacted]',
+    });
     const everything = lines.join('\n');
     for (const secret of [API_KEY, wrongKey, 'token-93c0aa', SLACK_SIGNATURE]) expect(everything).not.toContain(secret);
   });
@@ -342,7 +355,9 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
     expect(request.properties).toEqual(fromZod.properties);
     expect(request.required).toEqual(['request_type']);
     expect(request.properties.status.description).toMatch(/ignored/);
-    expect(document.components.schemas.ScoreTicketsRequest.properties.tickets.items).toEqual({ $ref: '#/components/schemas/ScoreTicketRequest' });
+    expect(document.components.schemas.ScoreTicketsRequest.properties.tickets.items).toEqual({
+      $ref: '#/components/schemas/ScoreTicketRequest',
+    });
     expect(document.components.schemas.ScoreTicketsRequest.properties.tickets.maxItems).toBe(MAX_BATCH_TICKETS);
     expect(document.paths['/score_ticket'].post.responses).toHaveProperty('422');
     expect(document.paths['/score_ticket'].post.responses).toHaveProperty('503');
@@ -399,7 +414,11 @@ describe.each(engines)('HTTP scoring API without a trained model on $name', ({ n
   it('reports itself degraded on /healthz with no model version', async () => {
     const response = await fetch(`${running.base}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'degraded', database: { reachable: true }, model: { loaded: false, version: null } });
+    expect(await response.json()).toMatchObject({
+      status: 'degraded',
+      database: { reachable: true },
+      model: { loaded: false, version: null },
+    });
   });
 });
 
@@ -416,7 +435,13 @@ describe.each(engines)('HTTP scoring API when the database goes away on $name', 
     // The server gets its own handle, closed below; on PostgreSQL the test database itself
     // stays so that dispose() can drop it.
     const handle: Warehouse = name === 'postgres' && warehouse.url ? await openPostgres(warehouse.url, { max: 2 }) : warehouse;
-    const scorer = await createScorer({ db: handle.db, logger: quiet, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk });
+    const scorer = await createScorer({
+      db: handle.db,
+      logger: quiet,
+      slaHours: config.slaHours,
+      timeZone: config.cityTimeZone,
+      risk: config.risk,
+    });
     log = captureLog();
     running = await start({ config, logger: log.logger, warehouse: handle, scorer, healthTimeoutMs: 1_000 });
     // The scorer keeps the model in memory; the database it needs for past tickets is now gone.
@@ -435,7 +460,9 @@ describe.each(engines)('HTTP scoring API when the database goes away on $name', 
     expect(json.error.code).toBe('INTERNAL');
     expect(json.error.request_id).toBe(headers.get('x-request-id'));
     expect(JSON.stringify(json)).not.toMatch(/\bat .+\.(ts|js):\d+/);
-    const logged = log.lines.map((line) => JSON.parse(line) as LogEntry).find((entry) => entry.req_id === json.error.request_id && entry.err);
+    const logged = log.lines
+      .map((line) => JSON.parse(line) as LogEntry)
+      .find((entry) => entry.req_id === json.error.request_id && entry.err);
     expect(logged?.err?.stack).toBeTruthy();
   });
 

@@ -25,7 +25,11 @@ describe.each(engines)('the composition root on $name', ({ name }) => {
   });
 
   it('runs ingest and train everywhere, and says which settings the Slack jobs lack', async () => {
-    const app = createApp({ config: loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', DIGEST_CHANNEL: 'C0DIGEST' }), logger, warehouse: { ...warehouse, close: async () => {} } });
+    const app = createApp({
+      config: loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', DIGEST_CHANNEL: 'C0DIGEST' }),
+      logger,
+      warehouse: { ...warehouse, close: async () => {} },
+    });
     expect(app.jobAvailability()).toEqual([
       { job: 'ingest', available: true, missing: [] },
       { job: 'alerts', available: false, missing: ['ALERT_CHANNEL'] },
@@ -52,9 +56,16 @@ describe.each(engines)('the composition root on $name', ({ name }) => {
 
   it('close() closes the server it built and then the warehouse', async () => {
     let warehouseClosed = false;
-    const app = createApp({ config: loadConfig({}), logger, warehouse: { ...warehouse, close: async () => {
-        warehouseClosed = true;
-      } } });
+    const app = createApp({
+      config: loadConfig({}),
+      logger,
+      warehouse: {
+        ...warehouse,
+        close: async () => {
+          warehouseClosed = true;
+        },
+      },
+    });
     const server = await app.server();
     const { port } = await server.listen(0, '127.0.0.1');
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);

@@ -151,13 +151,7 @@ describe('buildSlaChart', () => {
       tickets: 5,
     }));
     const capped = buildSlaChart({ title: 'x', types: many, slaHours: 48, maxTypes: 5 });
-    expect((capped.config.data.labels as string[][]).map((label) => label[0])).toEqual([
-      'Type 0',
-      'Type 1',
-      'Type 2',
-      'Type 3',
-      'Type 4',
-    ]);
+    expect((capped.config.data.labels as string[][]).map((label) => label[0])).toEqual(['Type 0', 'Type 1', 'Type 2', 'Type 3', 'Type 4']);
     expect(option(capped, 'plugins', 'subtitle', 'text')).toContain('worst 5 of 14 types');
   });
 

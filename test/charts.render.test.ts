@@ -105,9 +105,7 @@ describe('in-process renderer', () => {
   it('shows the surging highlight colour only when a type surges', async () => {
     const surging = await decodePixels(await renderer.render(buildSurgeChart({ title: 'Surges', types: surgeTypes })));
     const calm = await decodePixels(
-      await renderer.render(
-        buildSurgeChart({ title: 'Surges', types: surgeTypes.map((type) => ({ ...type, surging: false })) }),
-      ),
+      await renderer.render(buildSurgeChart({ title: 'Surges', types: surgeTypes.map((type) => ({ ...type, surging: false })) })),
     );
     expect(countColour(surging, COLOR.surging)).toBeGreaterThan(1000);
     expect(countColour(calm, COLOR.surging)).toBeLessThan(countColour(surging, COLOR.surging) / 10);
@@ -215,7 +213,12 @@ describe('QuickChart renderer against a loopback server', () => {
   });
 
   it('fails with a typed error carrying the status on a non-200 answer', async () => {
-    reply = { status: 500, contentType: 'text/plain', body: Buffer.from('Chart error: bad config'), quickchartError: 'Chart error: bad config' };
+    reply = {
+      status: 500,
+      contentType: 'text/plain',
+      body: Buffer.from('Chart error: bad config'),
+      quickchartError: 'Chart error: bad config',
+    };
     const error = await createQuickChartRenderer({ host })
       .render(spec)
       .catch((caught: unknown) => caught);

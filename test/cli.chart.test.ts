@@ -28,12 +28,15 @@ describe('civicops chart', () => {
 
   async function run(values: Record<string, string | boolean>, positionals: string[]) {
     const stdout = new Capture();
-    const context: CliContext = withTestApp({
-      config,
-      logger: createLogger({ level: 'silent' }),
-      stdout,
-      stderr: new Capture(),
-    }, warehouse);
+    const context: CliContext = withTestApp(
+      {
+        config,
+        logger: createLogger({ level: 'silent' }),
+        stdout,
+        stderr: new Capture(),
+      },
+      warehouse,
+    );
     const code = await chartCommand.run({ values, positionals }, context);
     return { code, stdout: stdout.text };
   }

@@ -14,7 +14,9 @@ describe('feature catalog', () => {
   });
 
   it('turns feature values into sentences a dispatcher can read', () => {
-    expect(explainFactor('typeBreachRate', 0.41, { typeName: 'Road Repair' })).toBe('Road Repair tickets breached the SLA 41% of the time.');
+    expect(explainFactor('typeBreachRate', 0.41, { typeName: 'Road Repair' })).toBe(
+      'Road Repair tickets breached the SLA 41% of the time.',
+    );
     expect(explainFactor('typeBacklogRatio', 2.3, { typeName: 'Road Repair' })).toBe('The backlog of Road Repair is 2.3× its usual level.');
     expect(explainFactor('globalBreachRate90d', 0.2)).toContain('20% of tickets closed in the last 90 days');
     expect(explainFactor('typeMedianHoursToClose', 72, { typeName: 'Road Repair' })).toContain('3.0 days');
@@ -32,10 +34,25 @@ describe('feature catalog', () => {
 
   it('shrinks a type breach rate toward the global rate and keeps ratios finite for quiet types', () => {
     const counts: ContextCounts = {
-      requestTypeCode: 0, hourOfDay: 9, dayOfWeek: 1, month: 1, reporterPriorTickets: 0, typePriorTickets: 0,
-      typeVolume7d: 0, totalVolume7d: 0, typeVolumePrior8w: 0, typeBacklog: 0, totalBacklog: 0, typeBacklogWeeklySum: 0,
-      typeClosed: 5, typeBreached: 5, typeMedianCloseMs: 3_600_000, globalClosed: 100, globalBreached: 20,
-      globalClosed90d: 0, globalBreached90d: 0,
+      requestTypeCode: 0,
+      hourOfDay: 9,
+      dayOfWeek: 1,
+      month: 1,
+      reporterPriorTickets: 0,
+      typePriorTickets: 0,
+      typeVolume7d: 0,
+      totalVolume7d: 0,
+      typeVolumePrior8w: 0,
+      typeBacklog: 0,
+      totalBacklog: 0,
+      typeBacklogWeeklySum: 0,
+      typeClosed: 5,
+      typeBreached: 5,
+      typeMedianCloseMs: 3_600_000,
+      globalClosed: 100,
+      globalBreached: 20,
+      globalClosed90d: 0,
+      globalBreached90d: 0,
     };
     const out = new Float64Array(FEATURE_NAMES.length);
     assembleFeatures(counts, { latitude: 1, longitude: 2, commissionDistrict: 3, policeSector: Number.NaN, descriptionLength: 0 }, out);

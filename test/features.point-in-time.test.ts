@@ -31,7 +31,11 @@ function rowOf(set: TrainingSet, ticketId: string): Record<string, number> {
 
 function inputOf(ticket: FixtureTicket, createdAt = ticket.createdAt): TicketInput {
   return {
-    typeKey: ticket.requestType.toLowerCase().replace(/&/g, ' and ').replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, ''),
+    typeKey: ticket.requestType
+      .toLowerCase()
+      .replace(/&/g, ' and ')
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, ''),
     createdAt,
     latitude: ticket.latitude,
     longitude: ticket.longitude,
@@ -151,7 +155,10 @@ describe.each(engines)('point-in-time features on $name', ({ name }) => {
     const context = await buildFeatureContext(warehouse.db, { slaHours: 72, timeZone });
     const at = new Date(context.horizon!.getTime() + 3_600_000);
     const plain = context.computeFeatures(inputOf(tickets[3], at));
-    const overridden = context.computeFeatures({ ...inputOf(tickets[3], at), overrides: { typeBacklog: plain.typeBacklog + 50, totalVolume7d: 7 } });
+    const overridden = context.computeFeatures({
+      ...inputOf(tickets[3], at),
+      overrides: { typeBacklog: plain.typeBacklog + 50, totalVolume7d: 7 },
+    });
     expect(overridden.typeBacklog).toBe(plain.typeBacklog + 50);
     expect(overridden.totalVolume7d).toBe(7);
     expect(overridden.typeBacklogRatio).toBeGreaterThan(plain.typeBacklogRatio);
@@ -202,7 +209,12 @@ describe.each(engines)('a later edit of an archived ticket on $name', ({ name })
       expect(row.is_open).toBe(false);
       expect(row.closed_at).toBeNull();
     }
-    const others = await warehouse.db.selectFrom('fact_ticket').select('ticket_id').where('status', '<>', 'Archived').where('archived_at', 'is not', null).execute();
+    const others = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select('ticket_id')
+      .where('status', '<>', 'Archived')
+      .where('archived_at', 'is not', null)
+      .execute();
     expect(others).toEqual([]);
   });
 
@@ -212,7 +224,8 @@ describe.each(engines)('a later edit of an archived ticket on $name', ({ name })
     expect(tickets.filter((ticket) => ticket.createdAt.getTime() > firstArchival).length).toBeGreaterThan(100);
     expect(after.ticketIds).toEqual(before.ticketIds);
     expect(after.ticketIds.length).toBe(tickets.length);
-    for (const ticketId of before.ticketIds) expect({ ticketId, ...rowOf(after, ticketId) }).toEqual({ ticketId, ...rowOf(before, ticketId) });
+    for (const ticketId of before.ticketIds)
+      expect({ ticketId, ...rowOf(after, ticketId) }).toEqual({ ticketId, ...rowOf(before, ticketId) });
     expect(Array.from(after.labels)).toEqual(Array.from(before.labels));
     expect(Array.from(after.labelKnown)).toEqual(Array.from(before.labelKnown));
   });
@@ -234,12 +247,31 @@ describe.each(engines)('feature definitions on $name', ({ name }) => {
   const noise = 'Noise Complaint';
   // SLA 72 h. asOf 2024-05-10 12:00.
   const fixture: FixtureTicket[] = [
-    { ticketId: 'A', requestType: road, createdAt: cityTime('2024-05-01 09:00'), closedAt: cityTime('2024-05-02 09:00'), reporterDisplay: 'andy k' }, // 24 h: met
-    { ticketId: 'B', requestType: road, createdAt: cityTime('2024-05-01 10:00'), closedAt: cityTime('2024-05-06 10:00'), reporterDisplay: 'An anonymous SeeClickFix user' }, // 120 h: breached
+    {
+      ticketId: 'A',
+      requestType: road,
+      createdAt: cityTime('2024-05-01 09:00'),
+      closedAt: cityTime('2024-05-02 09:00'),
+      reporterDisplay: 'andy k',
+    }, // 24 h: met
+    {
+      ticketId: 'B',
+      requestType: road,
+      createdAt: cityTime('2024-05-01 10:00'),
+      closedAt: cityTime('2024-05-06 10:00'),
+      reporterDisplay: 'An anonymous SeeClickFix user',
+    }, // 120 h: breached
     { ticketId: 'C', requestType: road, createdAt: cityTime('2024-05-03 09:00'), reporterDisplay: 'andy k', description: '  big hole  ' }, // open 7 d at asOf: breached
     { ticketId: 'D', requestType: road, createdAt: cityTime('2024-05-03 09:00'), reporterDisplay: 'andy k' }, // same instant as C
     { ticketId: 'E', requestType: noise, createdAt: cityTime('2024-05-09 09:00') }, // open 27 h: unknown
-    { ticketId: 'F', requestType: noise, createdAt: cityTime('2024-05-04 09:00'), status: 'Archived', isOpen: false, lastUpdatedAt: cityTime('2024-05-05 09:00') }, // unknown
+    {
+      ticketId: 'F',
+      requestType: noise,
+      createdAt: cityTime('2024-05-04 09:00'),
+      status: 'Archived',
+      isOpen: false,
+      lastUpdatedAt: cityTime('2024-05-05 09:00'),
+    }, // unknown
     { ticketId: 'G', requestType: noise, createdAt: cityTime('2024-05-04 10:00'), closedAt: cityTime('2024-05-04 08:00') }, // flagged: unknown
     { ticketId: 'H', requestType: noise, createdAt: cityTime('2024-05-07 09:00'), closedAt: cityTime('2024-05-11 09:00') }, // closes after asOf, 3 d 3 h old then: breached
     { ticketId: 'I', requestType: road, createdAt: cityTime('2024-05-08 09:00'), reporterDisplay: 'andy k' }, // open 51 h: unknown
@@ -261,7 +293,18 @@ describe.each(engines)('feature definitions on $name', ({ name }) => {
       const i = set.ticketIds.indexOf(id);
       return set.labelKnown[i] ? set.labels[i] : 'unknown';
     };
-    expect(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'].map(label)).toEqual([0, 1, 1, 1, 'unknown', 'unknown', 'unknown', 1, 'unknown', 'unknown']);
+    expect(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'].map(label)).toEqual([
+      0,
+      1,
+      1,
+      1,
+      'unknown',
+      'unknown',
+      'unknown',
+      1,
+      'unknown',
+      'unknown',
+    ]);
     expect(set.typeKeys[set.ticketIds.indexOf('E')]).toBe('noise_complaint');
   });
 

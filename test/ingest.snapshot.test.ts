@@ -24,15 +24,27 @@ describe.each(engines)('loading the bundled Gainesville snapshot on $name', ({ n
     const facts = await sql<{ n: number }>`select count(*)::int as n from fact_ticket`.execute(warehouse.db);
     expect(facts.rows[0]!.n).toBe(5000 - first.quarantined);
 
-    const before = await sql<{ digest: string }>`select md5(string_agg(row_hash || coalesce(closed_at::text, ''), ',' order by ticket_id)) as digest from fact_ticket`.execute(warehouse.db);
+    const before = await sql<{
+      digest: string;
+    }>`select md5(string_agg(row_hash || coalesce(closed_at::text, ''), ',' order by ticket_id)) as digest from fact_ticket`.execute(
+      warehouse.db,
+    );
     const second = await ingestRows({ db: warehouse.db, logger, timeZone }, rows, { source: 'file:sample' });
     expect(second).toMatchObject({ fetched: 5000, inserted: 0, updated: 0, unchanged: 5000 - first.quarantined });
-    const after = await sql<{ digest: string }>`select md5(string_agg(row_hash || coalesce(closed_at::text, ''), ',' order by ticket_id)) as digest from fact_ticket`.execute(warehouse.db);
+    const after = await sql<{
+      digest: string;
+    }>`select md5(string_agg(row_hash || coalesce(closed_at::text, ''), ',' order by ticket_id)) as digest from fact_ticket`.execute(
+      warehouse.db,
+    );
     expect(after.rows[0]!.digest).toBe(before.rows[0]!.digest);
   });
 
   it('stores true instants: the first ticket was created 16:21 EDT', async () => {
-    const row = await warehouse.db.selectFrom('fact_ticket').select(['created_at', 'created_date', 'type_key']).where('ticket_id', '=', '1286318').executeTakeFirstOrThrow();
+    const row = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select(['created_at', 'created_date', 'type_key'])
+      .where('ticket_id', '=', '1286318')
+      .executeTakeFirstOrThrow();
     expect(row.created_at.toISOString()).toBe('2014-09-17T20:21:00.000Z');
     expect(row.created_date).toBe('2014-09-17');
     expect(row.type_key).toBe('road_repair');
@@ -49,7 +61,9 @@ describe.each(engines)('loading the bundled Gainesville snapshot on $name', ({ n
   });
 
   it('flags negative durations instead of trusting them', async () => {
-    const flagged = await sql<{ n: number }>`select count(*)::int as n from fact_ticket where duration_flag = 'negative_duration' and minutes_to_close < 0`.execute(warehouse.db);
+    const flagged = await sql<{
+      n: number;
+    }>`select count(*)::int as n from fact_ticket where duration_flag = 'negative_duration' and minutes_to_close < 0`.execute(warehouse.db);
     expect(flagged.rows[0]!.n).toBe(2);
   });
 

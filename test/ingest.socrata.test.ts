@@ -9,9 +9,7 @@ import { SodaClient } from '../src/socrata/soda-client.js';
 import { createLogger } from '../src/shared/logger.js';
 import { SocrataRequestError } from '../src/shared/errors.js';
 
-const sampleRows: Record<string, unknown>[] = JSON.parse(
-  readFileSync(new URL('./fixtures/soda-rows-1200.json', import.meta.url), 'utf8'),
-);
+const sampleRows: Record<string, unknown>[] = JSON.parse(readFileSync(new URL('./fixtures/soda-rows-1200.json', import.meta.url), 'utf8'));
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 const TOKEN = 'test-app-token-secret';
@@ -98,8 +96,15 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     const summary = await ingest();
     expect(summary).toMatchObject({ mode: 'incremental', fetched: 5, inserted: 2, updated: 3, unchanged: 0 });
     expect(summary.high_water_mark).toBe('2024-03-10T15:00:00.000Z');
-    const closed = await warehouse.db.selectFrom('fact_ticket').select(['ticket_id', 'closed_at', 'is_open', 'status'])
-      .where('ticket_id', 'in', open.map((row) => String(row.id))).execute();
+    const closed = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select(['ticket_id', 'closed_at', 'is_open', 'status'])
+      .where(
+        'ticket_id',
+        'in',
+        open.map((row) => String(row.id)),
+      )
+      .execute();
     for (const row of closed) {
       expect(row.closed_at?.toISOString()).toBe('2024-03-10T13:15:00.000Z'); // 09:15 EDT
       expect(row.is_open).toBe(false);
@@ -185,13 +190,20 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
         const readAlready = sampleRows.find((row) => done.has(String(row.id)) && row.closed === undefined)!;
         const notYetRead = sampleRows.find((row) => typeof row.id === 'string' && !done.has(row.id) && row.closed === undefined)!;
         changed = [String(readAlready.id), String(notYetRead.id)];
-        fake.upsertRows(changed.map((id) => ({ id, status: 'Closed', closed: '02/01/2024 07:00:00' })), { updatedAt: changedAt });
+        fake.upsertRows(
+          changed.map((id) => ({ id, status: 'Closed', closed: '02/01/2024 07:00:00' })),
+          { updatedAt: changedAt },
+        );
       },
     });
     expect(changed).toHaveLength(2);
     const next = await ingest();
     expect(next.mode).toBe('incremental');
-    const rows = await warehouse.db.selectFrom('fact_ticket').select(['ticket_id', 'status', 'closed_at']).where('ticket_id', 'in', changed).execute();
+    const rows = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select(['ticket_id', 'status', 'closed_at'])
+      .where('ticket_id', 'in', changed)
+      .execute();
     expect(rows.map((row) => [row.status, row.closed_at?.toISOString()])).toEqual([
       ['Closed', '2024-02-01T12:00:00.000Z'],
       ['Closed', '2024-02-01T12:00:00.000Z'],
@@ -210,7 +222,9 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     });
     const loaded = new Set((await warehouse.db.selectFrom('fact_ticket').select('ticket_id').execute()).map((row) => row.ticket_id));
     const quarantined = (await warehouse.db.selectFrom('ingest_quarantine').select('ticket_id').execute()).map((row) => row.ticket_id);
-    const missing = sampleRows.map((row) => row.id).filter((id) => typeof id === 'string' && !loaded.has(id) && !quarantined.includes(id) && id !== deleted);
+    const missing = sampleRows
+      .map((row) => row.id)
+      .filter((id) => typeof id === 'string' && !loaded.has(id) && !quarantined.includes(id) && id !== deleted);
     expect(missing).toEqual([]);
   });
 
@@ -220,7 +234,11 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     fake.upsertRows([{ id: open.id, status: 'Closed', closed: '03/01/2024 10:00:00' }], { updatedAt: new Date('2024-03-01T15:00:00Z') });
     await ingest();
     await ingestRows({ db: warehouse.db, logger, timeZone }, sampleRows, { source: 'file:old-snapshot' });
-    const row = await warehouse.db.selectFrom('fact_ticket').select(['status', 'closed_at']).where('ticket_id', '=', String(open.id)).executeTakeFirstOrThrow();
+    const row = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select(['status', 'closed_at'])
+      .where('ticket_id', '=', String(open.id))
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('Closed');
     expect(row.closed_at?.toISOString()).toBe('2024-03-01T15:00:00.000Z');
   });
@@ -244,7 +262,10 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
         SOCRATA_TIMEOUT_MS: '20000',
         LOG_LEVEL: 'silent',
       };
-      const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/helpers/ingest-child.ts', '--', 'ingest'], { env, stdio: 'ignore' });
+      const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/helpers/ingest-child.ts', '--', 'ingest'], {
+        env,
+        stdio: 'ignore',
+      });
       const exited = new Promise((resolve) => child.on('exit', resolve));
       // Wait until the child has committed the first pages, then kill it without warning.
       for (let i = 0; i < 200; i++) {

@@ -44,7 +44,10 @@ describe('validating one SODA row', () => {
   });
 
   it('keeps system and computed-region fields without complaint', () => {
-    const outcome = validateSodaRow({ ...realRow, ':id': 'row-abc', ':updated_at': '2024-01-01T00:00:00.000Z', ':@computed_region_zzzz_1234': '3' }, NY);
+    const outcome = validateSodaRow(
+      { ...realRow, ':id': 'row-abc', ':updated_at': '2024-01-01T00:00:00.000Z', ':@computed_region_zzzz_1234': '3' },
+      NY,
+    );
     expect(outcome.ok).toBe(true);
   });
 
@@ -77,7 +80,11 @@ describe.each(engines)('quarantine on $name', ({ name }) => {
     const rows = [realRow, withoutId, { ...realRow, id: '999000001', latitude: 'north-ish' }, { ...realRow, id: '999000002', extra: 1 }];
     const summary = await ingestRows({ db: warehouse.db, logger, timeZone: NY }, rows, { source: 'file:test' });
     expect(summary).toMatchObject({ fetched: 4, inserted: 1, quarantined: 3 });
-    const kept = await warehouse.db.selectFrom('ingest_quarantine').select(['ticket_id', 'reasons', 'payload']).orderBy('ticket_id').execute();
+    const kept = await warehouse.db
+      .selectFrom('ingest_quarantine')
+      .select(['ticket_id', 'reasons', 'payload'])
+      .orderBy('ticket_id')
+      .execute();
     expect(kept.map((row) => [row.ticket_id, row.reasons])).toEqual([
       ['999000001', 'latitude is not a number (got "north-ish")'],
       ['999000002', 'unexpected field "extra"'],
@@ -87,7 +94,10 @@ describe.each(engines)('quarantine on $name', ({ name }) => {
     // The same bad rows again: counted in the run, stored once.
     const again = await ingestRows({ db: warehouse.db, logger, timeZone: NY }, rows, { source: 'file:test' });
     expect(again.quarantined).toBe(3);
-    const count = await warehouse.db.selectFrom('ingest_quarantine').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await warehouse.db
+      .selectFrom('ingest_quarantine')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(3);
   });
 
@@ -117,11 +127,23 @@ describe.each(engines)('quarantine on $name', ({ name }) => {
     const badWithNul = { ...realRow, id: '999000005', latitude: 'nor\u0000th' };
     const summary = await ingestRows({ db: warehouse.db, logger: recording, timeZone: NY }, [withNul, badWithNul], { source: 'file:test' });
     expect(summary).toMatchObject({ fetched: 2, inserted: 1, quarantined: 1 });
-    const fact = await warehouse.db.selectFrom('fact_ticket').select('description').where('ticket_id', '=', '999000004').executeTakeFirstOrThrow();
+    const fact = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select('description')
+      .where('ticket_id', '=', '999000004')
+      .executeTakeFirstOrThrow();
     expect(fact.description).toBe('pothole\uFFFD near the school');
-    const raw = await warehouse.db.selectFrom('raw_ticket').select('payload').where('ticket_id', '=', '999000004').executeTakeFirstOrThrow();
+    const raw = await warehouse.db
+      .selectFrom('raw_ticket')
+      .select('payload')
+      .where('ticket_id', '=', '999000004')
+      .executeTakeFirstOrThrow();
     expect(raw.payload).toMatchObject({ description: 'pothole\uFFFD near the school' });
-    const kept = await warehouse.db.selectFrom('ingest_quarantine').select(['payload', 'reasons']).where('ticket_id', '=', '999000005').executeTakeFirstOrThrow();
+    const kept = await warehouse.db
+      .selectFrom('ingest_quarantine')
+      .select(['payload', 'reasons'])
+      .where('ticket_id', '=', '999000005')
+      .executeTakeFirstOrThrow();
     expect(kept.payload).toMatchObject({ latitude: 'nor\uFFFDth' });
     expect(kept.reasons).toContain('latitude is not a number');
     expect(lines.join('')).toContain('NUL characters');
@@ -163,10 +185,30 @@ describe.each(engines)('quarantine on $name', ({ name }) => {
       .orderBy('ticket_id')
       .execute();
     expect(facts).toEqual([
-      { ticket_id: '999000008', description: awkward.trim(), description_length: awkward.trim().length, reporter_display: 'NULL', location_detail: null, type_key: canonicalTypeKey(String(realRow.request_type)), request_type: String(realRow.request_type) },
-      { ticket_id: '999000009', description: '\\', description_length: 1, reporter_display: realRow.reporter_display ?? null, location_detail: realRow.location_detail ?? null, type_key: '', request_type: '???' },
+      {
+        ticket_id: '999000008',
+        description: awkward.trim(),
+        description_length: awkward.trim().length,
+        reporter_display: 'NULL',
+        location_detail: null,
+        type_key: canonicalTypeKey(String(realRow.request_type)),
+        request_type: String(realRow.request_type),
+      },
+      {
+        ticket_id: '999000009',
+        description: '\\',
+        description_length: 1,
+        reporter_display: realRow.reporter_display ?? null,
+        location_detail: realRow.location_detail ?? null,
+        type_key: '',
+        request_type: '???',
+      },
     ]);
-    const raw = await warehouse.db.selectFrom('raw_ticket').select('payload').where('ticket_id', '=', '999000008').executeTakeFirstOrThrow();
+    const raw = await warehouse.db
+      .selectFrom('raw_ticket')
+      .select('payload')
+      .where('ticket_id', '=', '999000008')
+      .executeTakeFirstOrThrow();
     expect(raw.payload).toEqual(rows[0]);
   });
 });

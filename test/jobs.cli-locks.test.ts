@@ -63,24 +63,34 @@ describe.each(engines)('civicops ingest / alerts under the job locks on $name', 
 
   async function command(which: typeof ingestCommand, values: Record<string, string | boolean>, config = makeConfig()) {
     let stdout = '';
-    const context: CliContext = withTestApp({
-      config,
-      logger,
-      stdout: new Writable({
-        write: (chunk, _encoding, done) => {
-          stdout += String(chunk);
-          done();
-        },
-      }),
-      stderr: new Writable({ write: (_chunk, _encoding, done) => done() }),
-    }, warehouse);
+    const context: CliContext = withTestApp(
+      {
+        config,
+        logger,
+        stdout: new Writable({
+          write: (chunk, _encoding, done) => {
+            stdout += String(chunk);
+            done();
+          },
+        }),
+        stderr: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      },
+      warehouse,
+    );
     const code = await which.run({ values, positionals: [] }, context);
     return { code, stdout, lastLine: stdout.trim().split('\n').at(-1) ?? '' };
   }
   const jobRuns = (job: string) =>
     warehouse.db.selectFrom('job_run').select(['status', 'trigger', 'counts']).where('job', '=', job).orderBy('job_run_id').execute();
   const factCount = async () =>
-    Number((await warehouse.db.selectFrom('fact_ticket').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await warehouse.db
+          .selectFrom('fact_ticket')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('`civicops ingest` while a scheduled ingest runs says so, exits 0 and touches nothing; once it is over it ingests', async () => {
     const scheduled = gatedJob();
@@ -123,13 +133,18 @@ describe.each(engines)('civicops ingest / alerts under the job locks on $name', 
     expect(done.code).toBe(0);
     const summary = JSON.parse(done.lastLine) as Record<string, unknown>;
     expect(summary).toMatchObject({ mode: 'file', fetched: 1200, updated: 0 });
-    for (const key of ['fetched', 'inserted', 'updated', 'unchanged', 'quarantined', 'high_water_mark']) expect(summary).toHaveProperty(key);
+    for (const key of ['fetched', 'inserted', 'updated', 'unchanged', 'quarantined', 'high_water_mark'])
+      expect(summary).toHaveProperty(key);
     expect(await factCount()).toBeGreaterThan(1000);
     // A snapshot load is not the ingest job: it does not count for the job's health.
     expect((await jobRuns('ingest')).map((row) => row.status)).toEqual(['succeeded', 'skipped_locked']);
     const fromApi = await command(ingestCommand, { json: true });
     expect(JSON.parse(fromApi.lastLine)).toMatchObject({ mode: 'full', fetched: 300 });
-    expect((await jobRuns('ingest')).at(-1)).toMatchObject({ status: 'succeeded', trigger: 'manual', counts: { mode: 'full', fetched: 300 } });
+    expect((await jobRuns('ingest')).at(-1)).toMatchObject({
+      status: 'succeeded',
+      trigger: 'manual',
+      counts: { mode: 'full', fetched: 300 },
+    });
   });
 
   it('a failing `civicops ingest` still throws its own error and releases the lock; an API failure is recorded as failed', async () => {
@@ -210,7 +225,10 @@ describe.each(engines)('civicops ingest / alerts under the job locks on $name', 
 function runCliChild(args: string[], databaseUrl: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' };
-    const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/helpers/ingest-child.ts', '--', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/helpers/ingest-child.ts', '--', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));

@@ -28,17 +28,26 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
 
   async function jobs(positionals: string[], values: Record<string, string | boolean> = {}, overrides: AppOverrides = {}) {
     let stdout = '';
-    const context: CliContext = withTestApp({
-      config: loadConfig({ SOCRATA_BASE_URL: fake.baseUrl, SOCRATA_APP_TOKEN: TOKEN, SOCRATA_PAGE_SIZE: '100', SOCRATA_MAX_RETRIES: '0' }),
-      logger: createLogger({ level: 'silent' }),
-      stdout: new Writable({
-        write: (chunk, _encoding, done) => {
-          stdout += String(chunk);
-          done();
-        },
-      }),
-      stderr: new Writable({ write: (_chunk, _encoding, done) => done() }),
-    }, warehouse, overrides);
+    const context: CliContext = withTestApp(
+      {
+        config: loadConfig({
+          SOCRATA_BASE_URL: fake.baseUrl,
+          SOCRATA_APP_TOKEN: TOKEN,
+          SOCRATA_PAGE_SIZE: '100',
+          SOCRATA_MAX_RETRIES: '0',
+        }),
+        logger: createLogger({ level: 'silent' }),
+        stdout: new Writable({
+          write: (chunk, _encoding, done) => {
+            stdout += String(chunk);
+            done();
+          },
+        }),
+        stderr: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      },
+      warehouse,
+      overrides,
+    );
     const code = await jobsCommand.run({ values, positionals }, context);
     return { code, stdout };
   }
@@ -53,7 +62,10 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
       { job: 'ingest', status: 'succeeded', counts: { fetched: 300, mode: 'full' } },
       { job: 'alerts', status: 'succeeded', counts: { scored: 1 } },
     ]);
-    const facts = await warehouse.db.selectFrom('fact_ticket').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const facts = await warehouse.db
+      .selectFrom('fact_ticket')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(facts.n)).toBeGreaterThan(250);
 
     const only = await jobs(['run', 'ingest'], { only: true }, overrides);
@@ -62,7 +74,12 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
     expect(alertRuns).toBe(1);
 
     const history = await jobs(['history'], { limit: '10' });
-    expect(history.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).slice(2, 5))).toEqual([
+    expect(
+      history.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/).slice(2, 5)),
+    ).toEqual([
       ['ingest', 'succeeded', 'manual'],
       ['alerts', 'succeeded', 'chained'],
       ['ingest', 'succeeded', 'manual'],
@@ -70,7 +87,9 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
   });
 
   it('`jobs run` of a job whose settings are missing, or of an unknown job, says so clearly', async () => {
-    await expect(jobs(['run', 'digest'])).rejects.toThrow(new InputError('Job "digest" is off here: set SLACK_BOT_TOKEN and DIGEST_CHANNEL to run it.'));
+    await expect(jobs(['run', 'digest'])).rejects.toThrow(
+      new InputError('Job "digest" is off here: set SLACK_BOT_TOKEN and DIGEST_CHANNEL to run it.'),
+    );
     await expect(jobs(['run', 'reindex'])).rejects.toThrow(/Unknown job "reindex"/);
     expect(await warehouse.db.selectFrom('job_run').selectAll().execute()).toEqual([]);
   });
@@ -83,7 +102,9 @@ describe.each(engines)('civicops jobs on $name', ({ name }) => {
     fake.clearFaults();
 
     const list = await jobs(['list'], { json: true }, { jobs: { digest: async () => ({}) } });
-    const { jobs: rows } = JSON.parse(list.stdout) as { jobs: { job: string; available: boolean; missing: string[]; cron: string | null }[] };
+    const { jobs: rows } = JSON.parse(list.stdout) as {
+      jobs: { job: string; available: boolean; missing: string[]; cron: string | null }[];
+    };
     expect(rows.map((row) => [row.job, row.available, row.cron])).toEqual([
       ['ingest', true, '*/15 * * * *'],
       ['alerts', false, null],

@@ -64,7 +64,16 @@ describe.each(engines)('job health and civicops status on $name', ({ name }) => 
   async function record(job: string, status: JobRunStatus, startedAt: Date, error: string | null = null) {
     await warehouse.db
       .insertInto('job_run')
-      .values({ job, trigger: 'schedule', status, started_at: startedAt, finished_at: new Date(startedAt.getTime() + 60_000), error, runner: 'test:1', counts: '{}' })
+      .values({
+        job,
+        trigger: 'schedule',
+        status,
+        started_at: startedAt,
+        finished_at: new Date(startedAt.getTime() + 60_000),
+        error,
+        runner: 'test:1',
+        counts: '{}',
+      })
       .execute();
   }
 
@@ -85,7 +94,12 @@ describe.each(engines)('job health and civicops status on $name', ({ name }) => 
     const report = await getJobHealth(warehouse.db, now, schedules);
     const byJob = new Map(report.jobs.map((job) => [job.job, job]));
     expect(report.ok).toBe(false);
-    expect(byJob.get('ingest')).toMatchObject({ state: 'ok', problems: [], lastRun: { status: 'skipped_locked' }, intervalMs: 15 * 60_000 });
+    expect(byJob.get('ingest')).toMatchObject({
+      state: 'ok',
+      problems: [],
+      lastRun: { status: 'skipped_locked' },
+      intervalMs: 15 * 60_000,
+    });
     expect(byJob.get('train')).toMatchObject({ state: 'overdue', problems: ['overdue'], intervalMs: DAY });
     expect(byJob.get('train')!.message).toContain('no success for 3 days');
     expect(byJob.get('digest')).toMatchObject({ state: 'failing', problems: ['failing'], failuresSinceSuccess: 1 });
@@ -97,7 +111,11 @@ describe.each(engines)('job health and civicops status on $name', ({ name }) => 
     await record('ingest', 'failed', new Date(now.getTime() - 2 * HOUR), 'Error: boom');
     await record('ingest', 'failed', new Date(now.getTime() - HOUR), 'Error: boom');
     const report = await getJobHealth(warehouse.db, now, schedules);
-    expect(report.jobs.find((job) => job.job === 'ingest')).toMatchObject({ state: 'failing', problems: ['failing', 'overdue'], failuresSinceSuccess: 2 });
+    expect(report.jobs.find((job) => job.job === 'ingest')).toMatchObject({
+      state: 'failing',
+      problems: ['failing', 'overdue'],
+      failuresSinceSuccess: 2,
+    });
   });
 
   it('is healthy when every job has succeeded recently', async () => {
@@ -114,7 +132,20 @@ describe.each(engines)('job health and civicops status on $name', ({ name }) => 
     const recent = new Date(Date.now() - 60_000);
     await record('ingest', 'succeeded', recent);
     await record('digest', 'failed', recent, 'SlackApiError: channel_not_found');
-    await warehouse.db.insertInto('ingest_run').values({ source: 'fake', mode: 'full', status: 'succeeded', fetched: 42, inserted: 40, error: null, since_updated_at: null, high_water_mark: null, resumed_from_run: null }).execute();
+    await warehouse.db
+      .insertInto('ingest_run')
+      .values({
+        source: 'fake',
+        mode: 'full',
+        status: 'succeeded',
+        fetched: 42,
+        inserted: 40,
+        error: null,
+        since_updated_at: null,
+        high_water_mark: null,
+        resumed_from_run: null,
+      })
+      .execute();
 
     const text = await runStatus(warehouse, []);
     expect(text.code).toBe(1);
@@ -148,12 +179,15 @@ function captureStream() {
 async function runStatus(warehouse: TestWarehouse, args: string[]) {
   const stdout = captureStream();
   const stderr = captureStream();
-  const context: CliContext = withTestApp({
-    config: loadConfig({}),
-    logger: createLogger({ level: 'silent' }),
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-  }, warehouse);
+  const context: CliContext = withTestApp(
+    {
+      config: loadConfig({}),
+      logger: createLogger({ level: 'silent' }),
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+    },
+    warehouse,
+  );
   const code = await statusCommand.run({ values: { json: args.includes('--json') }, positionals: [] }, context);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

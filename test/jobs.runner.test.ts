@@ -39,7 +39,11 @@ describe.each(engines)('job runner on $name', ({ name }) => {
   const rows = () => warehouse.db.selectFrom('job_run').selectAll().orderBy('job_run_id').execute();
 
   it('records a successful run with its counts, trigger and runner', async () => {
-    const outcome = await runJob({ warehouse, logger, trigger: 'schedule', runner: 'replica-a:1' }, 'ingest', async () => ({ fetched: 250, mode: 'incremental', high_water_mark: null }));
+    const outcome = await runJob({ warehouse, logger, trigger: 'schedule', runner: 'replica-a:1' }, 'ingest', async () => ({
+      fetched: 250,
+      mode: 'incremental',
+      high_water_mark: null,
+    }));
     expect(outcome).toMatchObject({ status: 'succeeded', counts: { fetched: 250, mode: 'incremental' } });
     const [row] = await rows();
     expect(row).toMatchObject({ job: 'ingest', status: 'succeeded', trigger: 'schedule', runner: 'replica-a:1', error: null });
@@ -129,25 +133,41 @@ describe.each(engines)('job runner on $name', ({ name }) => {
       try {
         const job = gatedJob({ scored: 12 });
         const [a, b] = replicas.map((replica, index) =>
-          startScheduler({ warehouse: replica, logger, schedules, jobs: { ingest: async () => ({}), alerts: job.fn }, runner: `replica-${index}` }, { timers: false }),
+          startScheduler(
+            { warehouse: replica, logger, schedules, jobs: { ingest: async () => ({}), alerts: job.fn }, runner: `replica-${index}` },
+            { timers: false },
+          ),
         );
         const running = a!.tick('alerts');
         await job.started;
-        const locks = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())`.execute(warehouse.db);
+        const locks = await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())`.execute(
+          warehouse.db,
+        );
         expect(locks.rows[0]!.n).toBe(1);
         const skipped = await b!.tick('alerts');
         expect(skipped).toMatchObject([{ status: 'skipped', reason: 'locked' }]);
         job.release();
         expect(await running).toMatchObject([{ status: 'succeeded', counts: { scored: 12 } }]);
         expect(job.calls()).toBe(1);
-        const recorded = await warehouse.db.selectFrom('job_run').select(['runner', 'status']).where('job', '=', 'alerts').orderBy('job_run_id').execute();
+        const recorded = await warehouse.db
+          .selectFrom('job_run')
+          .select(['runner', 'status'])
+          .where('job', '=', 'alerts')
+          .orderBy('job_run_id')
+          .execute();
         expect(recorded).toEqual([
           { runner: 'replica-0', status: 'succeeded' },
           { runner: 'replica-1', status: 'skipped_locked' },
         ]);
         // The lock went with the job: replica b can run the next tick, and no advisory lock is left.
         expect(await b!.tick('alerts')).toMatchObject([{ status: 'succeeded' }]);
-        const after = await sql<{ n: number }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`.execute(warehouse.db);
+        const after = await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`.execute(
+          warehouse.db,
+        );
         expect(after.rows[0]!.n).toBe(0);
         await Promise.all([a!.stop(), b!.stop()]);
       } finally {

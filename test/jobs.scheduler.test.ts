@@ -16,7 +16,12 @@ describe('job schedules (jobs/schedules.json)', () => {
   it('take cron values from the environment over the file defaults, in the city time zone', () => {
     const custom = loadSchedules(loadConfig({ INGEST_CRON: '*/5 * * * *', TZ_CITY: 'America/Chicago' }));
     const byJob = new Map(custom.map((schedule) => [schedule.job, schedule]));
-    expect(byJob.get('ingest')).toMatchObject({ cron: '*/5 * * * *', cronEnv: 'INGEST_CRON', timeZone: 'America/Chicago', then: ['alerts'] });
+    expect(byJob.get('ingest')).toMatchObject({
+      cron: '*/5 * * * *',
+      cronEnv: 'INGEST_CRON',
+      timeZone: 'America/Chicago',
+      then: ['alerts'],
+    });
     expect(byJob.get('train')).toMatchObject({ cron: '30 2 * * *', cronEnv: 'TRAIN_CRON' });
     expect(byJob.get('digest')).toMatchObject({ cron: '0 8 * * *', cronEnv: 'DIGEST_CRON' });
     expect(byJob.get('alerts')).toMatchObject({ cron: null, cronEnv: null });
@@ -112,14 +117,20 @@ describe('scheduler timers', () => {
   afterEach(async () => warehouse?.dispose());
 
   it('arms node-cron for each available scheduled job, fires on the cron, and removes its timers on stop', async () => {
-    const everySecond: JobSchedule[] = schedules.map((schedule) => (schedule.job === 'ingest' ? { ...schedule, cron: '* * * * * *' } : schedule));
+    const everySecond: JobSchedule[] = schedules.map((schedule) =>
+      schedule.job === 'ingest' ? { ...schedule, cron: '* * * * * *' } : schedule,
+    );
     const tasksBefore = getTasks().size;
     let runs = 0;
     const scheduler = startScheduler({ warehouse, logger, schedules: everySecond, jobs: { ingest: async () => ({ run: ++runs }) } });
     expect(scheduler.scheduled).toEqual(['ingest']); // train and digest are not in this build
     expect(getTasks().size).toBe(tasksBefore + 1);
     await waitFor(async () => {
-      const row = await warehouse.db.selectFrom('job_run').select(['status', 'trigger']).where('status', '=', 'succeeded').executeTakeFirst();
+      const row = await warehouse.db
+        .selectFrom('job_run')
+        .select(['status', 'trigger'])
+        .where('status', '=', 'succeeded')
+        .executeTakeFirst();
       return row?.trigger === 'schedule';
     }, 10_000);
     await scheduler.stop();

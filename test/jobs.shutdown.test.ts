@@ -89,7 +89,16 @@ describe.each(engines)('graceful shutdown mid-ingest on $name', ({ name }) => {
   let fake: FakeSoda;
   let warehouse: TestWarehouse;
   let reference: Awaited<ReturnType<typeof digestWarehouse>>;
-  const clientFor = () => new SodaClient({ baseUrl: fake.baseUrl, dataset: fake.dataset, appToken: TOKEN, timeoutMs: 20_000, maxRetries: 2, retryBaseDelayMs: 5, logger });
+  const clientFor = () =>
+    new SodaClient({
+      baseUrl: fake.baseUrl,
+      dataset: fake.dataset,
+      appToken: TOKEN,
+      timeoutMs: 20_000,
+      maxRetries: 2,
+      retryBaseDelayMs: 5,
+      logger,
+    });
   const source = () => `${fake.baseUrl}/78uv-94ar`;
   const lastIngestRun = () => warehouse.db.selectFrom('ingest_run').selectAll().orderBy('run_id', 'desc').executeTakeFirst();
 
@@ -178,25 +187,34 @@ describe.each(engines)('graceful shutdown mid-ingest on $name', ({ name }) => {
     },
   );
 
-  it.runIf(name === 'postgres')('`civicops start` stops within 10 s on SIGTERM in the middle of a scheduled ingest, with nothing half-written', async () => {
-    fake.fault({ kind: 'slow', delayMs: 5_000, whereIncludes: ':id >', skip: 1, times: 5 });
-    const child = spawnCli(['start'], { ...childEnv(warehouse.url!), INGEST_CRON: '* * * * * *', PORT: '0' });
-    await waitFor(async () => ((await lastIngestRun())?.next_offset ?? 0) >= 500, 30_000);
-    child.process.kill('SIGTERM');
-    const exit = await Promise.race([child.exited, sleep(10_000).then(() => 'still running after 10 s' as const)]);
-    if (exit === 'still running after 10 s') child.process.kill('SIGKILL');
-    expect(exit).toEqual({ code: 0, signal: null });
-    const statuses = await warehouse.db.selectFrom('job_run').select('status').where('job', '=', 'ingest').execute();
-    expect(statuses.map((row) => row.status)).toContain('interrupted');
-    expect(statuses.map((row) => row.status)).not.toContain('running');
-    const stopped = await lastIngestRun();
-    expect(stopped).toMatchObject({ status: 'failed', next_offset: 500 });
-    // Committed pages are whole: exactly the first two pages' rows are in the warehouse.
-    const ingested = await warehouse.db.selectFrom('raw_ticket').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const quarantined = await warehouse.db.selectFrom('ingest_quarantine').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    expect(Number(ingested.n) + Number(quarantined.n)).toBeLessThanOrEqual(500);
-    expect(Number(ingested.n)).toBeGreaterThan(0);
-  });
+  it.runIf(name === 'postgres')(
+    '`civicops start` stops within 10 s on SIGTERM in the middle of a scheduled ingest, with nothing half-written',
+    async () => {
+      fake.fault({ kind: 'slow', delayMs: 5_000, whereIncludes: ':id >', skip: 1, times: 5 });
+      const child = spawnCli(['start'], { ...childEnv(warehouse.url!), INGEST_CRON: '* * * * * *', PORT: '0' });
+      await waitFor(async () => ((await lastIngestRun())?.next_offset ?? 0) >= 500, 30_000);
+      child.process.kill('SIGTERM');
+      const exit = await Promise.race([child.exited, sleep(10_000).then(() => 'still running after 10 s' as const)]);
+      if (exit === 'still running after 10 s') child.process.kill('SIGKILL');
+      expect(exit).toEqual({ code: 0, signal: null });
+      const statuses = await warehouse.db.selectFrom('job_run').select('status').where('job', '=', 'ingest').execute();
+      expect(statuses.map((row) => row.status)).toContain('interrupted');
+      expect(statuses.map((row) => row.status)).not.toContain('running');
+      const stopped = await lastIngestRun();
+      expect(stopped).toMatchObject({ status: 'failed', next_offset: 500 });
+      // Committed pages are whole: exactly the first two pages' rows are in the warehouse.
+      const ingested = await warehouse.db
+        .selectFrom('raw_ticket')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const quarantined = await warehouse.db
+        .selectFrom('ingest_quarantine')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(ingested.n) + Number(quarantined.n)).toBeLessThanOrEqual(500);
+      expect(Number(ingested.n)).toBeGreaterThan(0);
+    },
+  );
 
   function childEnv(databaseUrl: string): NodeJS.ProcessEnv {
     return {
@@ -213,12 +231,17 @@ describe.each(engines)('graceful shutdown mid-ingest on $name', ({ name }) => {
 
 function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
   if (!cliChild) throw new Error('the CLI child entry is written in beforeAll');
-  const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', cliChild, '--', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', cliChild, '--', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += String(chunk)));
   child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { process: child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 

@@ -5,7 +5,10 @@ import { datasetFromRows, selectRows, type Dataset } from '../src/model/dataset.
 import { createRandom } from '../src/model/random.js';
 
 function column(name: string, values: number[]): Dataset {
-  return datasetFromRows([name], values.map((v) => [v]));
+  return datasetFromRows(
+    [name],
+    values.map((v) => [v]),
+  );
 }
 
 describe('fitBinning', () => {
@@ -44,7 +47,10 @@ describe('fitBinning', () => {
 
   it('round-trips through JSON and refuses data with other features', () => {
     const random = createRandom(4);
-    const data = datasetFromRows(['a', 'b'], Array.from({ length: 500 }, () => [random.next(), Math.floor(random.next() * 5)]));
+    const data = datasetFromRows(
+      ['a', 'b'],
+      Array.from({ length: 500 }, () => [random.next(), Math.floor(random.next() * 5)]),
+    );
     const binning = fitBinning(data);
     const restored = loadBinning(JSON.parse(JSON.stringify(serializeBinning(binning))));
     expect(applyBinning(restored, data).codes).toEqual(applyBinning(binning, data).codes);
@@ -54,7 +60,14 @@ describe('fitBinning', () => {
 
 describe('selectRows', () => {
   it('picks rows in the given order, repeats allowed', () => {
-    const data = datasetFromRows(['a', 'b'], [[1, 10], [2, 20], [3, 30]]);
+    const data = datasetFromRows(
+      ['a', 'b'],
+      [
+        [1, 10],
+        [2, 20],
+        [3, 30],
+      ],
+    );
     const picked = selectRows(data, [2, 0, 2]);
     expect(picked.rows).toBe(3);
     expect(Array.from(picked.columns[1])).toEqual([30, 10, 30]);

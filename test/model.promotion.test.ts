@@ -7,7 +7,13 @@ import { engines, createTestWarehouse, type TestWarehouse } from './helpers/data
 
 const current = { modelVersion: '20261101T000000Z-gbt', rocAuc: 0.75 };
 const decide = (candidateAuc: number | undefined, overrides: Partial<PromotionInput> = {}) =>
-  decidePromotion({ candidate: { modelVersion: '20261102T000000Z-forest', rocAuc: candidateAuc }, current, force: false, tolerance: PROMOTION_TOLERANCE, ...overrides });
+  decidePromotion({
+    candidate: { modelVersion: '20261102T000000Z-forest', rocAuc: candidateAuc },
+    current,
+    force: false,
+    tolerance: PROMOTION_TOLERANCE,
+    ...overrides,
+  });
 
 describe('decidePromotion', () => {
   it('promotes the first model, whatever its score', () => {
@@ -29,11 +35,16 @@ describe('decidePromotion', () => {
   it('keeps the promoted model when the new one is more than the tolerance worse, and says how to override', () => {
     const decision = decide(0.7399);
     expect(decision.promote).toBe(false);
-    expect(decision.reason).toBe('kept 20261101T000000Z-gbt: its ROC-AUC 0.75 beats 0.7399 by more than 0.01 (use --force to promote anyway)');
+    expect(decision.reason).toBe(
+      'kept 20261101T000000Z-gbt: its ROC-AUC 0.75 beats 0.7399 by more than 0.01 (use --force to promote anyway)',
+    );
   });
 
   it('--force promotes a worse model and names the one it replaces', () => {
-    expect(decide(0.6, { force: true })).toEqual({ promote: true, reason: 'promoted with --force (previous 20261101T000000Z-gbt, ROC-AUC 0.75)' });
+    expect(decide(0.6, { force: true })).toEqual({
+      promote: true,
+      reason: 'promoted with --force (previous 20261101T000000Z-gbt, ROC-AUC 0.75)',
+    });
   });
 
   it('a promoted model without a usable score is replaced', () => {
@@ -94,7 +105,10 @@ describe.each(engines)('registerModel ($name)', ({ name }) => {
   });
 
   it('registrations finishing together are decided one after the other, leaving one promoted model', async () => {
-    const decisions = await Promise.all([registerModel(warehouse.db, newModel('c1', 0.9), rules), registerModel(warehouse.db, newModel('c2', 0.91), rules)]);
+    const decisions = await Promise.all([
+      registerModel(warehouse.db, newModel('c1', 0.9), rules),
+      registerModel(warehouse.db, newModel('c2', 0.91), rules),
+    ]);
     expect(decisions.every((decision) => decision.promote)).toBe(true);
     const promoted = (await listModels(warehouse.db)).filter((model) => model.promoted);
     expect(promoted).toHaveLength(1);
@@ -105,7 +119,9 @@ describe.each(engines)('registerModel ($name)', ({ name }) => {
     const before = (await findPromotedModelSummary(warehouse.db))?.modelVersion;
     await sql`create function refuse_promotion() returns trigger language plpgsql as $$
       begin if new.promoted then raise exception 'promotion refused'; end if; return new; end $$`.execute(warehouse.db);
-    await sql`create trigger refuse_promotion before update on model_registry for each row execute function refuse_promotion()`.execute(warehouse.db);
+    await sql`create trigger refuse_promotion before update on model_registry for each row execute function refuse_promotion()`.execute(
+      warehouse.db,
+    );
     try {
       await expect(registerModel(warehouse.db, newModel('f1', 0.99), rules)).rejects.toThrow(/promotion refused/);
     } finally {

@@ -50,7 +50,11 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     expect(promoted?.featureNames).not.toContain('status');
     expect(promoted?.metrics.roc_auc).toBe(report.roc_auc);
     // Make the promoted model look far better: a new, ordinary model must not replace it…
-    await warehouse.db.updateTable('model_registry').set({ metrics: JSON.stringify({ roc_auc: 0.99 }) }).where('promoted', '=', true).execute();
+    await warehouse.db
+      .updateTable('model_registry')
+      .set({ metrics: JSON.stringify({ roc_auc: 0.99 }) })
+      .where('promoted', '=', true)
+      .execute();
     const second = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf, seed: 7 });
     expect(second.promoted).toBe(false);
     expect(second.promotion_note).toContain('--force');

@@ -131,7 +131,14 @@ describe('fake Slack Web API driven by the real WebClient', () => {
       callback_id: 'score_ticket',
       title: { type: 'plain_text' as const, text: 'Score a ticket' },
       submit: { type: 'plain_text' as const, text: 'Score' },
-      blocks: [{ type: 'input', block_id: 'ticket', label: { type: 'plain_text', text: 'Ticket' }, element: { type: 'plain_text_input', action_id: 'id' } }],
+      blocks: [
+        {
+          type: 'input',
+          block_id: 'ticket',
+          label: { type: 'plain_text', text: 'Ticket' },
+          element: { type: 'plain_text_input', action_id: 'id' },
+        },
+      ],
     };
     const triggerId = createTriggerId();
     const opened = await client.views.open({ trigger_id: triggerId, view });
@@ -149,9 +156,7 @@ describe('fake Slack Web API driven by the real WebClient', () => {
     });
     expect(updated.view?.id).toBe(opened.view?.id);
     expect(updated.view?.hash).not.toBe(opened.view?.hash);
-    const stale = await captureSlackError(
-      client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view }),
-    );
+    const stale = await captureSlackError(client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view }));
     expect(stale.error).toBe('hash_conflict');
   });
 
@@ -317,7 +322,11 @@ describe('fake Slack Web API driven by the real WebClient', () => {
 
     const responseUrl = fake.responseUrl('cmd1');
     const reply = { response_type: 'in_channel', replace_original: false, text: 'SLA', blocks: [{ type: 'divider' }] };
-    const posted = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reply) });
+    const posted = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(reply),
+    });
     expect(posted.status).toBe(200);
     expect(fake.responsesTo('cmd1')).toEqual([reply]);
     expect(fake.callsTo(RESPONSE_URL_METHOD)[0]?.body).toMatchObject(reply);
@@ -327,10 +336,14 @@ describe('fake Slack Web API driven by the real WebClient', () => {
     const strict = await startFakeSlack({ strictChannels: true, botToken: 'xoxb-strict' });
     try {
       const strictClient = createClient(strict, 'xoxb-strict');
-      expect((await captureSlackError(strictClient.chat.postMessage({ channel: 'C0NOWHERE1', text: 'x' }))).error).toBe('channel_not_found');
+      expect((await captureSlackError(strictClient.chat.postMessage({ channel: 'C0NOWHERE1', text: 'x' }))).error).toBe(
+        'channel_not_found',
+      );
       const info = await strictClient.conversations.info({ channel: 'C0CIVIC311' });
       expect(info.channel?.name).toBe('sla-ops');
-      await expect(strictClient.chat.postMessage({ channel: '#sla-ops', text: 'by name' })).resolves.toMatchObject({ channel: 'C0CIVIC311' });
+      await expect(strictClient.chat.postMessage({ channel: '#sla-ops', text: 'by name' })).resolves.toMatchObject({
+        channel: 'C0CIVIC311',
+      });
     } finally {
       await strict.close();
     }
@@ -375,8 +388,19 @@ describe('Slack request signing', () => {
     });
     const params = new URLSearchParams(body);
     expect([...params.keys()]).toEqual([
-      'token', 'team_id', 'team_domain', 'channel_id', 'channel_name', 'user_id', 'user_name',
-      'command', 'text', 'api_app_id', 'is_enterprise_install', 'response_url', 'trigger_id',
+      'token',
+      'team_id',
+      'team_domain',
+      'channel_id',
+      'channel_name',
+      'user_id',
+      'user_name',
+      'command',
+      'text',
+      'api_app_id',
+      'is_enterprise_install',
+      'response_url',
+      'trigger_id',
     ]);
     expect(Object.fromEntries(params)).toMatchObject({
       command: '/sla',

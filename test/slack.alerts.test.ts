@@ -86,11 +86,21 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
 
   const newScorer = () => createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk, now: () => now });
   const newClient = (config: AppConfig): WebClient =>
-    createSlackWebClient({ ...config.slack, apiUrl: fake.apiUrl }, { logger, retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 } });
+    createSlackWebClient(
+      { ...config.slack, apiUrl: fake.apiUrl },
+      { logger, retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 } },
+    );
   const run = async (options: { config?: AppConfig; scorer?: Scorer; client?: WebClient; dryRun?: boolean; perReply?: number } = {}) => {
     const config = options.config ?? makeConfig();
     return runAlertsJob(
-      { db: warehouse.db, scorer: options.scorer ?? (await newScorer()), client: options.client ?? newClient(config), config, logger, now: () => now },
+      {
+        db: warehouse.db,
+        scorer: options.scorer ?? (await newScorer()),
+        client: options.client ?? newClient(config),
+        config,
+        logger,
+        now: () => now,
+      },
       { dryRun: options.dryRun, perReply: options.perReply },
     );
   };
@@ -105,7 +115,11 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
     // Six new open tickets of real types and places, created 10–12 July.
     templates = snapshot.filter((row) => String(row.created ?? '') >= '2023-01-01' && row.location_detail).slice(0, 6);
     syntheticIds = templates.map((_, index) => `990000${index}`);
-    await ingest(templates.map((template, index) => syntheticOpenRow(template, syntheticIds[index]!, { day: 10 + (index % 3), hour: 9 + index, minute: 15 })));
+    await ingest(
+      templates.map((template, index) =>
+        syntheticOpenRow(template, syntheticIds[index]!, { day: 10 + (index % 3), hour: 9 + index, minute: 15 }),
+      ),
+    );
   });
   afterAll(async () => {
     await fake?.close();
@@ -138,7 +152,11 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
 
     // Each ticket was scored with its real creation time and fields, and recorded as posted.
     const scorer = await newScorer();
-    const ticket = await warehouse.db.selectFrom('fact_ticket').selectAll().where('ticket_id', '=', syntheticIds[0]!).executeTakeFirstOrThrow();
+    const ticket = await warehouse.db
+      .selectFrom('fact_ticket')
+      .selectAll()
+      .where('ticket_id', '=', syntheticIds[0]!)
+      .executeTakeFirstOrThrow();
     const direct = await scorer.scoreTicket({
       ticketId: ticket.ticket_id,
       requestType: ticket.type_key,
@@ -168,7 +186,10 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
     expect(probabilities.length).toBe(7);
     // A threshold between the lowest and highest score splits the tickets.
     const threshold = probabilities[3]!;
-    const expectedAbove = dry.items.filter((item) => item.probability >= threshold).map((item) => item.ticketId).sort();
+    const expectedAbove = dry.items
+      .filter((item) => item.probability >= threshold)
+      .map((item) => item.ticketId)
+      .sort();
     const config = makeConfig({ ALERT_THRESHOLD: String(threshold) });
     const result = await run({ config, scorer });
     expect(result.posted).toBe(expectedAbove.length);
@@ -214,7 +235,8 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
       logLevel: LogLevel.ERROR,
       retryConfig: { retries: 0 },
       requestInterceptor: (request) => {
-        if (String(request.url ?? '').endsWith('chat.postMessage') && ++postMessages === 3) fake.failNext('chat.postMessage', { error: 'fatal_error' });
+        if (String(request.url ?? '').endsWith('chat.postMessage') && ++postMessages === 3)
+          fake.failNext('chat.postMessage', { error: 'fatal_error' });
         return request;
       },
     });
@@ -273,7 +295,10 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
     const second = await recordAlertAcknowledgement(warehouse.db, { ticketId: syntheticIds[1]!, userId: 'U0OPS2', userName: 'lee' });
     expect(second).toMatchObject({ outcome: 'already_acknowledged', acknowledgedBy: 'U0OPS1', acknowledgedByName: 'dana' });
     expect(second.outcome === 'already_acknowledged' && second.acknowledgedAt.getTime()).toBe(at.getTime());
-    expect(await recordAlertAcknowledgement(warehouse.db, { ticketId: 'no-such-ticket', userId: 'U0OPS1' })).toEqual({ outcome: 'not_found', ticketId: 'no-such-ticket' });
+    expect(await recordAlertAcknowledgement(warehouse.db, { ticketId: 'no-such-ticket', userId: 'U0OPS1' })).toEqual({
+      outcome: 'not_found',
+      ticketId: 'no-such-ticket',
+    });
     const stored = await findAlert(warehouse.db, syntheticIds[1]!);
     expect(stored?.acknowledgedBy).toBe('U0OPS1');
     expect(stored?.acknowledgedAt?.getTime()).toBe(at.getTime());
@@ -282,12 +307,15 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
   it('civicops alerts --dry-run prints the tickets it would post, --json the Block Kit', async () => {
     const runCommand = async (values: Record<string, string | boolean>) => {
       const stdout = new Capture();
-      const context: CliContext = withTestApp({
-        config: makeConfig({ SLACK_BOT_TOKEN: '' }),
-        logger,
-        stdout,
-        stderr: new Capture(),
-      }, warehouse);
+      const context: CliContext = withTestApp(
+        {
+          config: makeConfig({ SLACK_BOT_TOKEN: '' }),
+          logger,
+          stdout,
+          stderr: new Capture(),
+        },
+        warehouse,
+      );
       const code = await alertsCommand.run({ values, positionals: [] }, context);
       return { code, stdout: stdout.text };
     };
@@ -311,14 +339,29 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
       (
         await warehouse.db
           .insertInto('slack_alert_run')
-          .values({ channel: CHANNEL, started_at: values.startedAt, status: values.status, finished_at: values.status === 'running' ? null : values.startedAt })
+          .values({
+            channel: CHANNEL,
+            started_at: values.startedAt,
+            status: values.status,
+            finished_at: values.status === 'running' ? null : values.startedAt,
+          })
           .returning('run_id')
           .executeTakeFirstOrThrow()
       ).run_id;
     const pending = (runId: number, ids: string[]) =>
       warehouse.db
         .insertInto('slack_alert')
-        .values(ids.map((id) => ({ ticket_id: id, run_id: runId, probability: 0.9, risk_level: 'High', model_version: 'm', status: 'pending' as const, scored_at: now })))
+        .values(
+          ids.map((id) => ({
+            ticket_id: id,
+            run_id: runId,
+            probability: 0.9,
+            risk_level: 'High',
+            model_version: 'm',
+            status: 'pending' as const,
+            scored_at: now,
+          })),
+        )
         .execute();
     // A run posting right now (started a minute ago), one that failed, one "running" for two hours (died).
     const live = await openRun({ status: 'running', startedAt: new Date(now.getTime() - minutes(1)) });
@@ -383,7 +426,11 @@ describe.each(engines)('high-risk alerts on $name', ({ name }) => {
   it('pages 60 tickets into several replies within Block Kit limits, each ticket exactly once', async () => {
     // 7 + 1 (from the restart case) + 52 = 60 open tickets in the lookback.
     const extra = Array.from({ length: 52 }, (_, index) =>
-      syntheticOpenRow(templates[index % templates.length]!, `99100${pad(index)}`, { day: 10 + (index % 3), hour: index % 24, minute: index % 60 }),
+      syntheticOpenRow(templates[index % templates.length]!, `99100${pad(index)}`, {
+        day: 10 + (index % 3),
+        hour: index % 24,
+        minute: index % 60,
+      }),
     );
     await ingest(extra);
     const result = await run();

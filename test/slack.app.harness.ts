@@ -23,7 +23,11 @@ export interface SlackHarness {
   /** POSTs a raw body signed with `secret` (default: the app's) at `timestamp` (default: now). */
   post(body: string, options?: { secret?: string; timestamp?: number }): Promise<{ status: number; text: string }>;
   /** Sends a slash command; returns the HTTP answer and the response_url id it carried. */
-  command(command: string, text: string, options?: { triggerId?: string; secret?: string; timestamp?: number }): Promise<{ status: number; text: string; responseId: string }>;
+  command(
+    command: string,
+    text: string,
+    options?: { triggerId?: string; secret?: string; timestamp?: number },
+  ): Promise<{ status: number; text: string; responseId: string }>;
   /** Sends an interaction payload (block_actions, view_submission). */
   interact(payload: object): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
@@ -57,7 +61,12 @@ export async function startSlackHarness(deps: { warehouse: Warehouse; scorer: Sc
     post,
     async command(command, text, options = {}) {
       const responseId = randomBytes(6).toString('hex');
-      const body = slashCommandBody({ command, text, responseUrl: fake.responseUrl(responseId), triggerId: options.triggerId ?? createTriggerId() });
+      const body = slashCommandBody({
+        command,
+        text,
+        responseUrl: fake.responseUrl(responseId),
+        triggerId: options.triggerId ?? createTriggerId(),
+      });
       return { ...(await post(body, options)), responseId };
     },
     interact: (payload) => post(interactionBody(payload)),

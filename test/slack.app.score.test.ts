@@ -21,7 +21,9 @@ type Values = Record<string, Record<string, Record<string, unknown>>>;
 
 function formValues(input: { typeKey?: string; typeLabel?: string; district?: string; location?: string; description?: string }): Values {
   const select = (value: string | undefined, label: string) =>
-    value === undefined ? { type: 'static_select', selected_option: null } : { type: 'static_select', selected_option: { text: { type: 'plain_text', text: label }, value } };
+    value === undefined
+      ? { type: 'static_select', selected_option: null }
+      : { type: 'static_select', selected_option: { text: { type: 'plain_text', text: label }, value } };
   return {
     request_type: { request_type: select(input.typeKey, input.typeLabel ?? input.typeKey ?? '') },
     district: { district: select(input.district, `District ${input.district}`) },
@@ -80,7 +82,10 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
     const { triggerId } = await openModal();
     const call = harness.fake.callsTo('views.open')[0]!;
     expect(call.body.trigger_id).toBe(triggerId);
-    const view = call.body.view as { callback_id: string; blocks: { block_id?: string; element?: { type: string; options?: { value: string; text: { text: string } }[] } }[] };
+    const view = call.body.view as {
+      callback_id: string;
+      blocks: { block_id?: string; element?: { type: string; options?: { value: string; text: { text: string } }[] } }[];
+    };
     expect(view.callback_id).toBe('score_ticket');
     const typeBlock = view.blocks.find((block) => block.block_id === 'request_type');
     const expectedTypes = await listCommonRequestTypes(warehouse.db);
@@ -96,7 +101,13 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
   it('a submission with bad coordinates gets the error shown in the form and is not scored', async () => {
     const { viewId } = await openModal();
     const submit = await harness.post(
-      interactionBody(viewSubmissionPayload({ callbackId: 'score_ticket', viewId, values: formValues({ typeKey: 'road_repair', district: '2', location: '295.2, -82.3' }) })),
+      interactionBody(
+        viewSubmissionPayload({
+          callbackId: 'score_ticket',
+          viewId,
+          values: formValues({ typeKey: 'road_repair', district: '2', location: '295.2, -82.3' }),
+        }),
+      ),
     );
     expect(submit.status).toBe(200);
     const answer = JSON.parse(submit.text) as { response_action: string; errors: Record<string, string> };
@@ -113,7 +124,13 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
         viewSubmissionPayload({
           callbackId: 'score_ticket',
           viewId,
-          values: formValues({ typeKey: 'road_repair', typeLabel: 'Road Repair', district: '3', location: '29.6516, -82.3248', description: 'Deep pothole in the right lane' }),
+          values: formValues({
+            typeKey: 'road_repair',
+            typeLabel: 'Road Repair',
+            district: '3',
+            location: '29.6516, -82.3248',
+            description: 'Deep pothole in the right lane',
+          }),
         }),
       ),
     );
@@ -132,11 +149,14 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
       description: 'Deep pothole in the right lane',
     });
     const text = collectBlockText(update.body.view);
-    expect(text).toContain(`*${expected.riskLevel} risk* — *${Math.round(expected.slaBreachProbability * 100)}% chance of missing the 72 h SLA*`);
+    expect(text).toContain(
+      `*${expected.riskLevel} risk* — *${Math.round(expected.slaBreachProbability * 100)}% chance of missing the 72 h SLA*`,
+    );
     expect(text).toContain(`*Breach probability*\n${(expected.slaBreachProbability * 100).toFixed(1)}%`);
     expect(text).toContain(`Model \`${expected.modelVersion}\``);
     expect(expected.topFactors.length).toBeGreaterThan(0);
-    for (const factor of expected.topFactors) expect(text).toContain(factor.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    for (const factor of expected.topFactors)
+      expect(text).toContain(factor.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     expect(text).toContain('District 3 · 29.65160, -82.32480');
   });
 });

@@ -5,7 +5,13 @@ import { createLogger } from '../src/shared/logger.js';
 import { UnknownRequestTypeError } from '../src/shared/errors.js';
 import { buildAlertReplyPages, type AlertItem } from '../src/slack/blocks/alert-blocks.js';
 import { SLA_SHARE_ACTION_ID } from '../src/slack/blocks/sla-blocks.js';
-import { blockActionsPayload, createTriggerId, interactionBody, viewSubmissionPayload, FAKE_WORKSPACE } from '../src/testing/slack-signing.js';
+import {
+  blockActionsPayload,
+  createTriggerId,
+  interactionBody,
+  viewSubmissionPayload,
+  FAKE_WORKSPACE,
+} from '../src/testing/slack-signing.js';
 import { UPLOAD_URL_METHOD } from '../src/testing/fake-slack.js';
 import { claimAlerts, findAlert } from '../src/warehouse/alert.repository.js';
 import { selectWorstTypes } from '../src/analytics/worst-types.js';
@@ -64,7 +70,14 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
   beforeAll(async () => {
     warehouse = await createTestWarehouse(name);
     await insertFixtureTickets(warehouse.db, generateSlaTickets());
-    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk: { mediumThreshold: 0.4, highThreshold: 0.7 }, now: () => now });
+    const scorer = await createScorer({
+      db: warehouse.db,
+      logger,
+      slaHours: 72,
+      timeZone,
+      risk: { mediumThreshold: 0.4, highThreshold: 0.7 },
+      now: () => now,
+    });
     harness = await startSlackHarness({ warehouse, scorer, now: () => now });
   });
   afterAll(async () => {
@@ -79,13 +92,18 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
     const reply = await harness.command('/sla', 'road repair');
     expect(reply.status).toBe(200);
     expect(reply.text).toBe('');
-    const [answer] = await waitFor(() => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId), '/sla answer');
+    const [answer] = await waitFor(
+      () => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId),
+      '/sla answer',
+    );
     const report = await getSlaReport(warehouse.db, { ...window(), typeKey: 'road_repair' });
     expect(report.current.tickets).toBeGreaterThan(5);
     expect(answer?.response_type).toBe('ephemeral');
     const text = collectBlockText(answer?.blocks);
     expect(text).toContain('Road Repair — SLA 72 h');
-    expect(text).toContain(`*SLA attainment*\n*${percent(report.current.attainment)}* (${report.current.metSla} of ${report.current.withKnownOutcome} judged)`);
+    expect(text).toContain(
+      `*SLA attainment*\n*${percent(report.current.attainment)}* (${report.current.metSla} of ${report.current.withKnownOutcome} judged)`,
+    );
     expect(text).toContain(`*P90 hours to close*\n*${report.current.p90HoursToClose?.toFixed(1)} h*`);
     expect(text).toContain(`*Backlog now*\n*${report.current.backlog}* open`);
     expect(text).toMatch(/\*Last 7 days\*\n\d+ tickets/);
@@ -97,11 +115,16 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
 
   it('/sla with no text lists the five types furthest from SLA, worst first', async () => {
     const reply = await harness.command('/sla', '');
-    const [answer] = await waitFor(() => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId), '/sla answer');
+    const [answer] = await waitFor(
+      () => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId),
+      '/sla answer',
+    );
     const expected = selectWorstTypes(await listTypeReports(warehouse.db, window()), 5);
     expect(expected).toHaveLength(5);
     const text = collectBlockText(answer?.blocks);
-    const positions = expected.map((summary, index) => text.indexOf(`*${index + 1}. ${summary.displayName}* — *${percent(summary.current.attainment)}*`));
+    const positions = expected.map((summary, index) =>
+      text.indexOf(`*${index + 1}. ${summary.displayName}* — *${percent(summary.current.attainment)}*`),
+    );
     for (const position of positions) expect(position).toBeGreaterThanOrEqual(0);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     // A Details button per type, and Share.
@@ -118,7 +141,10 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
     );
     expect(suggestions.length).toBeGreaterThan(0);
     const reply = await harness.command('/sla', typed);
-    const [answer] = await waitFor(() => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId), 'did-you-mean');
+    const [answer] = await waitFor(
+      () => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId),
+      'did-you-mean',
+    );
     expect(answer?.response_type).toBe('ephemeral');
     expect(collectBlockText(answer?.blocks)).toContain(`I don't know the request type *${typed}*`);
     const buttons = findButtons(answer?.blocks);
@@ -127,7 +153,12 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
     const picked = buttons[0]!;
     const clickId = 'pick1';
     const click = await harness.interact(
-      blockActionsPayload({ actionId: picked.action_id, value: picked.value, responseUrl: harness.fake.responseUrl(clickId), blockId: 'sla_did_you_mean' }),
+      blockActionsPayload({
+        actionId: picked.action_id,
+        value: picked.value,
+        responseUrl: harness.fake.responseUrl(clickId),
+        blockId: 'sla_did_you_mean',
+      }),
     );
     expect(click.status).toBe(200);
     const [card] = await waitFor(() => harness.fake.responsesTo(clickId).length > 0 && harness.fake.responsesTo(clickId), 'picked card');
@@ -137,26 +168,40 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
 
   it('/sla road repair in_channel posts for the channel and uploads the trend chart as a PNG', async () => {
     const reply = await harness.command('/sla', 'Road Repair in_channel');
-    const [answer] = await waitFor(() => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId), 'in_channel answer');
+    const [answer] = await waitFor(
+      () => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId),
+      'in_channel answer',
+    );
     expect(answer?.response_type).toBe('in_channel');
     expect(collectBlockText(answer?.blocks)).toContain(`Shared by <@${FAKE_WORKSPACE.userId}>`);
     expect(findButtons(answer?.blocks)).toHaveLength(0);
     const upload = await waitFor(() => harness.fake.uploads[0], 'chart upload');
     expect(upload.firstBytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     expect(upload.filename).toBe('sla-road-repair.png');
-    const fileMessage = await waitFor(() => harness.fake.messagesIn(CHANNEL_ID).find((message) => message.fileIds?.length), 'file in channel');
+    const fileMessage = await waitFor(
+      () => harness.fake.messagesIn(CHANNEL_ID).find((message) => message.fileIds?.length),
+      'file in channel',
+    );
     expect(fileMessage.fileIds).toEqual([upload.fileId]);
     expect(harness.fake.callsTo(UPLOAD_URL_METHOD)).toHaveLength(1);
   });
 
   it('the Share button posts the private card for the channel, with the chart', async () => {
     const reply = await harness.command('/sla', 'streetlight');
-    const [privateCard] = await waitFor(() => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId), 'private card');
+    const [privateCard] = await waitFor(
+      () => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId),
+      'private card',
+    );
     const share = findButtons(privateCard?.blocks).find((button) => button.action_id === SLA_SHARE_ACTION_ID);
     expect(share).toBeDefined();
     const shareId = 'share1';
     const click = await harness.interact(
-      blockActionsPayload({ actionId: SLA_SHARE_ACTION_ID, value: share?.value, responseUrl: harness.fake.responseUrl(shareId), blockId: 'sla_actions' }),
+      blockActionsPayload({
+        actionId: SLA_SHARE_ACTION_ID,
+        value: share?.value,
+        responseUrl: harness.fake.responseUrl(shareId),
+        blockId: 'sla_actions',
+      }),
     );
     expect(click.status).toBe(200);
     const [shared] = await waitFor(() => harness.fake.responsesTo(shareId).length > 0 && harness.fake.responsesTo(shareId), 'shared card');
@@ -184,7 +229,10 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
       expect(harness.fake.responsesTo(reply.responseId)).toHaveLength(0);
       release();
       await holder;
-      const [answer] = await waitFor(() => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId), 'late answer');
+      const [answer] = await waitFor(
+        () => harness.fake.responsesTo(reply.responseId).length > 0 && harness.fake.responsesTo(reply.responseId),
+        'late answer',
+      );
       expect(collectBlockText(answer?.blocks)).toContain('Road Repair — SLA 72 h');
     } finally {
       release();
@@ -206,7 +254,11 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
     expect(stale.status).toBe(401);
     const tampered = await fetch(harness.eventsUrl, {
       method: 'POST',
-      headers: { 'x-slack-signature': 'v0=deadbeef', 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        'x-slack-signature': 'v0=deadbeef',
+        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'command=%2Fsla&text=road',
     });
     expect(tampered.status).toBe(401);
@@ -230,8 +282,15 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
           callbackId: 'score_ticket',
           viewId,
           values: {
-            request_type: { request_type: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Road Repair' }, value: 'road_repair' } } },
-            district: { district: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'District 2' }, value: '2' } } },
+            request_type: {
+              request_type: {
+                type: 'static_select',
+                selected_option: { text: { type: 'plain_text', text: 'Road Repair' }, value: 'road_repair' },
+              },
+            },
+            district: {
+              district: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'District 2' }, value: '2' } },
+            },
             location: { location: { type: 'plain_text_input', value: null } },
             description: { description: { type: 'plain_text_input', value: null } },
           },
@@ -249,7 +308,13 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
       channel: CHANNEL_ID,
       at: now,
       scores: [
-        { ticketId, probability: 0.91, riskLevel: 'High', modelVersion: 'test-model', topFactors: ['Road Repair tickets often run late (raises the risk).'] },
+        {
+          ticketId,
+          probability: 0.91,
+          riskLevel: 'High',
+          modelVersion: 'test-model',
+          topFactors: ['Road Repair tickets often run late (raises the risk).'],
+        },
         { ticketId: 'S2', probability: 0.85, riskLevel: 'High', modelVersion: 'test-model', topFactors: [] },
       ],
     });
@@ -307,9 +372,11 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
         messageBlocks: page!.blocks,
       }),
     );
-    const [notice] = await waitFor(() => harness.fake.responsesTo(secondId).length > 0 && harness.fake.responsesTo(secondId), 'already acknowledged');
+    const [notice] = await waitFor(
+      () => harness.fake.responsesTo(secondId).length > 0 && harness.fake.responsesTo(secondId),
+      'already acknowledged',
+    );
     expect(String(notice?.text)).toContain(`already acknowledged by <@${FAKE_WORKSPACE.userId}>`);
     expect((await findAlert(warehouse.db, ticketId))?.acknowledgedBy).toBe(FAKE_WORKSPACE.userId);
   });
 });
-

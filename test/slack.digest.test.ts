@@ -52,12 +52,22 @@ function knownTickets(): FixtureTicket[] {
   }
   for (let i = 0; i < 5; i++) {
     const createdAt = cityTime(`2023-07-09 10:0${i}`);
-    tickets.push({ ticketId: `road-2023-07-09-${i}`, requestType: 'Road Repair', createdAt, closedAt: new Date(createdAt.getTime() + hours(24)) });
+    tickets.push({
+      ticketId: `road-2023-07-09-${i}`,
+      requestType: 'Road Repair',
+      createdAt,
+      closedAt: new Date(createdAt.getTime() + hours(24)),
+    });
   }
   for (const day of dayKeys('2023-07-03', '2023-07-08')) {
     for (const time of ['14:00', '15:00']) {
       const createdAt = cityTime(`${day} ${time}`);
-      tickets.push({ ticketId: `noise-${day}-${time}`, requestType: 'Noise Complaint', createdAt, closedAt: new Date(createdAt.getTime() + hours(2)) });
+      tickets.push({
+        ticketId: `noise-${day}-${time}`,
+        requestType: 'Noise Complaint',
+        createdAt,
+        closedAt: new Date(createdAt.getTime() + hours(2)),
+      });
     }
   }
   for (const day of dayKeys('2023-06-11', '2023-07-07', 2)) {
@@ -94,7 +104,7 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
   });
   beforeEach(() => fake.reset());
 
-  it("compares yesterday with the same weekday of the 8 weeks before, and the last 7 days with the usual week", async () => {
+  it('compares yesterday with the same weekday of the 8 weeks before, and the last 7 days with the usual week', async () => {
     const digest = await buildDigest(warehouse.db, { now, timeZone, slaHours: 72 });
     expect(digest.date).toBe('2023-07-09');
     expect(digest.weekday).toBe('Sunday');
@@ -155,7 +165,10 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
 
   it('posts the digest to DIGEST_CHANNEL and uploads its three charts as PNGs in the thread', async () => {
     const config = makeConfig();
-    const client = createSlackWebClient({ ...config.slack, apiUrl: fake.apiUrl }, { logger, retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 20 } });
+    const client = createSlackWebClient(
+      { ...config.slack, apiUrl: fake.apiUrl },
+      { logger, retryConfig: { retries: 1, minTimeout: 10, maxTimeout: 20 } },
+    );
     const result = await runDigestJob({ db: warehouse.db, client, renderer, config, logger, now: () => now });
     expect(result).toMatchObject({ posted: 1, charts: 3, date: '2023-07-09', channel: CHANNEL });
     const [message, chartsReply] = fake.messagesIn(CHANNEL);
@@ -163,9 +176,11 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
     expect(JSON.stringify(message?.blocks)).toContain('5 ↑ +300% vs usual Sunday');
     expect(chartsReply?.threadTs).toBe(result.ts);
     expect(chartsReply?.fileIds).toHaveLength(3);
-    expect(fake.uploads.map((upload) => upload.filename).sort()).toEqual(
-      ['digest-sla-2023-07-09.png', 'digest-surges-2023-07-09.png', 'digest-volume-2023-07-09.png'],
-    );
+    expect(fake.uploads.map((upload) => upload.filename).sort()).toEqual([
+      'digest-sla-2023-07-09.png',
+      'digest-surges-2023-07-09.png',
+      'digest-volume-2023-07-09.png',
+    ]);
     for (const upload of fake.uploads) {
       expect(isPng(upload.bytes)).toBe(true);
       expect(upload.byteLength).toBe(upload.declaredLength);
@@ -186,7 +201,9 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
     const config = makeConfig({ DIGEST_CHANNEL: '' });
     const client = createSlackWebClient({ ...config.slack, apiUrl: fake.apiUrl }, { logger });
     await expect(runDigestJob({ db: warehouse.db, client, renderer, config, logger, now: () => now })).rejects.toThrow(ConfigError);
-    await expect(runDigestJob({ db: warehouse.db, client, renderer, config, logger, now: () => now })).rejects.toThrow(/DIGEST_CHANNEL is not set/);
+    await expect(runDigestJob({ db: warehouse.db, client, renderer, config, logger, now: () => now })).rejects.toThrow(
+      /DIGEST_CHANNEL is not set/,
+    );
     expect(fake.calls).toHaveLength(0);
   });
 
@@ -202,7 +219,8 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
   describe('once per day across replicas', () => {
     const config = makeConfig();
     const newClient = () => createSlackWebClient({ ...config.slack, apiUrl: fake.apiUrl }, { logger, retryConfig: { retries: 0 } });
-    const post = (date: string) => runDigestJob({ db: warehouse.db, client: newClient(), renderer, config, logger, now: () => now }, { date });
+    const post = (date: string) =>
+      runDigestJob({ db: warehouse.db, client: newClient(), renderer, config, logger, now: () => now }, { date });
     const parents = () => fake.messagesIn(CHANNEL).filter((message) => message.threadTs === undefined);
     beforeEach(async () => {
       await sql`delete from digest_post`.execute(warehouse.db);
@@ -248,23 +266,30 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
     });
 
     it('a claim left by a run that died mid-post is taken over once stale, and a fresh one is not', async () => {
-      await sql`insert into digest_post (date, channel, claimed_at) values ('2023-07-04', ${CHANNEL}, now() - interval '2 hours'), ('2023-07-03', ${CHANNEL}, now())`.execute(warehouse.db);
+      await sql`insert into digest_post (date, channel, claimed_at) values ('2023-07-04', ${CHANNEL}, now() - interval '2 hours'), ('2023-07-03', ${CHANNEL}, now())`.execute(
+        warehouse.db,
+      );
       expect((await post('2023-07-04')).posted).toBe(1);
       expect(await post('2023-07-03')).toMatchObject({ posted: 0, alreadyPosted: 1, ts: null });
       expect(parents()).toHaveLength(1);
-      expect(await claimDigestPost(warehouse.db, { date: '2023-07-03', channel: CHANNEL, staleAfterMs: 0 })).toMatchObject({ claimed: true });
+      expect(await claimDigestPost(warehouse.db, { date: '2023-07-03', channel: CHANNEL, staleAfterMs: 0 })).toMatchObject({
+        claimed: true,
+      });
     });
   });
 
   describe('civicops digest', () => {
     async function runCommand(values: Record<string, string | boolean>, config: AppConfig) {
       const stdout = new Capture();
-      const context: CliContext = withTestApp({
-        config,
-        logger,
-        stdout,
-        stderr: new Capture(),
-      }, warehouse);
+      const context: CliContext = withTestApp(
+        {
+          config,
+          logger,
+          stdout,
+          stderr: new Capture(),
+        },
+        warehouse,
+      );
       const code = await digestCommand.run({ values, positionals: [] }, context);
       return { code, stdout: stdout.text };
     }
@@ -288,7 +313,11 @@ describe.each(engines)('daily digest on $name', ({ name }) => {
     it('--dry-run --json prints the Block Kit message and the digest data', async () => {
       const { code, stdout } = await runCommand({ 'dry-run': true, json: true, date: '2023-07-09' }, makeConfig({ SLACK_BOT_TOKEN: '' }));
       expect(code).toBe(0);
-      const output = JSON.parse(stdout.trim()) as { message: { blocks: { type: string }[] }; digest: { day: { count: number } }; posted: number };
+      const output = JSON.parse(stdout.trim()) as {
+        message: { blocks: { type: string }[] };
+        digest: { day: { count: number } };
+        posted: number;
+      };
       expect(output.posted).toBe(0);
       expect(output.message.blocks[0]?.type).toBe('header');
       expect(output.digest.day.count).toBe(5);

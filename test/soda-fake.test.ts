@@ -203,7 +203,12 @@ describe('fake SODA endpoint: $where, $select and updates', () => {
     const input = generateSodaRows(10, { seed: 10 });
     const soda = await start({ rows: input });
     soda.deleteRows([input[0].id as string, input[1].id as string]);
-    expect((await getRows(soda, {})).map((row) => row.id).sort()).toEqual(input.slice(2).map((row) => row.id).sort());
+    expect((await getRows(soda, {})).map((row) => row.id).sort()).toEqual(
+      input
+        .slice(2)
+        .map((row) => row.id)
+        .sort(),
+    );
     soda.deleteAll();
     expect(await getRows(soda, { $order: ':id' })).toEqual([]);
     soda.setRows(input.slice(0, 3));
@@ -428,7 +433,13 @@ describe('synthetic SODA rows', () => {
     // Intl's tz database as the independent oracle over many years of irregular instants.
     const oracle = new Intl.DateTimeFormat('en-US', {
       timeZone: 'America/New_York',
-      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
     });
     for (let ms = Date.UTC(2012, 0, 1); ms < Date.UTC(2026, 0, 1); ms += 7_919 * 60_000 + 13_000) {
       const parts = Object.fromEntries(oracle.formatToParts(ms).map((part) => [part.type, part.value]));

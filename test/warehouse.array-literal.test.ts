@@ -9,7 +9,9 @@ describe('PostgreSQL array literals', () => {
   });
 
   it('writes numbers as PostgreSQL reads them, with null and non-finite values as NULL', () => {
-    expect(numberArrayLiteral([1, -2.5, 1_700_000_000_123, null, Number.NaN, Number.POSITIVE_INFINITY, -0])).toBe('{1,-2.5,1700000000123,NULL,NULL,NULL,0}');
+    expect(numberArrayLiteral([1, -2.5, 1_700_000_000_123, null, Number.NaN, Number.POSITIVE_INFINITY, -0])).toBe(
+      '{1,-2.5,1700000000123,NULL,NULL,NULL,0}',
+    );
   });
 
   it('writes booleans as t and f', () => {

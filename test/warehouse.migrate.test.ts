@@ -44,7 +44,11 @@ describe('the embedded warehouse on disk', () => {
     const open = await openPGlite(dir);
     try {
       // Another process asking for the same folder is refused with a clear reason.
-      const other = spawnSync(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/helpers/open-warehouse-child.ts', '--', dir], { encoding: 'utf8' });
+      const other = spawnSync(
+        process.execPath,
+        ['node_modules/vite-node/vite-node.mjs', 'test/helpers/open-warehouse-child.ts', '--', dir],
+        { encoding: 'utf8' },
+      );
       expect(other.status).toBe(3);
       expect(other.stderr).toContain(`is in use by process ${process.pid}`);
     } finally {

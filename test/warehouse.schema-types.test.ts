@@ -15,8 +15,10 @@ function diffDescriptions(declared: Description, migrated: Description): string[
     if (!inTypes) problems.push(`table ${table} is in the database but not in WarehouseSchema`);
     else if (!inDatabase) problems.push(`table ${table} is in WarehouseSchema but not in the database`);
     else {
-      for (const column of inDatabase) if (!inTypes.includes(column)) problems.push(`column ${table}.${column} is in the database but not in WarehouseSchema`);
-      for (const column of inTypes) if (!inDatabase.includes(column)) problems.push(`column ${table}.${column} is in WarehouseSchema but not in the database`);
+      for (const column of inDatabase)
+        if (!inTypes.includes(column)) problems.push(`column ${table}.${column} is in the database but not in WarehouseSchema`);
+      for (const column of inTypes)
+        if (!inDatabase.includes(column)) problems.push(`column ${table}.${column} is in WarehouseSchema but not in the database`);
     }
   }
   return problems;

@@ -16,7 +16,9 @@ export function createApiKeyCheck(apiKey: string | undefined): (req: IncomingMes
   return (req) => {
     const given = req.headers['x-api-key'];
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
-      throw new HttpRequestError(401, 'UNAUTHORIZED', 'Missing or wrong X-API-Key header.', { 'www-authenticate': 'ApiKey header="X-API-Key"' });
+      throw new HttpRequestError(401, 'UNAUTHORIZED', 'Missing or wrong X-API-Key header.', {
+        'www-authenticate': 'ApiKey header="X-API-Key"',
+      });
     }
   };
 }

@@ -52,7 +52,15 @@ export interface ApiServer {
 
 const CLOSE_GRACE_MS = 5_000;
 /** Headers worth a line in the access log; the secret ones are there only to show they were sent. */
-const LOGGED_HEADERS = ['user-agent', 'content-type', 'content-length', 'x-forwarded-for', 'x-api-key', 'authorization', 'x-slack-signature'] as const;
+const LOGGED_HEADERS = [
+  'user-agent',
+  'content-type',
+  'content-length',
+  'x-forwarded-for',
+  'x-api-key',
+  'authorization',
+  'x-slack-signature',
+] as const;
 /** Their values never reach the log: the line says '[redacted]' instead, as pino's redaction would. */
 const SECRET_HEADERS: ReadonlySet<string> = new Set(['x-api-key', 'authorization', 'x-slack-signature']);
 const REDACTED = '[redacted]';
@@ -98,7 +106,12 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
 
   const groups: RouteGroup[] = [
     createScoreRoutes({ scorer: deps.scorer, cityTimeZone: config.cityTimeZone, maxBodyBytes, maxBatchBodyBytes }),
-    createHealthRoutes({ warehouse: deps.warehouse, scorer: deps.scorer, timeoutMs: deps.healthTimeoutMs ?? 2_000, jobHealth: deps.jobHealth }),
+    createHealthRoutes({
+      warehouse: deps.warehouse,
+      scorer: deps.scorer,
+      timeoutMs: deps.healthTimeoutMs ?? 2_000,
+      jobHealth: deps.jobHealth,
+    }),
     ...(deps.slackHandler ? [createSlackRoutes(deps.slackHandler)] : []),
     ...(deps.routes ?? []),
   ];

@@ -32,7 +32,13 @@ export interface HttpErrorReply {
  * anything else gets a generic 500 (the stack goes to the log only, keyed by request_id).
  */
 export function mapErrorToHttp(error: unknown, requestId: string): HttpErrorReply {
-  const reply = (status: number, code: string, message: string, extra: Partial<ErrorResponse['error']> = {}, headers: Record<string, string> = {}) => ({
+  const reply = (
+    status: number,
+    code: string,
+    message: string,
+    extra: Partial<ErrorResponse['error']> = {},
+    headers: Record<string, string> = {},
+  ) => ({
     status,
     headers,
     body: { error: { code, message, ...extra, request_id: requestId } },

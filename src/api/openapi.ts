@@ -71,7 +71,12 @@ export function buildOpenApiDocument(options: OpenApiOptions, extensions: readon
   const schemas: Record<string, unknown> = {
     ...buildComponents({ ScoreTicketRequest: scoreTicketRequestSchema, ScoreTicketsRequest: scoreTicketsRequestSchema }, 'input'),
     ...buildComponents(
-      { TicketScore: ticketScoreResponseSchema, ScoreTicketsResponse: scoreTicketsResponseSchema, Error: errorResponseSchema, Health: healthResponseSchema },
+      {
+        TicketScore: ticketScoreResponseSchema,
+        ScoreTicketsResponse: scoreTicketsResponseSchema,
+        Error: errorResponseSchema,
+        Health: healthResponseSchema,
+      },
       'output',
     ),
   };
@@ -111,7 +116,10 @@ export function buildOpenApiDocument(options: OpenApiOptions, extensions: readon
           summary: 'Score one ticket',
           description: `Body limit ${kib(options.maxBodyBytes)}. ${riskText}`,
           security,
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ScoreTicketRequest' }, example: exampleScoreRequest } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ScoreTicketRequest' }, example: exampleScoreRequest } },
+          },
           responses: { '200': { description: 'The score.', content: json('TicketScore') }, ...scoringErrors },
         },
       },
@@ -135,9 +143,15 @@ export function buildOpenApiDocument(options: OpenApiOptions, extensions: readon
           },
         },
       },
-      '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 JSON.' } } } },
+      '/openapi.json': {
+        get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 JSON.' } } },
+      },
       '/docs': {
-        get: { operationId: 'docs', summary: 'Swagger UI on this document, served by the app (works offline)', responses: { '200': { description: 'HTML page.' } } },
+        get: {
+          operationId: 'docs',
+          summary: 'Swagger UI on this document, served by the app (works offline)',
+          responses: { '200': { description: 'HTML page.' } },
+        },
       },
       ...extraPaths,
     },

@@ -29,7 +29,11 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
       if (received <= limitBytes) chunks.push(chunk);
       else if (received > limitBytes * DRAIN_FACTOR) settle(() => reject(tooLarge(limitBytes)));
     });
-    req.on('end', () => settle(() => (received > limitBytes ? reject(tooLarge(limitBytes)) : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)))));
+    req.on('end', () =>
+      settle(() =>
+        received > limitBytes ? reject(tooLarge(limitBytes)) : resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)),
+      ),
+    );
     req.on('error', (error) => settle(() => reject(error)));
     req.on('aborted', () => settle(() => reject(new HttpRequestError(400, 'REQUEST_ABORTED', 'The client aborted the request.'))));
   });

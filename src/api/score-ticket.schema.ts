@@ -24,13 +24,7 @@ const nonNegativeCount = (description: string) => z.number().finite().nonnegativ
 /** One ticket to score: the original four-field body or the richer one. Unknown fields are rejected. */
 export const scoreTicketRequestSchema = z
   .strictObject({
-    ticket_id: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe('Your own id for the ticket, echoed back; generated when absent.'),
+    ticket_id: z.string().trim().min(1).max(200).optional().describe('Your own id for the ticket, echoed back; generated when absent.'),
     request_type: z
       .string()
       .trim()
@@ -132,7 +126,9 @@ export const healthResponseSchema = z
   .object({
     status: z
       .enum(['ok', 'degraded', 'down'])
-      .describe('ok: database reachable, model loaded, no job failing or overdue; degraded: no model yet, or a job failing/overdue; down: database unreachable.'),
+      .describe(
+        'ok: database reachable, model loaded, no job failing or overdue; degraded: no model yet, or a job failing/overdue; down: database unreachable.',
+      ),
     database: z.object({ reachable: z.boolean(), engine: z.string() }),
     model: z.object({ loaded: z.boolean(), version: z.string().nullable() }),
     jobs: z

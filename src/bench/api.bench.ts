@@ -99,7 +99,13 @@ export async function runApiBench(): Promise<Record<string, number>> {
     const rows = await readSodaSnapshot(bundledSnapshotPath);
     await ingestRows({ db: warehouse.db, logger: quiet, timeZone: config.cityTimeZone }, rows, { source: 'file:bundled-snapshot' });
     await trainAndRegister({ db: warehouse.db, logger: quiet, slaHours: config.slaHours, timeZone: config.cityTimeZone });
-    const scorer = await createScorer({ db: warehouse.db, logger: quiet, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk });
+    const scorer = await createScorer({
+      db: warehouse.db,
+      logger: quiet,
+      slaHours: config.slaHours,
+      timeZone: config.cityTimeZone,
+      risk: config.risk,
+    });
     // The model's own cost per ticket, without HTTP, to tell the two apart.
     const ticket = { requestType: exampleScoreRequest.request_type, overrides: { rolling7dVolume: 12, backlogAtCreation: 40 } };
     for (let index = 0; index < 500; index++) await scorer.scoreTicket(ticket);
@@ -124,9 +130,15 @@ export async function runApiBench(): Promise<Record<string, number>> {
       console.log(
         `api: POST /score_ticket, ${CONNECTIONS} connections, ${DURATION_SECONDS} s after ${WARMUP_SECONDS} s warm-up (model ${scorer.currentModelVersion() ?? 'none'})`,
       );
-      console.log(`  throughput  ${Math.round(load.requestsPerSecond).toLocaleString('en-US')} req/s  (target ≥ ${TARGET_RPS.toLocaleString('en-US')})  ${load.requestsPerSecond >= TARGET_RPS ? 'ok' : 'UNDER TARGET'}`);
-      console.log(`  latency     p50 ${load.latencyP50Ms} ms  p90 ${load.latencyP90Ms} ms  p99 ${load.latencyP99Ms} ms  max ${load.latencyMaxMs} ms  (target p99 < ${TARGET_P99_MS} ms)  ${load.latencyP99Ms < TARGET_P99_MS ? 'ok' : 'OVER TARGET'}`);
-      console.log(`  requests    ${load.totalRequests.toLocaleString('en-US')} total, errors ${load.errors}, timeouts ${load.timeouts}, non-2xx ${load.non2xx}  ${failures === 0 ? 'ok' : 'FAILURES'}`);
+      console.log(
+        `  throughput  ${Math.round(load.requestsPerSecond).toLocaleString('en-US')} req/s  (target ≥ ${TARGET_RPS.toLocaleString('en-US')})  ${load.requestsPerSecond >= TARGET_RPS ? 'ok' : 'UNDER TARGET'}`,
+      );
+      console.log(
+        `  latency     p50 ${load.latencyP50Ms} ms  p90 ${load.latencyP90Ms} ms  p99 ${load.latencyP99Ms} ms  max ${load.latencyMaxMs} ms  (target p99 < ${TARGET_P99_MS} ms)  ${load.latencyP99Ms < TARGET_P99_MS ? 'ok' : 'OVER TARGET'}`,
+      );
+      console.log(
+        `  requests    ${load.totalRequests.toLocaleString('en-US')} total, errors ${load.errors}, timeouts ${load.timeouts}, non-2xx ${load.non2xx}  ${failures === 0 ? 'ok' : 'FAILURES'}`,
+      );
       console.log(`  server CPU  ${load.serverCpuMicrosPerRequest.toFixed(1)} µs per request (this process, GC included)`);
       console.log(`  scorer      ${scorerMicros.toFixed(1)} µs per ticket in-process (no HTTP)`);
       console.log(

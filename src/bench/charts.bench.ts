@@ -111,9 +111,7 @@ export async function runChartsBench(): Promise<Record<string, number>> {
     results[`charts.${kind}.meanMs`] = round(meanMs);
     results[`charts.${kind}.p95Ms`] = round(p95Ms);
     const verdict = p95Ms < TARGET_MS ? 'ok' : 'OVER TARGET';
-    console.log(
-      `  ${kind.padEnd(10)} ${spec.width}x${spec.height}  mean ${meanMs.toFixed(1)} ms  p95 ${p95Ms.toFixed(1)} ms  ${verdict}`,
-    );
+    console.log(`  ${kind.padEnd(10)} ${spec.width}x${spec.height}  mean ${meanMs.toFixed(1)} ms  p95 ${p95Ms.toFixed(1)} ms  ${verdict}`);
   }
   console.log(`  cold first render (fonts + Chart.js setup): ${results['charts.coldFirstRenderMs']} ms`);
   return results;

@@ -37,7 +37,7 @@ function* generateTickets(count: number, seed = 42): Generator<HistoryTicket> {
         break;
       }
     }
-    const createdAt = START + Math.floor(i * step / 60_000) * 60_000;
+    const createdAt = START + Math.floor((i * step) / 60_000) * 60_000;
     const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
     const durationMs = Math.round(type.medianHours * Math.exp(normal) * 3_600_000);
     const roll = random();
@@ -74,8 +74,12 @@ async function loadIntoPGlite(count: number) {
   await migrate(warehouse.db);
   const tickets = [...generateTickets(count, 7)];
   const typeKeys = [...new Set(tickets.map((ticket) => ticket.typeKey))];
-  await sql`insert into dim_request_type (type_key, display_name) select k, k from unnest(${`{${typeKeys.join(',')}}`}::text[]) as k`.execute(warehouse.db);
-  await sql`insert into dim_status (status, is_open_state) values ('Open', true), ('Closed', false), ('Archived', false)`.execute(warehouse.db);
+  await sql`insert into dim_request_type (type_key, display_name) select k, k from unnest(${`{${typeKeys.join(',')}}`}::text[]) as k`.execute(
+    warehouse.db,
+  );
+  await sql`insert into dim_status (status, is_open_state) values ('Open', true), ('Closed', false), ('Archived', false)`.execute(
+    warehouse.db,
+  );
   await sql`insert into dim_location (location_key, commission_district, police_sector) values ('-|-', null, null)`.execute(warehouse.db);
   const toIso = (value: Date | number | null | undefined) => (value === null || value === undefined ? null : new Date(value).toISOString());
   for (let start = 0; start < tickets.length; start += 5_000) {
@@ -145,14 +149,22 @@ export async function runFeaturesBench(options: { tickets?: number; pgliteTicket
   const row = new Float64Array(FEATURE_NAMES.length);
   started = performance.now();
   for (let i = 0; i < calls; i++) {
-    context.computeFeatureRow({ typeKey: `type_${i % 60}`, createdAt: at, reporterDisplay: `reporter ${i % 50_000}`, description: 'pothole' }, row);
+    context.computeFeatureRow(
+      { typeKey: `type_${i % 60}`, createdAt: at, reporterDisplay: `reporter ${i % 50_000}`, description: 'pothole' },
+      row,
+    );
   }
   results.context_score_us = Number((((performance.now() - started) * 1000) / calls).toFixed(2));
 
   const warehouse = await loadIntoPGlite(pgliteCount);
   try {
     started = performance.now();
-    const set = await buildTrainingSet(warehouse.db, { slaHours: 72, policy, asOf: new Date(START + 4 * 365 * DAY_MS), timeZone: TIME_ZONE });
+    const set = await buildTrainingSet(warehouse.db, {
+      slaHours: 72,
+      policy,
+      asOf: new Date(START + 4 * 365 * DAY_MS),
+      timeZone: TIME_ZONE,
+    });
     const endToEndMs = performance.now() - started;
     results.pglite_tickets = set.data.rows;
     results.pglite_end_to_end_ms = Math.round(endToEndMs);
@@ -161,7 +173,11 @@ export async function runFeaturesBench(options: { tickets?: number; pgliteTicket
     started = performance.now();
     for (let i = 0; i < probes; i++) {
       const index = Math.floor(((i + 0.5) / probes) * set.data.rows);
-      await computeFeaturesAt(warehouse.db, { typeKey: set.typeKeys[index], createdAt: new Date(set.createdAt[index]) }, { sla: policy, timeZone: TIME_ZONE });
+      await computeFeaturesAt(
+        warehouse.db,
+        { typeKey: set.typeKeys[index], createdAt: new Date(set.createdAt[index]) },
+        { sla: policy, timeZone: TIME_ZONE },
+      );
     }
     results.pglite_sql_point_in_time_ms = Math.round((performance.now() - started) / probes);
   } finally {

@@ -98,7 +98,8 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
   const fake = await startFakeSodaProcess(ROWS);
   const results: Record<string, number> = {};
   try {
-    const adminUrl = options.postgresUrl ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+    const adminUrl =
+      options.postgresUrl ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
     const name = `civicops_bench_${process.pid}`;
     let admin: pg.Client | undefined;
     try {
@@ -124,13 +125,16 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
         const backendsBefore = new Map(backendPidsOf(name).map((pid) => [pid, processCpuMs(pid)]));
         const run = await timeIngest(warehouse, fake.baseUrl);
         const fakeCpuSeconds = (processCpuMs(fake.pid) - fakeCpuBefore) / 1000;
-        const postgresCpuSeconds = backendPidsOf(name).reduce((total, pid) => total + processCpuMs(pid) - (backendsBefore.get(pid) ?? 0), 0) / 1000;
+        const postgresCpuSeconds =
+          backendPidsOf(name).reduce((total, pid) => total + processCpuMs(pid) - (backendsBefore.get(pid) ?? 0), 0) / 1000;
         results.ingest_postgres_rows_per_s = Math.round(run.rowsPerSecond);
         results.ingest_postgres_seconds = Number(run.seconds.toFixed(2));
         results.ingest_postgres_cpu_ingest_s = Number(run.ingestCpuSeconds.toFixed(2));
         results.ingest_postgres_cpu_backends_s = Number(postgresCpuSeconds.toFixed(2));
         results.ingest_postgres_cpu_fake_city_s = Number(fakeCpuSeconds.toFixed(2));
-        console.log(`  PostgreSQL: ${run.fetched.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s = ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s (target ≥ 20,000)`);
+        console.log(
+          `  PostgreSQL: ${run.fetched.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s = ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s (target ≥ 20,000)`,
+        );
         console.log(
           `    CPU: ingest process ${run.ingestCpuSeconds.toFixed(2)} s, PostgreSQL backends ${postgresCpuSeconds.toFixed(2)} s, fake city server ${fakeCpuSeconds.toFixed(2)} s ` +
             `(${availableParallelism()} cores × ${run.seconds.toFixed(2)} s = ${(availableParallelism() * run.seconds).toFixed(2)} s available)`,
@@ -148,7 +152,9 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
       const run = await timeIngest(embedded, fake.baseUrl);
       results.ingest_pglite_rows_per_s = Math.round(run.rowsPerSecond);
       results.ingest_pglite_seconds = Number(run.seconds.toFixed(2));
-      console.log(`  PGlite (on disk): ${run.fetched.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s = ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s`);
+      console.log(
+        `  PGlite (on disk): ${run.fetched.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s = ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s`,
+      );
     } finally {
       await embedded.close();
       rmSync(dir, { recursive: true, force: true });

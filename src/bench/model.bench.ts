@@ -98,7 +98,14 @@ export async function runModelBench(): Promise<Record<string, number>> {
   const smallTest = generateSyntheticDataset({ rows: 5_000, features: 12, seed: 32 });
   const smallRows = toRowMajor(small.data);
   const ml = await timed(() => {
-    const model = new RandomForestClassifier({ nEstimators: 25, seed: 3, noOOB: true, maxFeatures: 1.0, replacement: false, useSampleBagging: true });
+    const model = new RandomForestClassifier({
+      nEstimators: 25,
+      seed: 3,
+      noOOB: true,
+      maxFeatures: 1.0,
+      replacement: false,
+      useSampleBagging: true,
+    });
     model.train(smallRows, Array.from(small.labels));
     return model;
   });

@@ -11,12 +11,30 @@ import { fileURLToPath } from 'node:url';
 type Bench = () => Promise<Record<string, number>>;
 
 const benches: Record<string, { title: string; load: () => Promise<Bench> }> = {
-  ingest: { title: 'Ingest: 100,000 SODA rows over loopback HTTP into PostgreSQL and PGlite', load: async () => (await import('./ingest.bench.js')).runIngestBench },
-  features: { title: 'Point-in-time features for 1,000,000 tickets', load: async () => (await import('./features.bench.js')).runFeaturesBench },
-  model: { title: 'Model: training, scoring, and ml-random-forest on the same small sample', load: async () => (await import('./model.bench.js')).runModelBench },
-  train: { title: 'Training pipeline: civicops train on 100,000 tickets, and the scorer', load: async () => (await import('./train.bench.js')).runTrainBench },
-  charts: { title: 'Chart rendering (in-process Chart.js on @napi-rs/canvas)', load: async () => (await import('./charts.bench.js')).runChartsBench },
-  api: { title: 'HTTP API: POST /score_ticket under load from a separate process', load: async () => (await import('./api.bench.js')).runApiBench },
+  ingest: {
+    title: 'Ingest: 100,000 SODA rows over loopback HTTP into PostgreSQL and PGlite',
+    load: async () => (await import('./ingest.bench.js')).runIngestBench,
+  },
+  features: {
+    title: 'Point-in-time features for 1,000,000 tickets',
+    load: async () => (await import('./features.bench.js')).runFeaturesBench,
+  },
+  model: {
+    title: 'Model: training, scoring, and ml-random-forest on the same small sample',
+    load: async () => (await import('./model.bench.js')).runModelBench,
+  },
+  train: {
+    title: 'Training pipeline: civicops train on 100,000 tickets, and the scorer',
+    load: async () => (await import('./train.bench.js')).runTrainBench,
+  },
+  charts: {
+    title: 'Chart rendering (in-process Chart.js on @napi-rs/canvas)',
+    load: async () => (await import('./charts.bench.js')).runChartsBench,
+  },
+  api: {
+    title: 'HTTP API: POST /score_ticket under load from a separate process',
+    load: async () => (await import('./api.bench.js')).runApiBench,
+  },
 };
 
 /** Runs one benchmark in this process and hands its numbers to the parent. */

@@ -44,14 +44,22 @@ export async function runTrainBench(): Promise<Record<string, number>> {
     const rows = generateSodaRows(TICKETS, { seed: 2026 });
     const loaded = performance.now();
     await ingestRows({ db: warehouse.db, logger, timeZone: 'America/New_York' }, rows, { source: 'bench', pageSize: 50_000 });
-    console.log(`  loaded ${TICKETS.toLocaleString('en-US')} synthetic tickets into ${warehouse.describe} in ${((performance.now() - loaded) / 1000).toFixed(1)} s`);
+    console.log(
+      `  loaded ${TICKETS.toLocaleString('en-US')} synthetic tickets into ${warehouse.describe} in ${((performance.now() - loaded) / 1000).toFixed(1)} s`,
+    );
     const started = performance.now();
     const report = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone: 'America/New_York' }, {});
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `  civicops train on ${(report.n_train + report.n_test).toLocaleString('en-US')} labelled tickets: ${seconds.toFixed(1)} s (target < 30 s); chose ${report.kind}, test ROC-AUC ${report.roc_auc} (synthetic data)`,
     );
-    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone: 'America/New_York', risk: { mediumThreshold: 0.4, highThreshold: 0.7 } });
+    const scorer = await createScorer({
+      db: warehouse.db,
+      logger,
+      slaHours: 72,
+      timeZone: 'America/New_York',
+      risk: { mediumThreshold: 0.4, highThreshold: 0.7 },
+    });
     const single = [];
     for (let i = 0; i < 2_000; i++) {
       const t0 = performance.now();
@@ -61,9 +69,16 @@ export async function runTrainBench(): Promise<Record<string, number>> {
     single.sort((a, b) => a - b);
     const p50 = single[Math.floor(single.length * 0.5)]!;
     const p99 = single[Math.floor(single.length * 0.99)]!;
-    console.log(`  scorer.scoreTicket with reasons (in-process, no HTTP): p50 ${(p50 * 1000).toFixed(0)} µs, p99 ${(p99 * 1000).toFixed(0)} µs`);
+    console.log(
+      `  scorer.scoreTicket with reasons (in-process, no HTTP): p50 ${(p50 * 1000).toFixed(0)} µs, p99 ${(p99 * 1000).toFixed(0)} µs`,
+    );
     console.log(`  candidates: ${JSON.stringify(report.candidates)}`);
-    return { train_pipeline_seconds: Number(seconds.toFixed(2)), tickets: report.n_train + report.n_test, score_with_reasons_p50_us: Math.round(p50 * 1000), score_with_reasons_p99_us: Math.round(p99 * 1000) };
+    return {
+      train_pipeline_seconds: Number(seconds.toFixed(2)),
+      tickets: report.n_train + report.n_test,
+      score_with_reasons_p50_us: Math.round(p50 * 1000),
+      score_with_reasons_p99_us: Math.round(p99 * 1000),
+    };
   } finally {
     await drop();
   }

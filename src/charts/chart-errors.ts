@@ -8,10 +8,7 @@ export class ChartRenderError extends CivicOpsError {
   readonly failure: ChartRenderFailure;
   readonly status?: number;
   readonly url?: string;
-  constructor(
-    message: string,
-    details: { failure: ChartRenderFailure; status?: number; url?: string; cause?: unknown },
-  ) {
+  constructor(message: string, details: { failure: ChartRenderFailure; status?: number; url?: string; cause?: unknown }) {
     super('CHART_RENDER_FAILED', message, { cause: details.cause });
     this.failure = details.failure;
     this.status = details.status;

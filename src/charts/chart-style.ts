@@ -90,9 +90,7 @@ export function toPercent(share: number): number {
 /** Throws InputError unless the value is a finite number within bounds. */
 export function requireNumber(value: number, field: string, min = 0, max = Number.POSITIVE_INFINITY): number {
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new InputError(`${field} must be a number between ${min} and ${max}, got ${value}`, [
-      { path: field, message: 'out of range' },
-    ]);
+    throw new InputError(`${field} must be a number between ${min} and ${max}, got ${value}`, [{ path: field, message: 'out of range' }]);
   }
   return value;
 }

@@ -99,7 +99,11 @@ function toRenderError(error: unknown, spec: ChartSpec, endpoint: string, timeou
     );
   }
   // node-fetch's FetchError (refused, DNS, reset) and anything else on the way there.
-  return new ChartRenderError(`QuickChart at ${endpoint} could not be reached: ${cause.message}`, { failure: 'network', url: endpoint, cause: error });
+  return new ChartRenderError(`QuickChart at ${endpoint} could not be reached: ${cause.message}`, {
+    failure: 'network',
+    url: endpoint,
+    cause: error,
+  });
 }
 
 /** A guess at what a non-PNG body is (a captive portal's HTML, an SVG, a JSON error…), for the message. */

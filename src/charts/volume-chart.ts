@@ -21,7 +21,10 @@ import {
 export function buildVolumeChart(input: VolumeChartInput): ChartSpec {
   const { days } = input;
   if (days.length === 0) throw new InputError('A volume chart needs at least one day.', [{ path: 'days', message: 'empty' }]);
-  for (const [name, series] of [['rolling7d', input.rolling7d], ['usual', input.usual]] as const) {
+  for (const [name, series] of [
+    ['rolling7d', input.rolling7d],
+    ['usual', input.usual],
+  ] as const) {
     if (series && series.length !== days.length) {
       throw new InputError(`${name} must have one value per day (${days.length}), got ${series.length}.`, [
         { path: name, message: 'length differs from days' },

@@ -90,8 +90,7 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
   }
   // People at a terminal get short readable log lines; services and pipes get JSON.
   const logger =
-    options.logger ??
-    createLogger({ level: config.logLevel, destination: stderr.isTTY ? createHumanDestination(stderr) : undefined });
+    options.logger ?? createLogger({ level: config.logLevel, destination: stderr.isTTY ? createHumanDestination(stderr) : undefined });
   const context: CliContext = {
     config,
     logger,
@@ -102,7 +101,10 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
     },
   };
   try {
-    return await command.run({ values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals }, context);
+    return await command.run(
+      { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals },
+      context,
+    );
   } catch (error) {
     // Known failures get one clear line; anything else is a bug and is logged with its stack.
     if (error instanceof CivicOpsError) {

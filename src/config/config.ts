@@ -54,9 +54,9 @@ export const envSchema = z.object({
       .optional(),
   ),
   CIVICOPS_DATA_DIR: z.string().default('./.civicops'),
-  SOCRATA_BASE_URL: z.url({ message: 'must be a URL such as https://data.cityofgainesville.org' }).default(
-    'https://data.cityofgainesville.org',
-  ),
+  SOCRATA_BASE_URL: z
+    .url({ message: 'must be a URL such as https://data.cityofgainesville.org' })
+    .default('https://data.cityofgainesville.org'),
   SOCRATA_DATASET: z
     .string()
     .regex(/^[a-z0-9]{4}-[a-z0-9]{4}$/, 'must be a Socrata dataset id such as 78uv-94ar')

@@ -72,7 +72,16 @@ class RunTally {
   private readonly startedAt = performance.now();
   pages = 0;
   constructor(highWaterMark: Date | null, startOffset: number, resumeAfterId: string | null = null) {
-    this.progress = { nextOffset: startOffset, resumeAfterId, highWaterMark, fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
+    this.progress = {
+      nextOffset: startOffset,
+      resumeAfterId,
+      highWaterMark,
+      fetched: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      quarantined: 0,
+    };
   }
   rowsPerSecond(): number {
     const seconds = (performance.now() - this.startedAt) / 1000;
@@ -107,7 +116,12 @@ async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: D
       const updatedAt = outcome.ticket.sourceUpdatedAt;
       if (updatedAt && (!chunk.highWaterMark || updatedAt > chunk.highWaterMark)) chunk.highWaterMark = updatedAt;
     } else {
-      chunk.rejected.push({ ticketId: outcome.ticketId, payload: outcome.raw, payloadHash: hashRowData(outcome.raw), reasons: outcome.reasons });
+      chunk.rejected.push({
+        ticketId: outcome.ticketId,
+        payload: outcome.raw,
+        payloadHash: hashRowData(outcome.raw),
+        reasons: outcome.reasons,
+      });
     }
   }
   return chunk;
@@ -210,7 +224,13 @@ async function commitPage(
       'rows failed validation and were quarantined',
     );
   }
-  await deps.onProgress?.({ runId: run.runId, pages: tally.pages, offset: nextOffset, ...stripOffset(tally.progress), rowsPerSecond: tally.rowsPerSecond() });
+  await deps.onProgress?.({
+    runId: run.runId,
+    pages: tally.pages,
+    offset: nextOffset,
+    ...stripOffset(tally.progress),
+    rowsPerSecond: tally.rowsPerSecond(),
+  });
 }
 
 function stripOffset(progress: PageProgress) {
@@ -315,7 +335,10 @@ export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngest
       resumedFromRun: interrupted.runId,
     });
     await finishRun(db, interrupted.runId, { status: 'resumed', error: interrupted.error ?? 'interrupted before finishing' });
-    logger.info({ runId: run.runId, resumedFrom: interrupted.runId, afterId: interrupted.resumeAfterId }, 'resuming interrupted ingest run');
+    logger.info(
+      { runId: run.runId, resumedFrom: interrupted.runId, afterId: interrupted.resumeAfterId },
+      'resuming interrupted ingest run',
+    );
   } else {
     if (latest && (latest.status === 'running' || latest.status === 'failed')) {
       // Stopped before it had fixed its bounds: nothing was written; start afresh.
@@ -339,7 +362,10 @@ export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngest
   const tally = new RunTally(run.highWaterMark, run.nextOffset, run.resumeAfterId);
   const upper = run.upperUpdatedAt;
   const pageAfter = (afterId: string | null) =>
-    options.client.fetchPage({ select: ':*,*', where: whereClause(run.sinceUpdatedAt, upper!, afterId), order: ':id', limit: options.pageSize }, deps.signal);
+    options.client.fetchPage(
+      { select: ':*,*', where: whereClause(run.sinceUpdatedAt, upper!, afterId), order: ':id', limit: options.pageSize },
+      deps.signal,
+    );
   try {
     // Nothing newer than the last run (or an empty dataset): nothing to read.
     const nothingNew = !upper || (run.sinceUpdatedAt !== null && upper <= run.sinceUpdatedAt);
@@ -349,7 +375,10 @@ export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngest
       const full = rows.length === options.pageSize;
       const lastId = rows.length > 0 ? rows[rows.length - 1]![':id'] : tally.progress.resumeAfterId;
       if (rows.length > 0 && typeof lastId !== 'string') {
-        throw new SocrataRequestError('Socrata rows lack the :id system field; the ingest pages by :id and needs $select=:*,*', { url: options.source, attempts: 1 });
+        throw new SocrataRequestError('Socrata rows lack the :id system field; the ingest pages by :id and needs $select=:*,*', {
+          url: options.source,
+          attempts: 1,
+        });
       }
       // Fetch the next page while this one is validated and written.
       if (full) {
@@ -363,7 +392,10 @@ export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngest
   } catch (error) {
     const message = asError(error).message;
     await finishRun(db, run.runId, { status: 'failed', error: message });
-    logger.error({ runId: run.runId, error: message, committedAfterId: tally.progress.resumeAfterId }, 'ingest run stopped; the next run resumes from its last committed page');
+    logger.error(
+      { runId: run.runId, error: message, committedAfterId: tally.progress.resumeAfterId },
+      'ingest run stopped; the next run resumes from its last committed page',
+    );
     throw error;
   }
   await finishRun(db, run.runId, { status: 'succeeded' });
@@ -378,9 +410,20 @@ export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngest
  * Loads rows already in hand (a SODA JSON snapshot file) through the same validation and upserts,
  * in pages of `pageSize`, recorded as a 'file' run.
  */
-export async function ingestRows(deps: IngestDeps, rows: unknown[], options: { source: string; pageSize?: number }): Promise<IngestSummary> {
+export async function ingestRows(
+  deps: IngestDeps,
+  rows: unknown[],
+  options: { source: string; pageSize?: number },
+): Promise<IngestSummary> {
   const pageSize = options.pageSize ?? 5_000;
-  const run = await startRun(deps.db, { source: options.source, mode: 'file', since: null, startOffset: 0, highWaterMark: null, resumedFromRun: null });
+  const run = await startRun(deps.db, {
+    source: options.source,
+    mode: 'file',
+    since: null,
+    startOffset: 0,
+    highWaterMark: null,
+    resumedFromRun: null,
+  });
   const recovered = await recoverQuarantinedRows(deps, run.runId);
   const tally = new RunTally(null, 0);
   try {

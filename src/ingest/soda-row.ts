@@ -174,7 +174,9 @@ function replaceNulCharacters(value: unknown): unknown {
   if (typeof value === 'string') return value.replaceAll(NUL, REPLACEMENT_CHARACTER);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(replaceNulCharacters);
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [replaceNulCharacters(key) as string, replaceNulCharacters(inner)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [replaceNulCharacters(key) as string, replaceNulCharacters(inner)]),
+  );
 }
 
 /**
@@ -191,7 +193,13 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const wrapped = { value: raw };
     const clean = withoutNulCharacters(wrapped);
-    return { ok: false, ticketId: null, reasons: ['row is not a JSON object'], raw: clean, ...(clean !== wrapped ? { nulReplaced: true } : {}) };
+    return {
+      ok: false,
+      ticketId: null,
+      reasons: ['row is not a JSON object'],
+      raw: clean,
+      ...(clean !== wrapped ? { nulReplaced: true } : {}),
+    };
   }
   const row = raw as SodaRow;
   const idValue = typeof row.id === 'string' ? row.id.trim() : null;
@@ -204,7 +212,9 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
       const field = issue.path.join('.') || 'row';
       const value = issue.path.length === 1 ? row[String(issue.path[0])] : undefined;
       const shown = value === undefined ? 'missing' : `${JSON.stringify(value)}`;
-      reasons.push(issue.code === 'invalid_type' && value === undefined ? `${field} is missing` : `${field} ${issue.message} (got ${shown})`);
+      reasons.push(
+        issue.code === 'invalid_type' && value === undefined ? `${field} is missing` : `${field} ${issue.message} (got ${shown})`,
+      );
     }
   }
   if (reasons.length > 0 || !parsed.success) {

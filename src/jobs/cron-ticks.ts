@@ -43,7 +43,8 @@ function localParts(instant: number, timeZone: string) {
 /** Matcher for the standard fields; null for tokens this small walker does not model (L, W, #). */
 function compile(cron: string): MinuteMatcher | null {
   const fields = parse(cron);
-  const numbers = (values: (number | string)[]) => (values.every((value) => typeof value === 'number') ? new Set(values as number[]) : null);
+  const numbers = (values: (number | string)[]) =>
+    values.every((value) => typeof value === 'number') ? new Set(values as number[]) : null;
   const days = numbers(fields.dayOfMonth);
   const weekdays = numbers(fields.dayOfWeek);
   if (!days || !weekdays) return null;

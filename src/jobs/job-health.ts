@@ -21,7 +21,14 @@ export interface JobHealth {
   /** One readable sentence for people. */
   message: string;
   intervalMs: number | null;
-  lastRun: { status: JobRun['status']; startedAt: string; finishedAt: string | null; error: string | null; counts: JobRun['counts']; runner: string } | null;
+  lastRun: {
+    status: JobRun['status'];
+    startedAt: string;
+    finishedAt: string | null;
+    error: string | null;
+    counts: JobRun['counts'];
+    runner: string;
+  } | null;
   lastSuccessAt: string | null;
   failuresSinceSuccess: number;
 }
@@ -73,7 +80,9 @@ function assessJob(schedule: JobSchedule, summary: JobRunSummary, now: Date): Jo
   if (state === 'never_run') sentences.push('no run recorded yet');
   if (state === 'ok') {
     sentences.push(
-      lastSuccess ? `last success ${lastSuccess.startedAt.toISOString()}` : `last attempt ${lastRun!.status} at ${lastRun!.startedAt.toISOString()}`,
+      lastSuccess
+        ? `last success ${lastSuccess.startedAt.toISOString()}`
+        : `last attempt ${lastRun!.status} at ${lastRun!.startedAt.toISOString()}`,
     );
   }
   return {
@@ -104,7 +113,10 @@ function assessJob(schedule: JobSchedule, summary: JobRunSummary, now: Date): Jo
  * 2× its cron interval). Chained jobs (no cron) can be failing but never overdue.
  */
 export async function getJobHealth(db: Kysely<WarehouseSchema>, now: Date, schedules: readonly JobSchedule[]): Promise<JobsHealthReport> {
-  const summaries = await summariseJobRuns(db, schedules.map((schedule) => schedule.job));
+  const summaries = await summariseJobRuns(
+    db,
+    schedules.map((schedule) => schedule.job),
+  );
   const jobs = schedules.map((schedule, index) => assessJob(schedule, summaries[index]!, now));
   return { ok: jobs.every((job) => job.problems.length === 0), checkedAt: now.toISOString(), jobs };
 }

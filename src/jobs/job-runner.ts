@@ -2,13 +2,7 @@ import { hostname } from 'node:os';
 import { asError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Warehouse } from '../warehouse/database.js';
-import {
-  finishJobRun,
-  markAbandonedJobRuns,
-  startJobRun,
-  type JobCounts,
-  type JobTrigger,
-} from '../warehouse/job-run.repository.js';
+import { finishJobRun, markAbandonedJobRuns, startJobRun, type JobCounts, type JobTrigger } from '../warehouse/job-run.repository.js';
 import type { JobFn } from './job-catalog.js';
 import { withJobLock } from './job-lock.js';
 
@@ -61,7 +55,8 @@ export async function runJob(deps: JobRunnerDeps, name: string, fn: JobFn): Prom
     const locked = await withJobLock(deps.warehouse, name, async () => {
       // Holding the lock, no other run of this job is alive anywhere: any row still "running" is a leftover.
       const abandoned = await markAbandonedJobRuns(db, name, runId);
-      if (abandoned > 0) log.warn({ abandoned }, 'earlier runs of this job ended without an outcome (killed or crashed); marked interrupted');
+      if (abandoned > 0)
+        log.warn({ abandoned }, 'earlier runs of this job ended without an outcome (killed or crashed); marked interrupted');
       log.info('job started');
       return fn({ signal, logger: log });
     });

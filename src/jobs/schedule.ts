@@ -45,10 +45,7 @@ const configCron: Record<'INGEST_CRON' | 'TRAIN_CRON' | 'DIGEST_CRON', keyof App
  * The schedules of jobs/schedules.json with this deployment's cron values: the config (its env
  * variables) wins over the file's defaults, and times are in `config.cityTimeZone`.
  */
-export function loadSchedules(
-  config: Pick<AppConfig, 'schedules' | 'cityTimeZone'>,
-  path: string = schedulesPath,
-): JobSchedule[] {
+export function loadSchedules(config: Pick<AppConfig, 'schedules' | 'cityTimeZone'>, path: string = schedulesPath): JobSchedule[] {
   let parsed: z.infer<typeof scheduleFile>;
   try {
     parsed = scheduleFile.parse(JSON.parse(readFileSync(path, 'utf8')));

@@ -73,7 +73,10 @@ export function startScheduler(deps: SchedulerDeps, options: { timers?: boolean 
     for (const schedule of deps.schedules) {
       if (!schedule.cron) continue;
       if (!deps.jobs[schedule.job]) {
-        deps.logger.info({ job: schedule.job }, `job "${schedule.job}" is not configured here (Slack jobs need SLACK_BOT_TOKEN and a channel); not scheduled`);
+        deps.logger.info(
+          { job: schedule.job },
+          `job "${schedule.job}" is not configured here (Slack jobs need SLACK_BOT_TOKEN and a channel); not scheduled`,
+        );
         continue;
       }
       const task = createTask(schedule.cron, async () => void (await tick(schedule.job)), {

@@ -123,9 +123,7 @@ export function applyBinning(binning: Binning, data: Dataset): BinnedData {
 /** Throws InputError when two feature lists differ (order matters: columns are positional). */
 export function assertSameFeatures(expected: readonly string[], actual: readonly string[]): void {
   if (expected.length !== actual.length || expected.some((name, i) => name !== actual[i])) {
-    throw new InputError(
-      `Feature mismatch: model expects [${expected.join(', ')}] but got [${actual.join(', ')}].`,
-    );
+    throw new InputError(`Feature mismatch: model expects [${expected.join(', ')}] but got [${actual.join(', ')}].`);
   }
 }
 

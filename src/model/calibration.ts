@@ -44,7 +44,8 @@ export function loadCalibrator(json: SerializedCalibrator): Calibrator {
   const snapshot = structuredClone(json);
   let apply: (score: number) => number;
   if (json.method === 'isotonic') {
-    if (json.x.length === 0 || json.x.length !== json.y.length) throw new InputError('Isotonic calibrator needs matching, non-empty x and y.');
+    if (json.x.length === 0 || json.x.length !== json.y.length)
+      throw new InputError('Isotonic calibrator needs matching, non-empty x and y.');
     const x = Float64Array.from(json.x);
     const y = Float64Array.from(json.y);
     apply = (score) => clipProbability(interpolate(x, y, checkScore(score)));

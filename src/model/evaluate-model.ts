@@ -37,7 +37,12 @@ function countUnseenTypes(split: TrainingSplit): number {
 }
 
 /** Scores the chosen, calibrated model on the test period (never seen while choosing or calibrating). */
-export function evaluateOnTestPeriod(split: TrainingSplit, chosen: ChosenModel, candidates: readonly TrainedCandidate[], asOf: Date): TrainEvaluation {
+export function evaluateOnTestPeriod(
+  split: TrainingSplit,
+  chosen: ChosenModel,
+  candidates: readonly TrainedCandidate[],
+  asOf: Date,
+): TrainEvaluation {
   const { train, calibration, test } = split;
   const probabilities = chosen.calibrator.applyAll(chosen.classifier.predict(test.data));
   const trainBaseRate = meanOf(train.labels);
@@ -62,8 +67,16 @@ export function evaluateOnTestPeriod(split: TrainingSplit, chosen: ChosenModel, 
     test_to: isoAt(split, test.rows[test.rows.length - 1]!),
     as_of: asOf.toISOString(),
     baselines: baselines(split),
-    candidates: candidates.map((candidate) => ({ kind: candidate.kind, calibration_roc_auc: round(candidate.calibrationRocAuc), train_seconds: round(candidate.seconds, 2) })),
-    calibration: calibrationTable(probabilities, test.labels, 10).map((row) => ({ ...row, meanPredicted: round(row.meanPredicted), observedRate: round(row.observedRate) })),
+    candidates: candidates.map((candidate) => ({
+      kind: candidate.kind,
+      calibration_roc_auc: round(candidate.calibrationRocAuc),
+      train_seconds: round(candidate.seconds, 2),
+    })),
+    calibration: calibrationTable(probabilities, test.labels, 10).map((row) => ({
+      ...row,
+      meanPredicted: round(row.meanPredicted),
+      observedRate: round(row.observedRate),
+    })),
     top_features: topFeatures,
     unseen_types_in_test: countUnseenTypes(split),
   };

@@ -172,7 +172,14 @@ function growForestTree(job: ForestJob, treeSeed: number): GrownTree {
   const store = new TreeNodeStore();
   const minLeaf = params.minSamplesLeaf;
 
-  interface Pending { node: number; start: number; end: number; depth: number; w: number; p: number }
+  interface Pending {
+    node: number;
+    start: number;
+    end: number;
+    depth: number;
+    w: number;
+    p: number;
+  }
   const stack: Pending[] = [{ node: store.addNode(totalPositive / draws), start: 0, end: inBag, depth: 0, w: draws, p: totalPositive }];
   const best: SplitChoice = { feature: -1, bin: 0, missingLeft: false, gain: 0 };
 
@@ -215,10 +222,13 @@ function growForestTree(job: ForestJob, treeSeed: number): GrownTree {
           if (lw >= minLeaf && rw >= minLeaf) {
             const gain = parentMass - giniMass(lw, lp) - giniMass(rw, p - lp);
             if (gain > best.gain) {
-              best.feature = f; best.bin = b; best.gain = gain;
+              best.feature = f;
+              best.bin = b;
+              best.gain = gain;
               // With no missing rows in training, unseen missing values follow the larger side.
               best.missingLeft = missW > 0 || lw >= rw;
-              bestLeftW = lw; bestLeftP = lp;
+              bestLeftW = lw;
+              bestLeftP = lp;
             }
           }
         }
@@ -228,8 +238,12 @@ function growForestTree(job: ForestJob, treeSeed: number): GrownTree {
           if (cumW >= minLeaf && rw >= minLeaf) {
             const gain = parentMass - giniMass(cumW, cumP) - giniMass(rw, p - cumP);
             if (gain > best.gain) {
-              best.feature = f; best.bin = b; best.gain = gain; best.missingLeft = false;
-              bestLeftW = cumW; bestLeftP = cumP;
+              best.feature = f;
+              best.bin = b;
+              best.gain = gain;
+              best.missingLeft = false;
+              bestLeftW = cumW;
+              bestLeftP = cumP;
             }
           }
         }

@@ -215,7 +215,15 @@ function growBoostTree(
     return hist;
   };
 
-  interface Pending { node: number; start: number; end: number; depth: number; hist: NodeHistogram; g: number; h: number }
+  interface Pending {
+    node: number;
+    start: number;
+    end: number;
+    depth: number;
+    hist: NodeHistogram;
+    g: number;
+    h: number;
+  }
   let rootG = 0;
   let rootH = 0;
   for (let i = 0; i < rows.length; i++) {
@@ -223,7 +231,15 @@ function growBoostTree(
     rootH += hessian[rows[i]];
   }
   const stack: Pending[] = [
-    { node: store.addNode(leafValue(rootG, rootH)), start: 0, end: rows.length, depth: 0, hist: buildHistogram(0, rows.length), g: rootG, h: rootH },
+    {
+      node: store.addNode(leafValue(rootG, rootH)),
+      start: 0,
+      end: rows.length,
+      depth: 0,
+      hist: buildHistogram(0, rows.length),
+      g: rootG,
+      h: rootH,
+    },
   ];
   const best: SplitChoice = { feature: -1, bin: 0, missingLeft: false, gain: 0 };
 
@@ -262,9 +278,12 @@ function growBoostTree(
             const rg = g - lg;
             const gain = (lg * lg) / (lh + lambda) + (rg * rg) / (rh + lambda) - parentScore;
             if (gain > best.gain) {
-              best.feature = f; best.bin = b; best.gain = gain;
+              best.feature = f;
+              best.bin = b;
+              best.gain = gain;
               best.missingLeft = missN > 0 || ln >= rn;
-              bestLeftG = lg; bestLeftH = lh;
+              bestLeftG = lg;
+              bestLeftH = lh;
             }
           }
         }
@@ -275,8 +294,12 @@ function growBoostTree(
             const rg = g - cumG;
             const gain = (cumG * cumG) / (cumH + lambda) + (rg * rg) / (rh + lambda) - parentScore;
             if (gain > best.gain) {
-              best.feature = f; best.bin = b; best.gain = gain; best.missingLeft = false;
-              bestLeftG = cumG; bestLeftH = cumH;
+              best.feature = f;
+              best.bin = b;
+              best.gain = gain;
+              best.missingLeft = false;
+              bestLeftG = cumG;
+              bestLeftH = cumH;
             }
           }
         }

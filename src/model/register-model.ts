@@ -1,5 +1,13 @@
 import type { Kysely } from 'kysely';
-import { findPromotedModelSummary, insertModel, lockModelRegistry, promoteModel, recordPromotionNote, type NewModel, type RegisteredModel } from '../warehouse/model.repository.js';
+import {
+  findPromotedModelSummary,
+  insertModel,
+  lockModelRegistry,
+  promoteModel,
+  recordPromotionNote,
+  type NewModel,
+  type RegisteredModel,
+} from '../warehouse/model.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { decidePromotion, type PromotionDecision, type PromotionStanding } from './promotion.js';
 

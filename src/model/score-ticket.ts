@@ -192,7 +192,8 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   async function scoreOne(ticket: TicketToScore): Promise<TicketScore> {
     const loaded = model;
     if (!loaded) throw new ModelNotTrainedError();
-    const type = exactTypes.get(normalizeTypeText(ticket.requestType)) ?? matchRequestType(ticket.requestType, catalog.types, catalog.spellings);
+    const type =
+      exactTypes.get(normalizeTypeText(ticket.requestType)) ?? matchRequestType(ticket.requestType, catalog.types, catalog.spellings);
     const createdAt = ticket.createdAt ?? now();
     const overrides: Partial<FeatureVector> = {};
     if (ticket.overrides?.rolling7dVolume !== undefined) overrides.typeVolume7d = ticket.overrides.rolling7dVolume;

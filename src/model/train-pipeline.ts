@@ -65,7 +65,10 @@ export interface TrainOptions {
 }
 
 function modelVersion(at: Date, kind: ModelKind): string {
-  return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${kind}`;
+  return `${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${kind}`;
 }
 
 function artifactOf(chosen: ChosenModel, slaHours: number): ModelArtifact {

@@ -49,7 +49,9 @@ export async function loadTrainingSplit(
   const set = await buildTrainingSet(db, options);
   const rows = labelledRows(set);
   if (rows.length < MIN_LABELLED) {
-    throw new InputError(`Only ${rows.length} tickets have a known SLA outcome; at least ${MIN_LABELLED} are needed to train. Run \`civicops ingest\` first.`);
+    throw new InputError(
+      `Only ${rows.length} tickets have a known SLA outcome; at least ${MIN_LABELLED} are needed to train. Run \`civicops ingest\` first.`,
+    );
   }
   const testStart = Math.floor(rows.length * 0.8);
   const trainRows = rows.subarray(0, testStart);

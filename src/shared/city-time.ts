@@ -145,7 +145,8 @@ function endOfShortNumber(text: string, from: number): number {
 /** 'YYYY-MM-DD[T ]HH:MM[:SS[.fraction]]' (fraction of 1 to 6 digits). */
 function parseIsoLocal(text: string): LocalDateTime | null {
   const length = text.length;
-  if (length < 16 || text.charCodeAt(4) !== CODE_DASH || text.charCodeAt(7) !== CODE_DASH || text.charCodeAt(13) !== CODE_COLON) return null;
+  if (length < 16 || text.charCodeAt(4) !== CODE_DASH || text.charCodeAt(7) !== CODE_DASH || text.charCodeAt(13) !== CODE_COLON)
+    return null;
   const separator = text.charCodeAt(10);
   if (separator !== CODE_T && separator !== CODE_SPACE) return null;
   const year = readDigits(text, 0, 4);

@@ -60,7 +60,9 @@ export function createSlackHandler(deps: SlackAppDeps): SlackHandler {
     throw new ConfigError('SLACK_SIGNING_SECRET is not set: copy the Signing Secret from the Slack app\'s "Basic Information" page.');
   }
   if (!botToken) {
-    throw new ConfigError('SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from the Slack app\'s "OAuth & Permissions" page.');
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from the Slack app\'s "OAuth & Permissions" page.',
+    );
   }
   const logger = deps.logger.child({ component: 'slack' });
   const slackLogger = toSlackLogger(logger);

@@ -36,7 +36,10 @@ export function createSlackWebClient(
   slack: Pick<AppConfig['slack'], 'botToken' | 'apiUrl'>,
   options: { logger: Logger; retryConfig?: RetryOptions; timeoutMs?: number },
 ): WebClient {
-  if (!slack.botToken) throw new ConfigError('SLACK_BOT_TOKEN is not set: the bot token (xoxb-…) from the Slack app\'s "OAuth & Permissions" page is needed to post.');
+  if (!slack.botToken)
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN is not set: the bot token (xoxb-…) from the Slack app\'s "OAuth & Permissions" page is needed to post.',
+    );
   return new WebClient(slack.botToken, {
     slackApiUrl: slack.apiUrl,
     logger: toSlackLogger(options.logger.child({ component: 'slack-web-api' })),

@@ -67,10 +67,13 @@ export class SodaClient {
     if (rows.length === 0) return null;
     const instant = typeof text === 'string' ? new Date(text) : new Date(Number.NaN);
     if (Number.isNaN(instant.getTime())) {
-      throw new SocrataRequestError(`Socrata returned no readable :updated_at (got ${JSON.stringify(text)}) — ${this.buildUrl({ select: ':updated_at', order: ':updated_at DESC', limit: 1 })}`, {
-        url: this.buildUrl({ select: ':updated_at', order: ':updated_at DESC', limit: 1 }),
-        attempts: 1,
-      });
+      throw new SocrataRequestError(
+        `Socrata returned no readable :updated_at (got ${JSON.stringify(text)}) — ${this.buildUrl({ select: ':updated_at', order: ':updated_at DESC', limit: 1 })}`,
+        {
+          url: this.buildUrl({ select: ':updated_at', order: ':updated_at DESC', limit: 1 }),
+          attempts: 1,
+        },
+      );
     }
     return instant;
   }
@@ -134,7 +137,13 @@ export class SodaClient {
     }
     const status = response.statusCode;
     if (status === 429) {
-      return { ok: false, retryable: true, status, reason: 'throttled by Socrata', retryAfterMs: parseRetryAfter(response.headers['retry-after']) };
+      return {
+        ok: false,
+        retryable: true,
+        status,
+        reason: 'throttled by Socrata',
+        retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+      };
     }
     if (status >= 500) return { ok: false, retryable: true, status, reason: `server error: ${summarise(body)}` };
     if (status !== 200) {
@@ -145,7 +154,13 @@ export class SodaClient {
     try {
       parsed = JSON.parse(body);
     } catch (error) {
-      return { ok: false, retryable: true, status, reason: `body is not valid JSON (cut off or an error page): ${summarise(body)}`, cause: error };
+      return {
+        ok: false,
+        retryable: true,
+        status,
+        reason: `body is not valid JSON (cut off or an error page): ${summarise(body)}`,
+        cause: error,
+      };
     }
     if (!Array.isArray(parsed)) {
       return { ok: false, retryable: true, status, reason: `expected a JSON array of rows, got ${summarise(body)}` };

@@ -182,10 +182,7 @@ function toCandidate(row: CandidateRow): AlertCandidate {
  * Open tickets created in [since, until] that the alert job has never seen (no slack_alert row),
  * oldest first. `until` keeps tickets "from the future" of a fixed clock out (tests, replays).
  */
-export async function findUnseenOpenTickets(
-  db: Db,
-  window: { since: Date; until: Date; limit?: number },
-): Promise<AlertCandidate[]> {
+export async function findUnseenOpenTickets(db: Db, window: { since: Date; until: Date; limit?: number }): Promise<AlertCandidate[]> {
   let query = db
     .selectFrom('fact_ticket as f')
     .innerJoin('dim_request_type', 'dim_request_type.type_key', 'f.type_key')
@@ -306,7 +303,9 @@ export async function claimAlerts(
               .selectFrom('slack_alert_run')
               .select('slack_alert_run.run_id')
               .where('slack_alert_run.run_id', '!=', runId)
-              .where((inner) => inner.or([inner('slack_alert_run.status', '!=', 'running'), inner('slack_alert_run.started_at', '<', staleBefore)])),
+              .where((inner) =>
+                inner.or([inner('slack_alert_run.status', '!=', 'running'), inner('slack_alert_run.started_at', '<', staleBefore)]),
+              ),
           ),
         ]),
       )

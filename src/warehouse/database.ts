@@ -42,7 +42,10 @@ export async function openPostgres(
   });
   // An idle pooled connection can be cut by the server (restart, failover, admin shutdown). pg emits
   // that on the pool; without a listener it would crash the process. The next query reconnects.
-  pool.on('error', options.onIdleClientError ?? ((error) => process.stderr.write(`warehouse: idle PostgreSQL connection lost: ${error.message}\n`)));
+  pool.on(
+    'error',
+    options.onIdleClientError ?? ((error) => process.stderr.write(`warehouse: idle PostgreSQL connection lost: ${error.message}\n`)),
+  );
   const db = new Kysely<WarehouseSchema>({ dialect: new PostgresDialect({ pool }) });
   const url = new URL(connectionString);
   return {

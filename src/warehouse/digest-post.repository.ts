@@ -39,7 +39,11 @@ export async function claimDigestPost(db: Db, claim: { date: string; channel: st
         .column('date')
         .doUpdateSet((eb) => ({ channel: eb.ref('excluded.channel'), claimed_at: eb.ref('excluded.claimed_at') }))
         .where('digest_post.ts', 'is', null)
-        .where('digest_post.claimed_at', '<', sql<Date>`clock_timestamp() - ${claim.staleAfterMs}::double precision * interval '1 millisecond'`),
+        .where(
+          'digest_post.claimed_at',
+          '<',
+          sql<Date>`clock_timestamp() - ${claim.staleAfterMs}::double precision * interval '1 millisecond'`,
+        ),
     )
     .returning('claimed_at')
     .executeTakeFirst();

@@ -38,10 +38,23 @@ export interface PageProgress {
 }
 
 function toRun(row: {
-  run_id: number; source: string; mode: IngestRun['mode']; status: IngestRun['status']; started_at: Date;
-  finished_at: Date | null; since_updated_at: Date | null; upper_updated_at: Date | null; high_water_mark: Date | null;
-  resume_after_id: string | null; next_offset: number;
-  fetched: number; inserted: number; updated: number; unchanged: number; quarantined: number; error: string | null;
+  run_id: number;
+  source: string;
+  mode: IngestRun['mode'];
+  status: IngestRun['status'];
+  started_at: Date;
+  finished_at: Date | null;
+  since_updated_at: Date | null;
+  upper_updated_at: Date | null;
+  high_water_mark: Date | null;
+  resume_after_id: string | null;
+  next_offset: number;
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+  error: string | null;
 }): IngestRun {
   return {
     runId: row.run_id,
@@ -66,7 +79,13 @@ function toRun(row: {
 
 /** The newest run for a source, whatever its status. */
 export async function findLatestRun(db: Db, source: string): Promise<IngestRun | undefined> {
-  const row = await db.selectFrom('ingest_run').selectAll().where('source', '=', source).orderBy('run_id', 'desc').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('ingest_run')
+    .selectAll()
+    .where('source', '=', source)
+    .orderBy('run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row ? toRun(row) : undefined;
 }
 
@@ -133,7 +152,11 @@ export async function recordPage(db: Db, runId: number, progress: PageProgress):
     .execute();
 }
 
-export async function finishRun(db: Db, runId: number, outcome: { status: 'succeeded' | 'failed' | 'resumed'; error?: string }): Promise<void> {
+export async function finishRun(
+  db: Db,
+  runId: number,
+  outcome: { status: 'succeeded' | 'failed' | 'resumed'; error?: string },
+): Promise<void> {
   await db
     .updateTable('ingest_run')
     .set({

@@ -73,7 +73,11 @@ export async function finishJobRun(
 export async function markAbandonedJobRuns(db: Db, job: string, exceptRunId: number): Promise<number> {
   const result = await db
     .updateTable('job_run')
-    .set({ status: 'interrupted', finished_at: sql<Date>`now()`, error: 'abandoned: the process ended without recording an outcome (killed or crashed)' })
+    .set({
+      status: 'interrupted',
+      finished_at: sql<Date>`now()`,
+      error: 'abandoned: the process ended without recording an outcome (killed or crashed)',
+    })
     .where('job', '=', job)
     .where('status', '=', 'running')
     .where('job_run_id', '!=', exceptRunId)
@@ -99,7 +103,11 @@ export interface JobRunSummary {
 export async function summariseJobRuns(db: Db, jobs: readonly string[]): Promise<JobRunSummary[]> {
   if (jobs.length === 0) return [];
   const newest = (statuses?: JobRunStatus[]) => {
-    let query = db.selectFrom('job_run').selectAll().distinctOn('job').where('job', 'in', [...jobs]);
+    let query = db
+      .selectFrom('job_run')
+      .selectAll()
+      .distinctOn('job')
+      .where('job', 'in', [...jobs]);
     if (statuses) query = query.where('status', 'in', statuses);
     return query.orderBy('job').orderBy('started_at', 'desc').orderBy('job_run_id', 'desc').execute();
   };
@@ -117,7 +125,10 @@ export async function summariseJobRuns(db: Db, jobs: readonly string[]): Promise
           'r.started_at',
           '>',
           eb.fn.coalesce(
-            selectFrom('job_run as s').select((inner) => inner.fn.max('s.started_at').as('m')).whereRef('s.job', '=', 'r.job').where('s.status', '=', 'succeeded'),
+            selectFrom('job_run as s')
+              .select((inner) => inner.fn.max('s.started_at').as('m'))
+              .whereRef('s.job', '=', 'r.job')
+              .where('s.status', '=', 'succeeded'),
             sql<Date>`'-infinity'::timestamptz`,
           ),
         ),
@@ -156,6 +167,10 @@ export async function summariseJobRuns(db: Db, jobs: readonly string[]): Promise
 export async function listJobRuns(db: Db, options: { job?: string; limit?: number } = {}): Promise<JobRun[]> {
   let query = db.selectFrom('job_run').selectAll();
   if (options.job) query = query.where('job', '=', options.job);
-  const rows = await query.orderBy('started_at', 'desc').orderBy('job_run_id', 'desc').limit(options.limit ?? 20).execute();
+  const rows = await query
+    .orderBy('started_at', 'desc')
+    .orderBy('job_run_id', 'desc')
+    .limit(options.limit ?? 20)
+    .execute();
   return rows.map(toJobRun);
 }

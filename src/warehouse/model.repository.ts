@@ -29,8 +29,22 @@ export type NewModel = Omit<RegisteredModel, 'trainedAt' | 'promoted' | 'promote
 type Row = Omit<Selectable<ModelRegistryTable>, 'artifact'>;
 
 const SUMMARY_COLUMNS = [
-  'model_version', 'trained_at', 'kind', 'sla_hours', 'train_from', 'train_to', 'test_from', 'test_to',
-  'n_train', 'n_test', 'feature_names', 'metrics', 'report', 'promoted', 'promoted_at', 'promotion_note',
+  'model_version',
+  'trained_at',
+  'kind',
+  'sla_hours',
+  'train_from',
+  'train_to',
+  'test_from',
+  'test_to',
+  'n_train',
+  'n_test',
+  'feature_names',
+  'metrics',
+  'report',
+  'promoted',
+  'promoted_at',
+  'promotion_note',
 ] as const;
 
 function toModel(row: Row & { artifact?: unknown }): RegisteredModel {
@@ -117,11 +131,6 @@ export async function recordPromotionNote(db: Db, modelVersion: string, note: st
 
 /** Registry listing without artifacts (they can be megabytes), newest first. */
 export async function listModels(db: Db, limit = 20): Promise<RegisteredModel[]> {
-  const rows = await db
-    .selectFrom('model_registry')
-    .select(SUMMARY_COLUMNS)
-    .orderBy('trained_at', 'desc')
-    .limit(limit)
-    .execute();
+  const rows = await db.selectFrom('model_registry').select(SUMMARY_COLUMNS).orderBy('trained_at', 'desc').limit(limit).execute();
   return rows.map((row) => toModel(row));
 }

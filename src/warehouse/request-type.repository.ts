@@ -46,7 +46,10 @@ export async function loadRequestTypeCatalog(db: Db): Promise<RequestTypeCatalog
 
 /** Lower case, '&' as 'and', letters and digits only: "Trash / Debris" and "trash-debris" compare equal. */
 export function normalizeTypeText(text: string): string {
-  return text.toLowerCase().replace(/&/g, 'and').replace(/[^a-z0-9]+/g, '');
+  return text
+    .toLowerCase()
+    .replace(/&/g, 'and')
+    .replace(/[^a-z0-9]+/g, '');
 }
 
 function wordsOf(text: string): string[] {
@@ -127,7 +130,11 @@ const CLEAR_MARGIN = 0.08;
  * The matching rule of resolveRequestType on an in-memory list (pure, so the Slack command and
  * the CLI can reuse it on a cached list). `spellings` maps a type key to the names it goes by.
  */
-export function matchRequestType(text: string, types: readonly RequestType[], spellings?: ReadonlyMap<string, readonly string[]>): RequestType {
+export function matchRequestType(
+  text: string,
+  types: readonly RequestType[],
+  spellings?: ReadonlyMap<string, readonly string[]>,
+): RequestType {
   const query = normalizeTypeText(text);
   const namesOf = (type: RequestType) => spellings?.get(type.typeKey) ?? [type.displayName, type.typeKey];
   if (query.length > 0) {

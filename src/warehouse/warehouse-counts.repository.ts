@@ -15,8 +15,14 @@ export interface WarehouseCounts {
 export async function countWarehouseRows(db: Db): Promise<WarehouseCounts> {
   const row = await db
     .selectNoFrom((eb) => [
-      eb.selectFrom('fact_ticket').select((sub) => sub.fn.countAll<number>().as('n')).as('facts'),
-      eb.selectFrom('ingest_quarantine').select((sub) => sub.fn.countAll<number>().as('n')).as('quarantined'),
+      eb
+        .selectFrom('fact_ticket')
+        .select((sub) => sub.fn.countAll<number>().as('n'))
+        .as('facts'),
+      eb
+        .selectFrom('ingest_quarantine')
+        .select((sub) => sub.fn.countAll<number>().as('n'))
+        .as('quarantined'),
     ])
     .executeTakeFirstOrThrow();
   return { facts: Number(row.facts), quarantined: Number(row.quarantined) };

@@ -5,8 +5,7 @@ import type { ErrorResponse, TicketScoreResponse, scoreTicketsResponseSchema } f
  * A JSON reply of the scoring API as the tests read it: the fields of one score, of a batch and of an error side by
  * side. Each test reads the ones its request should produce; a field that is missing fails that test's expectation.
  */
-export type ScoringReply = TicketScoreResponse &
-  z.infer<typeof scoreTicketsResponseSchema> & { error: Required<ErrorResponse['error']> };
+export type ScoringReply = TicketScoreResponse & z.infer<typeof scoreTicketsResponseSchema> & { error: Required<ErrorResponse['error']> };
 
 /** A JSON Schema in the OpenAPI document, as far as the tests look into one. */
 export interface SchemaView {

@@ -9,6 +9,7 @@ import type { Warehouse } from '../../src/warehouse/database.js';
 export function withTestApp(context: Omit<CliContext, 'openApp'>, warehouse: Warehouse, overrides: AppOverrides = {}): CliContext {
   return {
     ...context,
-    openApp: async () => createApp({ config: context.config, logger: context.logger, warehouse: { ...warehouse, close: async () => {} } }, overrides),
+    openApp: async () =>
+      createApp({ config: context.config, logger: context.logger, warehouse: { ...warehouse, close: async () => {} } }, overrides),
   };
 }

@@ -19,10 +19,7 @@ export interface TestWarehouse extends Warehouse {
  * A fresh, migrated, empty warehouse. On PostgreSQL each call creates its own database so
  * test files never see each other's rows; on PGlite it is a new in-memory instance.
  */
-export async function createTestWarehouse(
-  engine: 'pglite' | 'postgres',
-  options: { migrate?: boolean } = {},
-): Promise<TestWarehouse> {
+export async function createTestWarehouse(engine: 'pglite' | 'postgres', options: { migrate?: boolean } = {}): Promise<TestWarehouse> {
   let warehouse: Warehouse;
   let url: string | undefined;
   let drop: (() => Promise<void>) | undefined;

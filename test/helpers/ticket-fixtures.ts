@@ -178,7 +178,13 @@ export function seededRandom(seed: number): () => number {
  * ties at the same instant, open, late, archived-without-close and flagged tickets, named and
  * anonymous reporters.
  */
-export function generateFixtureTickets(options: { count: number; start: Date; days: number; seed?: number; idPrefix?: string }): FixtureTicket[] {
+export function generateFixtureTickets(options: {
+  count: number;
+  start: Date;
+  days: number;
+  seed?: number;
+  idPrefix?: string;
+}): FixtureTicket[] {
   const random = seededRandom(options.seed ?? 7);
   const types = [
     { name: 'Road Repair', meanHours: 90 },

@@ -67,7 +67,12 @@ export function createDocsRoutes(deps: DocsRoutesDeps): RouteGroup {
           if (asset.gzipped) headers.vary = 'accept-encoding';
           if (req.headers['if-none-match'] === asset.etag) return { status: 304, body: '', contentType: asset.contentType, headers };
           if (asset.gzipped && acceptsGzip(req.headers['accept-encoding'])) {
-            return { status: 200, body: asset.gzipped, contentType: asset.contentType, headers: { ...headers, 'content-encoding': 'gzip' } };
+            return {
+              status: 200,
+              body: asset.gzipped,
+              contentType: asset.contentType,
+              headers: { ...headers, 'content-encoding': 'gzip' },
+            };
           }
           return { status: 200, body: asset.body, contentType: asset.contentType, headers };
         },

@@ -57,7 +57,18 @@ export const alertsCommand: CliCommand = {
         });
         if (locked.status === 'skipped') {
           const message = lockTakenMessage('alerts');
-          if (values.json) writeLine(context.stdout, JSON.stringify({ dryRun, status: 'skipped', reason: 'locked', message, channel: config.slack.alertChannel ?? null, posted: 0 }));
+          if (values.json)
+            writeLine(
+              context.stdout,
+              JSON.stringify({
+                dryRun,
+                status: 'skipped',
+                reason: 'locked',
+                message,
+                channel: config.slack.alertChannel ?? null,
+                posted: 0,
+              }),
+            );
           else writeLine(context.stdout, message);
           return 0;
         }
@@ -81,13 +92,25 @@ export const alertsCommand: CliCommand = {
         return 0;
       }
       if (dryRun) {
-        for (const line of formatAlertsText({ items: result.items, threshold: config.slack.alertThreshold, timeZone: config.cityTimeZone, channel: config.slack.alertChannel, retried: result.retried })) {
+        for (const line of formatAlertsText({
+          items: result.items,
+          threshold: config.slack.alertThreshold,
+          timeZone: config.cityTimeZone,
+          channel: config.slack.alertChannel,
+          retried: result.retried,
+        })) {
           writeLine(context.stdout, line);
         }
         writeLine(context.stdout, '');
-        writeLine(context.stdout, `Scored ${result.scored} new open ticket(s) from the last ${ALERT_LOOKBACK_DAYS} days; ${result.aboveThreshold} at or above ${config.slack.alertThreshold}.`);
+        writeLine(
+          context.stdout,
+          `Scored ${result.scored} new open ticket(s) from the last ${ALERT_LOOKBACK_DAYS} days; ${result.aboveThreshold} at or above ${config.slack.alertThreshold}.`,
+        );
       } else if (result.posted > 0) {
-        writeLine(context.stdout, `Posted ${result.posted} high-risk ticket(s) to ${result.channel} in ${result.replies} thread repl${result.replies === 1 ? 'y' : 'ies'} (${result.retried} retried).`);
+        writeLine(
+          context.stdout,
+          `Posted ${result.posted} high-risk ticket(s) to ${result.channel} in ${result.replies} thread repl${result.replies === 1 ? 'y' : 'ies'} (${result.retried} retried).`,
+        );
       } else {
         writeLine(context.stdout, `No new high-risk tickets (scored ${result.scored}; threshold ${config.slack.alertThreshold}).`);
       }

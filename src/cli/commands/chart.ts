@@ -27,7 +27,11 @@ const SURGE_CHART_TYPES = 12;
  * surges = the 7 days before the window's end against each type's usual week.
  * Throws InputError (saying where the data is) when the window has nothing to draw.
  */
-export async function buildChartForWindow(db: Kysely<WarehouseSchema>, kind: ChartCommandKind, window: AnalyticsWindow): Promise<ChartSpec> {
+export async function buildChartForWindow(
+  db: Kysely<WarehouseSchema>,
+  kind: ChartCommandKind,
+  window: AnalyticsWindow,
+): Promise<ChartSpec> {
   const range = describeWindow(window, window.timeZone);
   if (kind === 'volume') {
     const days = await getDailyVolume(db, window);
@@ -57,7 +61,8 @@ export async function buildChartForWindow(db: Kysely<WarehouseSchema>, kind: Cha
   }
   const end = new Date(Math.min(window.until.getTime(), window.now.getTime()));
   const surges = (await assessTypeSurges(db, { now: end })).filter((type) => type.last7Days > 0 || type.surging);
-  if (surges.length === 0) throw new InputError(`No tickets in the 7 days before ${cityDateKey(end, window.timeZone)}. ${await describeEmptyWindow(db, window)}`);
+  if (surges.length === 0)
+    throw new InputError(`No tickets in the 7 days before ${cityDateKey(end, window.timeZone)}. ${await describeEmptyWindow(db, window)}`);
   return buildSurgeChart({
     title: `Last 7 days vs usual week (to ${cityDateKey(end.getTime() - 1, window.timeZone)})`,
     maxTypes: SURGE_CHART_TYPES,
@@ -97,7 +102,10 @@ export const chartCommand: CliCommand = {
     try {
       const spec = await buildChartForWindow(warehouse.db, kind as ChartCommandKind, window);
       const written = await writeChartPng(renderer, spec, out);
-      writeLine(context.stdout, `Wrote ${written.path} (${kind} chart, ${spec.width}×${spec.height} PNG, ${written.bytes} bytes, ${renderer.kind} renderer).`);
+      writeLine(
+        context.stdout,
+        `Wrote ${written.path} (${kind} chart, ${spec.width}×${spec.height} PNG, ${written.bytes} bytes, ${renderer.kind} renderer).`,
+      );
       return 0;
     } finally {
       await app.close();

@@ -36,7 +36,11 @@ export const demoCommand: CliCommand = {
         writeLine(stdout, `   Calling the city API ${config.socrata.baseUrl} (dataset ${config.socrata.dataset})…`);
         try {
           // One quick try: a demo should not sit through the full retry budget of a scheduled run.
-          const client = createSodaClient(config, logger, { maxRetries: 1, timeoutMs: Math.min(config.socrata.timeoutMs, 20_000), retryBaseDelayMs: 500 });
+          const client = createSodaClient(config, logger, {
+            maxRetries: 1,
+            timeoutMs: Math.min(config.socrata.timeoutMs, 20_000),
+            retryBaseDelayMs: 500,
+          });
           summary = await runIngestWith(context, app, { client });
         } catch (error) {
           if (!(error instanceof SocrataRequestError)) throw error;
@@ -57,7 +61,13 @@ export const demoCommand: CliCommand = {
       writeLine(stdout, '');
       writeLine(stdout, '2. Train the SLA-breach model (features known at creation only; train on the past, test on the future)');
       const report = await trainAndRegister(
-        { db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, onProgress: (message) => context.stderr.write(`   train: ${message}…\n`) },
+        {
+          db: warehouse.db,
+          logger,
+          slaHours: config.slaHours,
+          timeZone: config.cityTimeZone,
+          onProgress: (message) => context.stderr.write(`   train: ${message}…\n`),
+        },
         {},
       );
       for (const line of formatTrainReport(report)) writeLine(stdout, `   ${line}`);
@@ -68,15 +78,28 @@ export const demoCommand: CliCommand = {
       const since = new Date(until.getTime() - 365 * 86_400_000);
       const roadRepair = await resolveRequestType(warehouse.db, 'road repair');
       writeLine(stdout, '');
-      writeLine(stdout, `3. SLA report for ${roadRepair.displayName}, the last 12 months of the data (same as \`civicops sla "road repair" --since … --until …\`)`);
-      const sla = await getSlaReport(warehouse.db, { since, until, now: until, slaHours: config.slaHours, timeZone: config.cityTimeZone, typeKey: roadRepair.typeKey });
+      writeLine(
+        stdout,
+        `3. SLA report for ${roadRepair.displayName}, the last 12 months of the data (same as \`civicops sla "road repair" --since … --until …\`)`,
+      );
+      const sla = await getSlaReport(warehouse.db, {
+        since,
+        until,
+        now: until,
+        slaHours: config.slaHours,
+        timeZone: config.cityTimeZone,
+        typeKey: roadRepair.typeKey,
+      });
       for (const line of formatSlaReport(sla)) writeLine(stdout, `   ${line}`);
 
       writeLine(stdout, '');
       writeLine(stdout, '4. Score a new ticket (the body of POST /score_ticket: Road Repair, 12 in the last 7 days, backlog 40)');
       const scorer = await app.scorer();
       const score = await scorer.scoreTicket({ requestType: 'Road Repair', overrides: { rolling7dVolume: 12, backlogAtCreation: 40 } });
-      writeLine(stdout, `   ${score.requestType.displayName}: ${(score.slaBreachProbability * 100).toFixed(1)}% chance of missing the ${score.slaHours} h SLA — risk ${score.riskLevel} (model ${score.modelVersion})`);
+      writeLine(
+        stdout,
+        `   ${score.requestType.displayName}: ${(score.slaBreachProbability * 100).toFixed(1)}% chance of missing the ${score.slaHours} h SLA — risk ${score.riskLevel} (model ${score.modelVersion})`,
+      );
       for (const factor of score.topFactors) writeLine(stdout, `     • ${factor}`);
 
       writeLine(stdout, '');

@@ -39,7 +39,8 @@ export const digestCommand: CliCommand = {
       );
       const written: string[] = [];
       if (typeof values['charts-dir'] === 'string') {
-        for (const chart of result.chartSpecs) written.push((await writeChartPng(renderer, chart.spec, join(values['charts-dir'], chart.filename))).path);
+        for (const chart of result.chartSpecs)
+          written.push((await writeChartPng(renderer, chart.spec, join(values['charts-dir'], chart.filename))).path);
       }
       if (values.json) {
         writeLine(
@@ -62,7 +63,10 @@ export const digestCommand: CliCommand = {
       if (dryRun) {
         for (const line of result.text) writeLine(context.stdout, line);
         writeLine(context.stdout, '');
-        writeLine(context.stdout, `Would post to ${config.slack.digestChannel ?? '(DIGEST_CHANNEL not set)'} with ${result.charts} chart(s) in the thread: ${result.chartSpecs.map((chart) => chart.filename).join(', ')}`);
+        writeLine(
+          context.stdout,
+          `Would post to ${config.slack.digestChannel ?? '(DIGEST_CHANNEL not set)'} with ${result.charts} chart(s) in the thread: ${result.chartSpecs.map((chart) => chart.filename).join(', ')}`,
+        );
       } else if (result.alreadyPosted) {
         writeLine(
           context.stdout,
@@ -71,7 +75,10 @@ export const digestCommand: CliCommand = {
             : `The digest for ${result.date} is being posted by another run right now; not posting it again.`,
         );
       } else {
-        writeLine(context.stdout, `Posted the digest for ${result.date} to ${result.channel} (ts ${result.ts}) with ${result.charts} chart(s).`);
+        writeLine(
+          context.stdout,
+          `Posted the digest for ${result.date} to ${result.channel} (ts ${result.ts}) with ${result.charts} chart(s).`,
+        );
       }
       for (const path of written) writeLine(context.stdout, `Wrote ${path}`);
       return 0;

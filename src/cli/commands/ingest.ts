@@ -73,7 +73,8 @@ export const ingestCommand: CliCommand = {
     let pageSize: number | undefined;
     if (values['page-size'] !== undefined) {
       pageSize = Number(values['page-size']);
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50_000) throw new InputError('--page-size must be a whole number from 1 to 50000');
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50_000)
+        throw new InputError('--page-size must be a whole number from 1 to 50000');
     }
     const app = await context.openApp();
     const { warehouse } = app;
@@ -98,7 +99,17 @@ export const ingestCommand: CliCommand = {
         if (values.json) {
           writeLine(
             context.stdout,
-            JSON.stringify({ status: 'skipped', reason: 'locked', message, fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0, high_water_mark: null }),
+            JSON.stringify({
+              status: 'skipped',
+              reason: 'locked',
+              message,
+              fetched: 0,
+              inserted: 0,
+              updated: 0,
+              unchanged: 0,
+              quarantined: 0,
+              high_water_mark: null,
+            }),
           );
         } else writeLine(context.stdout, message);
         return 0;

@@ -76,8 +76,18 @@ async function listJobs(context: CliContext, json: boolean): Promise<number> {
       return 0;
     }
     for (const row of rows) {
-      const when = row.cron ? `${row.cron} (${row.cronEnv}, ${row.timeZone})` : `after ${schedules.filter((s) => s.then.includes(row.job)).map((s) => s.job).join(', ') || 'nothing (manual only)'}`;
-      writeLine(context.stdout, `${row.job.padEnd(7)} ${row.available ? '' : `[off: set ${row.missing.join(' and ')}] `}${when}${row.then.length ? `, then ${row.then.join(', ')}` : ''}`);
+      const when = row.cron
+        ? `${row.cron} (${row.cronEnv}, ${row.timeZone})`
+        : `after ${
+            schedules
+              .filter((s) => s.then.includes(row.job))
+              .map((s) => s.job)
+              .join(', ') || 'nothing (manual only)'
+          }`;
+      writeLine(
+        context.stdout,
+        `${row.job.padEnd(7)} ${row.available ? '' : `[off: set ${row.missing.join(' and ')}] `}${when}${row.then.length ? `, then ${row.then.join(', ')}` : ''}`,
+      );
       writeLine(context.stdout, `        ${row.description}`);
     }
     return 0;
@@ -112,35 +122,35 @@ async function showHistory(context: CliContext, job: string | undefined, limit: 
 
 /** `civicops jobs list|run|history`: every job the app can run in this deployment. */
 export const jobsCommand: CliCommand = {
-    name: 'jobs',
-    summary: 'List the scheduled jobs, run one now, or show recent runs',
-    usage: 'civicops jobs list | run <ingest|alerts|train|digest> [--only] | history [job] [--limit N]  [--json]',
-    options: {
-      only: { type: 'boolean', description: 'run: only this job, not the jobs scheduled after it (ingest is followed by alerts)' },
-      limit: { type: 'string', description: 'history: how many runs to show', default: '20' },
-      json: { type: 'boolean', description: 'print one JSON line instead of text' },
-    },
-    details: [
-      'A run takes the job\'s PostgreSQL advisory lock: if another replica (or `civicops start`) is',
-      'running the same job, this run is recorded as skipped_locked, says so and exits 0.',
-      'SIGTERM/SIGINT stop a run at its next checkpoint (ingest: between pages); the next run resumes.',
-      'Exit codes: 0 succeeded or skipped, 1 failed, 143/130 interrupted by SIGTERM/SIGINT.',
-      '',
-      'Examples:',
-      '  civicops jobs list',
-      '  civicops jobs run ingest',
-      '  civicops jobs history ingest --limit 5',
-    ].join('\n'),
-    async run({ values, positionals }, context) {
-      const [action, name, ...extra] = positionals;
-      const json = values.json === true;
-      if (action === 'list' && !name) return listJobs(context, json);
-      if (action === 'run' && name && extra.length === 0) return runNow(context, name, { only: values.only === true, json });
-      if (action === 'history' && extra.length === 0) {
-        const limit = Number(values.limit ?? '20');
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('--limit must be a whole number from 1 to 1000');
-        return showHistory(context, name, limit, json);
-      }
-      throw new InputError(`Usage: civicops jobs list | run <${jobNames.join('|')}> | history [job]`);
-    },
+  name: 'jobs',
+  summary: 'List the scheduled jobs, run one now, or show recent runs',
+  usage: 'civicops jobs list | run <ingest|alerts|train|digest> [--only] | history [job] [--limit N]  [--json]',
+  options: {
+    only: { type: 'boolean', description: 'run: only this job, not the jobs scheduled after it (ingest is followed by alerts)' },
+    limit: { type: 'string', description: 'history: how many runs to show', default: '20' },
+    json: { type: 'boolean', description: 'print one JSON line instead of text' },
+  },
+  details: [
+    "A run takes the job's PostgreSQL advisory lock: if another replica (or `civicops start`) is",
+    'running the same job, this run is recorded as skipped_locked, says so and exits 0.',
+    'SIGTERM/SIGINT stop a run at its next checkpoint (ingest: between pages); the next run resumes.',
+    'Exit codes: 0 succeeded or skipped, 1 failed, 143/130 interrupted by SIGTERM/SIGINT.',
+    '',
+    'Examples:',
+    '  civicops jobs list',
+    '  civicops jobs run ingest',
+    '  civicops jobs history ingest --limit 5',
+  ].join('\n'),
+  async run({ values, positionals }, context) {
+    const [action, name, ...extra] = positionals;
+    const json = values.json === true;
+    if (action === 'list' && !name) return listJobs(context, json);
+    if (action === 'run' && name && extra.length === 0) return runNow(context, name, { only: values.only === true, json });
+    if (action === 'history' && extra.length === 0) {
+      const limit = Number(values.limit ?? '20');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('--limit must be a whole number from 1 to 1000');
+      return showHistory(context, name, limit, json);
+    }
+    throw new InputError(`Usage: civicops jobs list | run <${jobNames.join('|')}> | history [job]`);
+  },
 };

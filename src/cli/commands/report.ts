@@ -1,7 +1,16 @@
 import type { TypeSlaSummary } from '../../analytics/sla-report.js';
 import { listTypeReports } from '../../warehouse/sla-report.repository.js';
 import { writeLine, type CliCommand } from '../command.js';
-import { describeEmptyWindow, describeWindow, formatChange, formatHours, formatPercent, formatTable, parseReportWindow, windowOptions } from './sla.js';
+import {
+  describeEmptyWindow,
+  describeWindow,
+  formatChange,
+  formatHours,
+  formatPercent,
+  formatTable,
+  parseReportWindow,
+  windowOptions,
+} from './sla.js';
 
 /** Totals over every type (percentiles cannot be summed, so they are left out). */
 function totalsOf(types: readonly TypeSlaSummary[]) {
@@ -56,10 +65,16 @@ export const reportCommand: CliCommand = {
       const withTickets = types.some((type) => type.current.tickets > 0);
       const notice = withTickets ? undefined : await describeEmptyWindow(warehouse.db, window);
       if (values.json) {
-        writeLine(context.stdout, JSON.stringify({ since: window.since, until: window.until, timeZone: window.timeZone, types, ...(notice ? { notice } : {}) }));
+        writeLine(
+          context.stdout,
+          JSON.stringify({ since: window.since, until: window.until, timeZone: window.timeZone, types, ...(notice ? { notice } : {}) }),
+        );
         return 0;
       }
-      writeLine(context.stdout, `SLA by request type, tickets created ${describeWindow(window, window.timeZone)} (${window.timeZone}), worst first`);
+      writeLine(
+        context.stdout,
+        `SLA by request type, tickets created ${describeWindow(window, window.timeZone)} (${window.timeZone}), worst first`,
+      );
       writeLine(context.stdout, '');
       if (types.length > 0) for (const line of formatTypeTable(types)) writeLine(context.stdout, line);
       if (notice) writeLine(context.stdout, `${types.length > 0 ? '\n' : ''}${notice}`);

@@ -23,7 +23,10 @@ export const windowOptions: Record<string, CliOption> = {
 function parseDay(text: string, option: string, timeZone: string): Date {
   const match = DATE_ARGUMENT.exec(text.trim());
   const instant = match
-    ? cityLocalToInstant({ year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour: 0, minute: 0, second: 0 }, timeZone)
+    ? cityLocalToInstant(
+        { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour: 0, minute: 0, second: 0 },
+        timeZone,
+      )
     : null;
   if (!instant || Number.isNaN(instant.getTime()) || cityDateKey(instant, timeZone) !== text.trim()) {
     throw new InputError(`--${option} must be a date such as 2023-05-01 (got "${text}").`, [{ path: option, message: 'not YYYY-MM-DD' }]);
@@ -44,7 +47,9 @@ export function parseReportWindow(values: Record<string, string | boolean | unde
   const timeZone = config.cityTimeZone;
   const until = typeof values.until === 'string' ? shiftDays(parseDay(values.until, 'until', timeZone), 1, timeZone) : now;
   const since =
-    typeof values.since === 'string' ? parseDay(values.since, 'since', timeZone) : shiftDays(new Date(until.getTime() - 1), -DEFAULT_DAYS, timeZone);
+    typeof values.since === 'string'
+      ? parseDay(values.since, 'since', timeZone)
+      : shiftDays(new Date(until.getTime() - 1), -DEFAULT_DAYS, timeZone);
   if (since.getTime() >= until.getTime()) {
     throw new InputError(`--since must be before --until.`, [{ path: 'since', message: 'after until' }]);
   }
@@ -63,7 +68,8 @@ export function describeWindow(window: { since: Date; until: Date }, timeZone: s
 export async function describeEmptyWindow(db: Kysely<WarehouseSchema>, window: AnalyticsWindow): Promise<string> {
   const range = await getTicketTimeRange(db);
   const where = `No tickets were created in ${describeWindow(window, window.timeZone)}.`;
-  if (!range.lastCreatedAt || !range.firstCreatedAt) return `${where} The warehouse is empty: run \`civicops ingest\` (or \`civicops demo --offline\`) first.`;
+  if (!range.lastCreatedAt || !range.firstCreatedAt)
+    return `${where} The warehouse is empty: run \`civicops ingest\` (or \`civicops demo --offline\`) first.`;
   const last = cityDateKey(range.lastCreatedAt, window.timeZone);
   const suggestedSince = cityDateKey(shiftDays(range.lastCreatedAt, -DEFAULT_DAYS, window.timeZone), window.timeZone);
   return `${where} The warehouse holds ${range.tickets} tickets created ${cityDateKey(range.firstCreatedAt, window.timeZone)} to ${last}; try --since ${suggestedSince} --until ${last}.`;
@@ -79,14 +85,20 @@ export function formatChange(trend: Trend, kind: 'count' | 'share' | 'hours'): s
   const size = Math.abs(trend.change);
   if (kind === 'share') return `${sign}${Math.round(size * 100)} pts`;
   const base = kind === 'hours' ? size.toFixed(1) : String(size);
-  const relative = kind === 'count' && trend.relativeChange !== null ? ` (${sign}${Math.round(Math.abs(trend.relativeChange) * 100)}%)` : '';
+  const relative =
+    kind === 'count' && trend.relativeChange !== null ? ` (${sign}${Math.round(Math.abs(trend.relativeChange) * 100)}%)` : '';
   return `${sign}${base}${relative}`;
 }
 
 /** Left-aligned first column, right-aligned others, two spaces apart. */
 export function formatTable(rows: string[][]): string[] {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function formatSlaReport(report: SlaReport): string[] {
@@ -98,17 +110,47 @@ export function formatSlaReport(report: SlaReport): string[] {
     ...formatTable([
       ['', 'this period', 'previous', 'change'],
       ['Tickets', String(report.current.tickets), String(report.previous.tickets), formatChange(report.trends.tickets, 'count')],
-      ['SLA attainment', formatPercent(report.current.attainment), formatPercent(report.previous.attainment), formatChange(report.trends.attainment, 'share')],
-      ['  judged (met / breached)', `${report.current.metSla} / ${report.current.breached}`, `${report.previous.metSla} / ${report.previous.breached}`, ''],
-      ['P50 hours to close', formatHours(report.current.p50HoursToClose), formatHours(report.previous.p50HoursToClose), formatChange(report.trends.p50HoursToClose, 'hours')],
-      ['P90 hours to close', formatHours(report.current.p90HoursToClose), formatHours(report.previous.p90HoursToClose), formatChange(report.trends.p90HoursToClose, 'hours')],
-      ['Backlog at period end', String(report.current.backlog), String(report.previous.backlog), formatChange(report.trends.backlog, 'count')],
+      [
+        'SLA attainment',
+        formatPercent(report.current.attainment),
+        formatPercent(report.previous.attainment),
+        formatChange(report.trends.attainment, 'share'),
+      ],
+      [
+        '  judged (met / breached)',
+        `${report.current.metSla} / ${report.current.breached}`,
+        `${report.previous.metSla} / ${report.previous.breached}`,
+        '',
+      ],
+      [
+        'P50 hours to close',
+        formatHours(report.current.p50HoursToClose),
+        formatHours(report.previous.p50HoursToClose),
+        formatChange(report.trends.p50HoursToClose, 'hours'),
+      ],
+      [
+        'P90 hours to close',
+        formatHours(report.current.p90HoursToClose),
+        formatHours(report.previous.p90HoursToClose),
+        formatChange(report.trends.p90HoursToClose, 'hours'),
+      ],
+      [
+        'Backlog at period end',
+        String(report.current.backlog),
+        String(report.previous.backlog),
+        formatChange(report.trends.backlog, 'count'),
+      ],
     ]),
     '',
     'Weekly volume (city-local weeks from Monday):',
     ...formatTable([
       ['  week of', 'tickets', 'attainment', ''],
-      ...report.weeklyVolume.map((week) => [`  ${week.weekStart}`, String(week.count), formatPercent(week.attainment), week.partial ? '(partial week)' : '']),
+      ...report.weeklyVolume.map((week) => [
+        `  ${week.weekStart}`,
+        String(week.count),
+        formatPercent(week.attainment),
+        week.partial ? '(partial week)' : '',
+      ]),
     ]),
   ];
   const lastDay = report.dailyVolume[report.dailyVolume.length - 1];

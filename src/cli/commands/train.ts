@@ -17,9 +17,13 @@ export function formatTrainReport(report: TrainReport): string[] {
     `  request types in the test period unseen in training: ${report.unseen_types_in_test}`,
     '  calibration on the test period (predicted → observed breach rate):',
     ...report.calibration.map(
-      (row) => `    ${pct(row.lower).padStart(6)}–${pct(row.upper).padEnd(6)} n=${String(row.count).padStart(5)}  predicted ${pct(row.meanPredicted).padStart(6)}  observed ${pct(row.observedRate).padStart(6)}`,
+      (row) =>
+        `    ${pct(row.lower).padStart(6)}–${pct(row.upper).padEnd(6)} n=${String(row.count).padStart(5)}  predicted ${pct(row.meanPredicted).padStart(6)}  observed ${pct(row.observedRate).padStart(6)}`,
     ),
-    `  strongest features: ${report.top_features.slice(0, 5).map((f) => f.feature).join(', ')}`,
+    `  strongest features: ${report.top_features
+      .slice(0, 5)
+      .map((f) => f.feature)
+      .join(', ')}`,
     `  trained in ${report.train_seconds}s`,
   ];
   return lines;
@@ -33,7 +37,10 @@ export const trainCommand: CliCommand = {
     force: { type: 'boolean', description: 'promote even if the promoted model has a better test ROC-AUC' },
     'as-of': { type: 'string', description: 'train as if today were this date (labels and features as of then)' },
     kind: { type: 'string', description: 'try only this learner (default: both, best on the calibration slice wins)' },
-    json: { type: 'boolean', description: 'end with one JSON line: model_version, roc_auc, pr_auc, brier, base_rate, n_train, n_test, test_from, promoted, …' },
+    json: {
+      type: 'boolean',
+      description: 'end with one JSON line: model_version, roc_auc, pr_auc, brier, base_rate, n_train, n_test, test_from, promoted, …',
+    },
   },
   details:
     'Only what is known when a ticket is created is a feature. The earliest 80% of labelled tickets (by creation)\n' +

@@ -100,7 +100,11 @@ function toScoreInput(ticket: AlertCandidate) {
   };
 }
 
-function toAlertItem(ticket: AlertCandidate, score: { probability: number; riskLevel: string; topFactors: readonly string[]; modelVersion: string }, urlTemplate: string): AlertItem {
+function toAlertItem(
+  ticket: AlertCandidate,
+  score: { probability: number; riskLevel: string; topFactors: readonly string[]; modelVersion: string },
+  urlTemplate: string,
+): AlertItem {
   return {
     ticketId: ticket.ticketId,
     requestType: ticket.requestType,
@@ -136,7 +140,10 @@ async function scoreCandidates(
     } catch (error) {
       if (!(error instanceof UnknownRequestTypeError)) throw error;
       unknownType += 1;
-      logger.warn({ ticketId: ticket.ticketId, typeKey: ticket.typeKey }, 'alert candidate has a request type the scorer does not know; it is retried next run');
+      logger.warn(
+        { ticketId: ticket.ticketId, typeKey: ticket.typeKey },
+        'alert candidate has a request type the scorer does not know; it is retried next run',
+      );
     }
   }
   return { scored, unknownType };
@@ -161,7 +168,9 @@ export async function runAlertsJob(deps: AlertsJobDeps, options: AlertsJobOption
   if (!dryRun) {
     const missing = [!client ? 'SLACK_BOT_TOKEN' : null, !channel ? 'ALERT_CHANNEL' : null].filter(Boolean);
     if (missing.length > 0) {
-      throw new ConfigError(`Cannot post alerts: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Use --dry-run to see what would be posted.`);
+      throw new ConfigError(
+        `Cannot post alerts: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Use --dry-run to see what would be posted.`,
+      );
     }
   }
   const log = deps.logger.child({ component: 'alerts' });
@@ -232,15 +241,28 @@ export async function runAlertsJob(deps: AlertsJobDeps, options: AlertsJobOption
   let parentTs: string;
   let postedChannel: string;
   try {
-    const response = await client.chat.postMessage({ channel, text: parent.text, blocks: parent.blocks, unfurl_links: false, unfurl_media: false });
+    const response = await client.chat.postMessage({
+      channel,
+      text: parent.text,
+      blocks: parent.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     if (!response.ts) throw new Error('chat.postMessage returned no ts');
     parentTs = response.ts;
     postedChannel = response.channel ?? channel;
   } catch (error) {
     const failure = new SlackPostError('chat.postMessage', error);
-    await markAlertsFailed(deps.db, items.map((item) => item.ticketId), failure.message);
+    await markAlertsFailed(
+      deps.db,
+      items.map((item) => item.ticketId),
+      failure.message,
+    );
     await finishAlertRun(deps.db, claim.runId, { status: 'failed', postedCount: 0, error: failure.message });
-    log.error({ runId: claim.runId, pending: items.length, error: failure.message }, 'alert parent message failed; tickets stay pending for the next run');
+    log.error(
+      { runId: claim.runId, pending: items.length, error: failure.message },
+      'alert parent message failed; tickets stay pending for the next run',
+    );
     throw failure;
   }
 
@@ -256,7 +278,12 @@ export async function runAlertsJob(deps: AlertsJobDeps, options: AlertsJobOption
         unfurl_links: false,
         unfurl_media: false,
       });
-      await markAlertsPosted(deps.db, page.ticketIds, { channel: postedChannel, parentTs, replyTs: response.ts ?? parentTs, at: new Date() });
+      await markAlertsPosted(deps.db, page.ticketIds, {
+        channel: postedChannel,
+        parentTs,
+        replyTs: response.ts ?? parentTs,
+        at: new Date(),
+      });
       posted += page.ticketIds.length;
       replies += 1;
     } catch (error) {
@@ -264,7 +291,10 @@ export async function runAlertsJob(deps: AlertsJobDeps, options: AlertsJobOption
       const left = pages.slice(index).flatMap((rest) => rest.ticketIds);
       await markAlertsFailed(deps.db, left, failure.message);
       await finishAlertRun(deps.db, claim.runId, { status: 'partial', parentTs, postedCount: posted, error: failure.message });
-      log.error({ runId: claim.runId, posted, pending: left.length, error: failure.message }, 'alert thread reply failed; the rest stay pending for the next run');
+      log.error(
+        { runId: claim.runId, posted, pending: left.length, error: failure.message },
+        'alert thread reply failed; the rest stay pending for the next run',
+      );
       throw failure;
     }
   }

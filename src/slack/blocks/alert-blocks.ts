@@ -92,12 +92,17 @@ export function buildAlertParentMessage(input: {
   const types = [...byType].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const shownTypes = types.slice(0, 8).map(([name, count]) => `${escapeMrkdwn(name)} ${count}`);
   if (types.length > 8) shownTypes.push(`${types.length - 8} more types`);
-  const highest = items.reduce<AlertItem | undefined>((best, item) => (!best || item.probability > best.probability ? item : best), undefined);
+  const highest = items.reduce<AlertItem | undefined>(
+    (best, item) => (!best || item.probability > best.probability ? item : best),
+    undefined,
+  );
   const versions = [...new Set(items.map((item) => item.modelVersion))];
   const summary = [
     `Open tickets with at least a *${percent(input.threshold)}* chance of missing their SLA, by the breach model.`,
     `*By type:* ${shownTypes.join(', ')}`,
-    highest ? `*Highest:* ${escapeMrkdwn(highest.requestType)} (#${escapeMrkdwn(highest.ticketId)}) at ${percent(highest.probability)}` : '',
+    highest
+      ? `*Highest:* ${escapeMrkdwn(highest.requestType)} (#${escapeMrkdwn(highest.ticketId)}) at ${percent(highest.probability)}`
+      : '',
   ]
     .filter(Boolean)
     .join('\n');
@@ -159,7 +164,10 @@ export function buildAlertReplyPages(items: readonly AlertItem[], options: { tim
   const pageCount = Math.ceil(items.length / perReply);
   for (let start = 0; start < items.length; start += perReply) {
     const chunk = items.slice(start, start + perReply);
-    const label = pageCount > 1 ? `Tickets ${start + 1}–${start + chunk.length} of ${items.length}` : `${chunk.length === 1 ? 'Ticket' : `${chunk.length} tickets`}`;
+    const label =
+      pageCount > 1
+        ? `Tickets ${start + 1}–${start + chunk.length} of ${items.length}`
+        : `${chunk.length === 1 ? 'Ticket' : `${chunk.length} tickets`}`;
     const blocks: KnownBlock[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: `*${label}*, highest risk first` }] }];
     chunk.forEach((item, index) => {
       blocks.push(...buildAlertTicketBlocks(item, options.timeZone));
@@ -172,7 +180,13 @@ export function buildAlertReplyPages(items: readonly AlertItem[], options: { tim
 }
 
 /** Plain text of an alert run for `civicops alerts --dry-run`. */
-export function formatAlertsText(input: { items: readonly AlertItem[]; threshold: number; timeZone: string; channel?: string; retried?: number }): string[] {
+export function formatAlertsText(input: {
+  items: readonly AlertItem[];
+  threshold: number;
+  timeZone: string;
+  channel?: string;
+  retried?: number;
+}): string[] {
   const { items } = input;
   if (items.length === 0) {
     return [`No new open tickets at or above the alert threshold (${percent(input.threshold)}); nothing would be posted.`];
@@ -182,7 +196,9 @@ export function formatAlertsText(input: { items: readonly AlertItem[]; threshold
   ];
   for (const item of items) {
     lines.push('');
-    lines.push(`  #${item.ticketId}  ${item.requestType}  ${percent(item.probability)} (${item.riskLevel})  opened ${formatCityTime(item.createdAt, input.timeZone)}`);
+    lines.push(
+      `  #${item.ticketId}  ${item.requestType}  ${percent(item.probability)} (${item.riskLevel})  opened ${formatCityTime(item.createdAt, input.timeZone)}`,
+    );
     lines.push(`    ${describeAlertLocation(item)}`);
     for (const factor of item.topFactors) lines.push(`    - ${factor}`);
     lines.push(`    ${item.ticketUrl}`);

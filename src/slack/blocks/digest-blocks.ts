@@ -88,7 +88,10 @@ export function renderDigestBlocks(digest: Digest): DigestMessage {
       ? 'No request type is surging.'
       : digest.surges.surging
           .slice(0, 10)
-          .map((type) => `• :chart_with_upwards_trend: *${escapeMrkdwn(type.displayName)}*${escapeMrkdwn(describeSurge(type).slice(type.displayName.length))}`)
+          .map(
+            (type) =>
+              `• :chart_with_upwards_trend: *${escapeMrkdwn(type.displayName)}*${escapeMrkdwn(describeSurge(type).slice(type.displayName.length))}`,
+          )
           .join('\n');
   const worstText =
     worst.length === 0
@@ -101,9 +104,18 @@ export function renderDigestBlocks(digest: Digest): DigestMessage {
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*${digest.weekday}'s tickets*\n${describeComparison(digest.day, `usual ${digest.weekday}`)}` },
-        { type: 'mrkdwn', text: `*Last 7 days* (${formatDayShort(digest.week.firstDay)}–${formatDayShort(digest.week.lastDay)})\n${describeComparison(digest.week, 'usual week')}` },
-        { type: 'mrkdwn', text: `*SLA attainment* (created ${formatDayShort(digest.sla.firstDay)}–${formatDayShort(digest.sla.lastDay)})\n${describeAttainment(digest.sla.attainment, digest.sla.previousAttainment, slaPeriod)}` },
-        { type: 'mrkdwn', text: `*Backlog*\n${describeBacklog(digest.sla.backlog, digest.sla.previousBacklog, `${SLA_WINDOW_DAYS} days earlier`)}` },
+        {
+          type: 'mrkdwn',
+          text: `*Last 7 days* (${formatDayShort(digest.week.firstDay)}–${formatDayShort(digest.week.lastDay)})\n${describeComparison(digest.week, 'usual week')}`,
+        },
+        {
+          type: 'mrkdwn',
+          text: `*SLA attainment* (created ${formatDayShort(digest.sla.firstDay)}–${formatDayShort(digest.sla.lastDay)})\n${describeAttainment(digest.sla.attainment, digest.sla.previousAttainment, slaPeriod)}`,
+        },
+        {
+          type: 'mrkdwn',
+          text: `*Backlog*\n${describeBacklog(digest.sla.backlog, digest.sla.previousBacklog, `${SLA_WINDOW_DAYS} days earlier`)}`,
+        },
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: truncateText(`*Surging request types*\n${surgeText}`, MAX_TEXT_CHARS) } },

@@ -26,7 +26,8 @@ export function describeBreachChance(score: TicketScore): string {
 function describeWhere(details: ScoredTicketDetails): string {
   const parts: string[] = [];
   if (details.commissionDistrict) parts.push(`District ${escapeMrkdwn(details.commissionDistrict)}`);
-  if (details.latitude !== undefined && details.longitude !== undefined) parts.push(`${details.latitude.toFixed(5)}, ${details.longitude.toFixed(5)}`);
+  if (details.latitude !== undefined && details.longitude !== undefined)
+    parts.push(`${details.latitude.toFixed(5)}, ${details.longitude.toFixed(5)}`);
   if (details.address) parts.push(`${escapeMrkdwn(truncateText(details.address, 200))} (address not geocoded)`);
   return parts.length ? parts.join(' · ') : 'not given';
 }
@@ -54,7 +55,10 @@ export function buildScoreResultBlocks(score: TicketScore, details: ScoredTicket
     },
   ];
   if (details.description) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `> ${escapeMrkdwn(truncateText(details.description.replace(/\s+/g, ' '), 500))}` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `> ${escapeMrkdwn(truncateText(details.description.replace(/\s+/g, ' '), 500))}` }],
+    });
   }
   blocks.push(
     { type: 'section', block_id: 'score_factors', text: { type: 'mrkdwn', text: truncateText(`*Top factors*\n${factors}`, 3000) } },

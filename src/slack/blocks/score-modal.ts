@@ -73,7 +73,10 @@ export function buildScoreModal(input: { requestTypes: readonly RequestType[] | 
           type: 'static_select',
           action_id: SCORE_FIELD.district,
           placeholder: { type: 'plain_text', text: 'District' },
-          options: COMMISSION_DISTRICTS.map((district) => ({ text: { type: 'plain_text', text: `District ${district}` }, value: district })),
+          options: COMMISSION_DISTRICTS.map((district) => ({
+            text: { type: 'plain_text', text: `District ${district}` },
+            value: district,
+          })),
         },
       },
       {
@@ -81,7 +84,10 @@ export function buildScoreModal(input: { requestTypes: readonly RequestType[] | 
         block_id: SCORE_FIELD.location,
         optional: true,
         label: { type: 'plain_text', text: 'Address or coordinates' },
-        hint: { type: 'plain_text', text: 'Coordinates as "latitude, longitude", e.g. 29.6516, -82.3248 (only coordinates are used by the model).' },
+        hint: {
+          type: 'plain_text',
+          text: 'Coordinates as "latitude, longitude", e.g. 29.6516, -82.3248 (only coordinates are used by the model).',
+        },
         element: { type: 'plain_text_input', action_id: SCORE_FIELD.location, max_length: 200 },
       },
       {
@@ -102,7 +108,12 @@ export function buildScoringProgressView(requestTypeLabel: string): ModalView {
     callback_id: `${SCORE_MODAL_CALLBACK_ID}_result`,
     title: TITLE,
     close: { type: 'plain_text', text: 'Close' },
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:hourglass_flowing_sand: Scoring a *${truncateText(requestTypeLabel, 100)}* ticket…` } }],
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `:hourglass_flowing_sand: Scoring a *${truncateText(requestTypeLabel, 100)}* ticket…` },
+      },
+    ],
   };
 }
 

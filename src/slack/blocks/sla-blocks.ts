@@ -43,7 +43,9 @@ const SPARK_LEVELS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 export function buildSparkline(values: readonly number[]): string {
   const max = Math.max(0, ...values);
   if (max === 0) return values.map(() => SPARK_LEVELS[0]).join('');
-  return values.map((value) => SPARK_LEVELS[Math.min(SPARK_LEVELS.length - 1, Math.round((Math.max(0, value) / max) * (SPARK_LEVELS.length - 1)))]).join('');
+  return values
+    .map((value) => SPARK_LEVELS[Math.min(SPARK_LEVELS.length - 1, Math.round((Math.max(0, value) / max) * (SPARK_LEVELS.length - 1)))])
+    .join('');
 }
 
 export const formatPercent = (share: number | null): string => (share === null ? '–' : `${Math.round(share * 100)}%`);
@@ -55,7 +57,12 @@ const formatHours = (hours: number | null): string => (hours === null ? '–' : 
  */
 export function describeTrend(trend: Trend, kind: 'share' | 'hours' | 'count', higherIsBetter: boolean): string {
   if (trend.change === null) return 'no earlier data';
-  const size = kind === 'share' ? Math.round(Math.abs(trend.change) * 100) : kind === 'hours' ? Number(Math.abs(trend.change).toFixed(1)) : Math.abs(trend.change);
+  const size =
+    kind === 'share'
+      ? Math.round(Math.abs(trend.change) * 100)
+      : kind === 'hours'
+        ? Number(Math.abs(trend.change).toFixed(1))
+        : Math.abs(trend.change);
   if (size === 0) return '→ unchanged';
   const up = trend.change > 0;
   const amount = kind === 'share' ? `${size} pts` : kind === 'hours' ? `${size.toFixed(1)} h` : String(size);
@@ -102,13 +109,22 @@ export function buildTypeSlaMessage(snapshot: TypeSlaSnapshot, options: SlaMessa
   const judged = `${current.metSla} of ${current.withKnownOutcome} judged`;
   const weeklyCounts = snapshot.weeks.map((week) => week.count);
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncateText(`${report.displayName} — SLA ${report.slaHours} h`, 150), emoji: true } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncateText(`${report.displayName} — SLA ${report.slaHours} h`, 150), emoji: true },
+    },
     {
       type: 'section',
       block_id: 'sla_metrics',
       fields: [
-        { type: 'mrkdwn', text: `*SLA attainment*\n*${formatPercent(current.attainment)}* (${judged})\n${describeTrend(trends.attainment, 'share', true)}` },
-        { type: 'mrkdwn', text: `*P90 hours to close*\n*${formatHours(current.p90HoursToClose)}*\n${describeTrend(trends.p90HoursToClose, 'hours', false)}` },
+        {
+          type: 'mrkdwn',
+          text: `*SLA attainment*\n*${formatPercent(current.attainment)}* (${judged})\n${describeTrend(trends.attainment, 'share', true)}`,
+        },
+        {
+          type: 'mrkdwn',
+          text: `*P90 hours to close*\n*${formatHours(current.p90HoursToClose)}*\n${describeTrend(trends.p90HoursToClose, 'hours', false)}`,
+        },
         { type: 'mrkdwn', text: `*Backlog now*\n*${current.backlog}* open\n${describeTrend(trends.backlog, 'count', false)}` },
         { type: 'mrkdwn', text: `*Last 7 days*\n${describeRecentVolume(snapshot)}` },
       ],
@@ -155,9 +171,7 @@ function describeWorstRow(summary: TypeSlaSummary, rank: number): string {
 
 /** The request types furthest from their SLA, each with a Details button. */
 export function buildWorstTypesMessage(snapshot: WorstTypesSnapshot, options: SlaMessageOptions): SlaMessage {
-  const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: 'Request types furthest from SLA', emoji: true } },
-  ];
+  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Request types furthest from SLA', emoji: true } }];
   if (snapshot.worst.length === 0) {
     blocks.push({
       type: 'section',
@@ -229,7 +243,10 @@ export function buildDidYouMeanMessage(input: { requested: string; suggestions: 
       })),
     });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Or send `/sla` alone for the five types furthest from their SLA.' }] });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: 'Or send `/sla` alone for the five types furthest from their SLA.' }],
+  });
   const text = suggestions.length
     ? `Unknown request type "${input.requested}". Did you mean: ${suggestions.join(', ')}?`
     : `Unknown request type "${input.requested}".`;

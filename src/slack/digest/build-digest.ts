@@ -146,7 +146,10 @@ function toDigestSurge(assessment: TypeSurgeAssessment): DigestSurge {
 /** The day before `now` in the city ('YYYY-MM-DD'): a digest sent at 08:00 covers yesterday. */
 export function previousCityDay(now: Date, timeZone: string): string {
   const p = toCityParts(now, timeZone);
-  return cityDateKey(cityLocalToInstant({ year: p.year, month: p.month, day: p.day - 1, hour: 12, minute: 0, second: 0 }, timeZone), timeZone);
+  return cityDateKey(
+    cityLocalToInstant({ year: p.year, month: p.month, day: p.day - 1, hour: 12, minute: 0, second: 0 }, timeZone),
+    timeZone,
+  );
 }
 
 /**
@@ -163,7 +166,9 @@ export async function buildDigest(
   const { now, timeZone, slaHours } = options;
   const date = options.date ?? previousCityDay(now, timeZone);
   if (!DATE_KEY.test(date) || cityDateKey(startOfCityDay(date, 0, timeZone), timeZone) !== date) {
-    throw new InputError(`The digest date must be a day such as 2023-07-09 (got "${date}").`, [{ path: 'date', message: 'not YYYY-MM-DD' }]);
+    throw new InputError(`The digest date must be a day such as 2023-07-09 (got "${date}").`, [
+      { path: 'date', message: 'not YYYY-MM-DD' },
+    ]);
   }
   const dayEnd = startOfCityDay(date, 1, timeZone);
   if (dayEnd.getTime() > now.getTime() + 86_400_000) {
@@ -189,7 +194,8 @@ export async function buildDigest(
     for (let offset = 0; offset < days; offset++) total += count(shiftDateKey(lastDay, -offset));
     return total;
   };
-  const sameWeekdayBefore = (dateKey: string) => Array.from({ length: USUAL_WEEKS }, (_, week) => count(shiftDateKey(dateKey, -7 * (week + 1))));
+  const sameWeekdayBefore = (dateKey: string) =>
+    Array.from({ length: USUAL_WEEKS }, (_, week) => count(shiftDateKey(dateKey, -7 * (week + 1))));
 
   const day = compare(count(date), sameWeekdayBefore(date));
   const week = {

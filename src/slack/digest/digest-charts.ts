@@ -42,7 +42,12 @@ export function digestCharts(digest: Digest): DigestChart[] {
       altText: `Tickets in the 7 days to ${digest.date} per request type next to its usual week; ${digest.surges.surging.length} surging.`,
       spec: buildSurgeChart({
         title: `Last 7 days vs usual week (to ${digest.date})`,
-        types: digest.surges.busiest.map((type) => ({ name: type.displayName, last7d: type.last7Days, usualWeekly: type.usualWeekly, surging: type.surging })),
+        types: digest.surges.busiest.map((type) => ({
+          name: type.displayName,
+          last7d: type.last7Days,
+          usualWeekly: type.usualWeekly,
+          surging: type.surging,
+        })),
       }),
     });
   }
@@ -55,7 +60,12 @@ export function digestCharts(digest: Digest): DigestChart[] {
       altText: `Share of tickets closed within the SLA for the ${judged.length} worst request types, tickets created ${digest.sla.firstDay} to ${digest.sla.lastDay}.`,
       spec: buildSlaChart({
         title: `SLA attainment, worst types (${digest.sla.firstDay} to ${digest.sla.lastDay})`,
-        types: judged.map((type) => ({ name: type.displayName, attainment: type.attainment, p90Hours: type.p90Hours, tickets: type.judged })),
+        types: judged.map((type) => ({
+          name: type.displayName,
+          attainment: type.attainment,
+          p90Hours: type.p90Hours,
+          tickets: type.judged,
+        })),
         slaHours: digest.slaHours,
       }),
     });

@@ -57,7 +57,12 @@ export async function postDigest(input: {
 
   // Render before uploading so a rendering failure surfaces as a chart error, not a Slack one.
   const files = await Promise.all(
-    charts.map(async (chart) => ({ file: await input.renderer.render(chart.spec), filename: chart.filename, title: chart.title, alt_text: chart.altText })),
+    charts.map(async (chart) => ({
+      file: await input.renderer.render(chart.spec),
+      filename: chart.filename,
+      title: chart.title,
+      alt_text: chart.altText,
+    })),
   );
   try {
     const response = await input.client.files.uploadV2({
@@ -128,11 +133,18 @@ export async function runDigestJob(deps: DigestJobDeps, options: DigestJobOption
   if (!dryRun) {
     const missing = [!deps.client ? 'SLACK_BOT_TOKEN' : null, !channel ? 'DIGEST_CHANNEL' : null].filter(Boolean);
     if (missing.length > 0) {
-      throw new ConfigError(`Cannot post the digest: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Use --dry-run to see what would be posted.`);
+      throw new ConfigError(
+        `Cannot post the digest: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Use --dry-run to see what would be posted.`,
+      );
     }
   }
   const now = deps.now?.() ?? new Date();
-  const digest = await buildDigest(deps.db, { now, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, date: options.date });
+  const digest = await buildDigest(deps.db, {
+    now,
+    timeZone: deps.config.cityTimeZone,
+    slaHours: deps.config.slaHours,
+    date: options.date,
+  });
   const message = renderDigestBlocks(digest);
   const chartSpecs = digestCharts(digest);
   const result = { dryRun, date: digest.date, digest, message, text: formatDigestText(digest), chartSpecs };
@@ -144,8 +156,18 @@ export async function runDigestJob(deps: DigestJobDeps, options: DigestJobOption
   // replicas ticking seconds apart would each post. The day is claimed in the warehouse first.
   const claim = await claimDigestPost(deps.db, { date: digest.date, channel, staleAfterMs: DIGEST_CLAIM_TIMEOUT_MS });
   if (!claim.claimed) {
-    log.info({ channel: claim.existing?.channel ?? null, ts: claim.existing?.ts ?? null }, 'digest for this day already posted (or being posted) by another run; not posting again');
-    return { ...result, posted: 0, alreadyPosted: 1, charts: 0, channel: claim.existing?.channel ?? channel, ts: claim.existing?.ts ?? null };
+    log.info(
+      { channel: claim.existing?.channel ?? null, ts: claim.existing?.ts ?? null },
+      'digest for this day already posted (or being posted) by another run; not posting again',
+    );
+    return {
+      ...result,
+      posted: 0,
+      alreadyPosted: 1,
+      charts: 0,
+      channel: claim.existing?.channel ?? channel,
+      ts: claim.existing?.ts ?? null,
+    };
   }
   let messagePosted = false;
   let posted: PostedDigest;

@@ -8,14 +8,23 @@ import type { SlackListenerDeps } from '../shared/listener-deps.js';
 import { runAfterAck } from '../shared/reply-errors.js';
 
 const blockSchema = z.object({ type: z.string(), block_id: z.string().optional() }).passthrough();
-const accessorySchema = z.object({ type: z.literal('button'), action_id: z.literal(ALERT_ACKNOWLEDGE_ACTION_ID), value: z.string() }).passthrough();
+const accessorySchema = z
+  .object({ type: z.literal('button'), action_id: z.literal(ALERT_ACKNOWLEDGE_ACTION_ID), value: z.string() })
+  .passthrough();
 
 /** block_id of the "Acknowledged by" line under a ticket. */
 export const acknowledgedBlockId = (ticketId: string): string => `alert_ack_${ticketId}`.slice(0, 255);
 
 /** "Acknowledged by @user at <time>", the time shown in each reader's zone (fallback: city time). */
 export function describeAcknowledgement(ack: { userId: string; at: Date }, timeZone: string): string {
-  const fallback = new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(ack.at);
+  const fallback = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(ack.at);
   return `:white_check_mark: Acknowledged by <@${ack.userId}> at <!date^${Math.floor(ack.at.getTime() / 1000)}^{date_short_pretty} {time}|${fallback}>`;
 }
 
@@ -23,7 +32,11 @@ export function describeAcknowledgement(ack: { userId: string; at: Date }, timeZ
  * The alert message's blocks with one ticket acknowledged (pure): its Acknowledge button is
  * removed and an "Acknowledged by" line is put under it; other tickets keep their buttons.
  */
-export function markAlertAcknowledged(blocks: readonly unknown[], ack: { ticketId: string; userId: string; at: Date }, timeZone: string): Block[] {
+export function markAlertAcknowledged(
+  blocks: readonly unknown[],
+  ack: { ticketId: string; userId: string; at: Date },
+  timeZone: string,
+): Block[] {
   const parsed = blocks.map((block) => blockSchema.parse(block));
   const ackBlockId = acknowledgedBlockId(ack.ticketId);
   const result: Block[] = [];
@@ -32,7 +45,11 @@ export function markAlertAcknowledged(blocks: readonly unknown[], ack: { ticketI
     const accessory = accessorySchema.safeParse(block.accessory);
     if (accessory.success && accessory.data.value === ack.ticketId) {
       const { accessory: _button, ...section } = block;
-      const line: ContextBlock = { type: 'context', block_id: ackBlockId, elements: [{ type: 'mrkdwn', text: describeAcknowledgement(ack, timeZone) }] };
+      const line: ContextBlock = {
+        type: 'context',
+        block_id: ackBlockId,
+        elements: [{ type: 'mrkdwn', text: describeAcknowledgement(ack, timeZone) }],
+      };
       result.push(section, line);
     } else {
       result.push(block);

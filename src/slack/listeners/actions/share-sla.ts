@@ -14,7 +14,11 @@ export function register(app: App, deps: SlackListenerDeps): void {
       async () => {
         const value = slaActionValueSchema.parse(JSON.parse(action.value ?? '{}'));
         const channelId = body.channel?.id ?? body.container?.channel_id;
-        await answerSlaRequest(deps, { client, respond }, { typeText: value.type, inChannel: true, channelId, userId: body.user.id, replaceOriginal: false });
+        await answerSlaRequest(
+          deps,
+          { client, respond },
+          { typeText: value.type, inChannel: true, channelId, userId: body.user.id, replaceOriginal: false },
+        );
       },
       { action: SLA_SHARE_ACTION_ID, user: body.user.id },
     );

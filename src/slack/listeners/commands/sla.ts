@@ -28,7 +28,11 @@ export function register(app: App, deps: SlackListenerDeps): void {
       (text) => respond({ response_type: 'ephemeral', text }),
       async () => {
         const { typeText, inChannel } = slaCommandTextSchema.parse(command.text ?? '');
-        await answerSlaRequest(deps, { client, respond }, { typeText, inChannel, channelId: command.channel_id, userId: command.user_id, replaceOriginal: false });
+        await answerSlaRequest(
+          deps,
+          { client, respond },
+          { typeText, inChannel, channelId: command.channel_id, userId: command.user_id, replaceOriginal: false },
+        );
       },
       { command: SLA_COMMAND, user: command.user_id },
     );

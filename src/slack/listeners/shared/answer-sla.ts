@@ -68,9 +68,11 @@ export async function answerSlaRequest(
     deps.logger.warn({ err: error, channel: request.channelId }, 'could not upload the /sla chart');
     const reason = describeSlackFailure(error).slackError;
     const hint =
-      reason === 'not_in_channel' || reason === 'channel_not_found'
-        ? ' Invite the CivicOps-311 app to this channel to get charts.'
-        : '';
-    await io.respond({ response_type: 'ephemeral', replace_original: false, text: `:warning: Posted without the chart (${describeSlackFailure(error).message}).${hint}` });
+      reason === 'not_in_channel' || reason === 'channel_not_found' ? ' Invite the CivicOps-311 app to this channel to get charts.' : '';
+    await io.respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `:warning: Posted without the chart (${describeSlackFailure(error).message}).${hint}`,
+    });
   }
 }

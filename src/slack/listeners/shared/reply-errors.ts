@@ -42,7 +42,10 @@ export async function runAfterAck(
     try {
       await reply(text);
     } catch (replyError) {
-      logger.error({ err: asError(replyError), original: asError(error).message, ...context }, 'could not tell the Slack user about a failure');
+      logger.error(
+        { err: asError(replyError), original: asError(error).message, ...context },
+        'could not tell the Slack user about a failure',
+      );
     }
   }
 }

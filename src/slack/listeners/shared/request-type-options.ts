@@ -66,7 +66,9 @@ export function createRequestTypeOptionsCache(
       if (cached && Date.now() - cached.loadedAt < ttlMs) return cached.types;
       const pending = load();
       if (cached) {
-        pending.catch((error: unknown) => logger.warn({ err: asError(error) }, 'could not refresh the /score request types; using the previous list'));
+        pending.catch((error: unknown) =>
+          logger.warn({ err: asError(error) }, 'could not refresh the /score request types; using the previous list'),
+        );
         return cached.types;
       }
       let timer: NodeJS.Timeout | undefined;
@@ -76,7 +78,9 @@ export function createRequestTypeOptionsCache(
       try {
         const types = await Promise.race([pending, timeout]);
         if (types === undefined) {
-          pending.catch((error: unknown) => logger.warn({ err: asError(error) }, 'loading the /score request types failed after the modal opened'));
+          pending.catch((error: unknown) =>
+            logger.warn({ err: asError(error) }, 'loading the /score request types failed after the modal opened'),
+          );
         }
         return types;
       } finally {

@@ -58,14 +58,25 @@ interface SnapshotOptions {
  * the last 28 days against the 28 before, the last 7 days of intake against the usual week,
  * and 12 weeks of weekly volume for the chart. Throws UnknownRequestTypeError with suggestions.
  */
-export async function loadTypeSlaSnapshot(db: Kysely<WarehouseSchema>, typeText: string, options: SnapshotOptions): Promise<TypeSlaSnapshot> {
+export async function loadTypeSlaSnapshot(
+  db: Kysely<WarehouseSchema>,
+  typeText: string,
+  options: SnapshotOptions,
+): Promise<TypeSlaSnapshot> {
   const type = await resolveRequestType(db, typeText);
   const windowDays = options.windowDays ?? SLA_WINDOW_DAYS;
   const { now, slaHours, timeZone } = options;
   const since = new Date(now.getTime() - windowDays * DAY_MS);
   const [report, weeks, surges] = await Promise.all([
     getSlaReport(db, { since, until: now, now, slaHours, timeZone, typeKey: type.typeKey }),
-    getWeeklyVolume(db, { since: new Date(now.getTime() - SLA_TREND_WEEKS * 7 * DAY_MS), until: now, now, slaHours, timeZone, typeKey: type.typeKey }),
+    getWeeklyVolume(db, {
+      since: new Date(now.getTime() - SLA_TREND_WEEKS * 7 * DAY_MS),
+      until: now,
+      now,
+      slaHours,
+      timeZone,
+      typeKey: type.typeKey,
+    }),
     assessTypeSurges(db, { now }),
   ]);
   const surge = surges.find((assessment) => assessment.typeKey === type.typeKey);
@@ -79,7 +90,13 @@ export async function loadTypeSlaSnapshot(db: Kysely<WarehouseSchema>, typeText:
 export async function loadWorstTypesSnapshot(db: Kysely<WarehouseSchema>, options: SnapshotOptions): Promise<WorstTypesSnapshot> {
   const windowDays = options.windowDays ?? SLA_WINDOW_DAYS;
   const { now, slaHours, timeZone } = options;
-  const summaries = await listTypeReports(db, { since: new Date(now.getTime() - windowDays * DAY_MS), until: now, now, slaHours, timeZone });
+  const summaries = await listTypeReports(db, {
+    since: new Date(now.getTime() - windowDays * DAY_MS),
+    until: now,
+    now,
+    slaHours,
+    timeZone,
+  });
   return {
     worst: selectWorstTypes(summaries, WORST_TYPE_COUNT),
     typesWithTickets: summaries.filter((summary) => summary.current.tickets > 0).length,

@@ -36,7 +36,8 @@ export function parseLocationText(text: string | null | undefined): ParsedLocati
   if (!match) return { kind: 'invalid', message: 'Enter coordinates as "latitude, longitude" in decimal degrees, e.g. 29.6516, -82.3248.' };
   const latitude = Number(match[1]);
   const longitude = Number(match[2]);
-  if (latitude < -90 || latitude > 90) return { kind: 'invalid', message: `Latitude must be between -90 and 90 (got ${match[1]}). Is it "latitude, longitude"?` };
+  if (latitude < -90 || latitude > 90)
+    return { kind: 'invalid', message: `Latitude must be between -90 and 90 (got ${match[1]}). Is it "latitude, longitude"?` };
   if (longitude < -180 || longitude > 180) return { kind: 'invalid', message: `Longitude must be between -180 and 180 (got ${match[2]}).` };
   return { kind: 'coordinates', latitude, longitude };
 }
@@ -47,7 +48,11 @@ const elementStateSchema = z.object({
   value: z.string().nullish(),
 });
 type ElementState = z.infer<typeof elementStateSchema>;
-const field = (id: string) => z.object({ [id]: elementStateSchema }).transform((block) => block[id]).optional();
+const field = (id: string) =>
+  z
+    .object({ [id]: elementStateSchema })
+    .transform((block) => block[id])
+    .optional();
 
 /** The modal's state.values as Slack sends them (block_id → action_id → element state). */
 const scoreFormStateSchema = z.object({
@@ -82,11 +87,13 @@ export function parseScoreSubmission(values: unknown): ScoreFormResult {
   const requestType = readValue(state.request_type);
   if (!requestType) errors[SCORE_FIELD.requestType] = 'Pick a request type.';
   const district = readValue(state.district);
-  if (!district || !(COMMISSION_DISTRICTS as readonly string[]).includes(district)) errors[SCORE_FIELD.district] = 'Pick a commission district (1–4).';
+  if (!district || !(COMMISSION_DISTRICTS as readonly string[]).includes(district))
+    errors[SCORE_FIELD.district] = 'Pick a commission district (1–4).';
   const location = parseLocationText(readValue(state.location));
   if (location.kind === 'invalid') errors[SCORE_FIELD.location] = location.message;
   const description = readValue(state.description);
-  if (description && description.length > MAX_DESCRIPTION_CHARS) errors[SCORE_FIELD.description] = `Keep the description under ${MAX_DESCRIPTION_CHARS} characters.`;
+  if (description && description.length > MAX_DESCRIPTION_CHARS)
+    errors[SCORE_FIELD.description] = `Keep the description under ${MAX_DESCRIPTION_CHARS} characters.`;
   if (Object.keys(errors).length > 0 || !requestType) return { ok: false, errors };
   return {
     ok: true,
@@ -141,4 +148,3 @@ export function register(app: App, deps: SlackListenerDeps): void {
     }
   });
 }
-
