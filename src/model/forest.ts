@@ -94,7 +94,9 @@ async function growTreesOnWorkers(job: ForestJob, threads: number): Promise<Grow
   for (let t = 0; t < job.params.nTrees; t++) chunks[t % threads].push(t);
   const results = await Promise.all(chunks.map((treeIndices) => runWorker({ ...job, treeIndices })));
   const trees = new Array<GrownTree>(job.params.nTrees);
-  chunks.forEach((treeIndices, c) => treeIndices.forEach((t, i) => (trees[t] = results[c][i])));
+  for (const [c, treeIndices] of chunks.entries()) {
+    for (const [i, t] of treeIndices.entries()) trees[t] = results[c][i];
+  }
   return trees;
 }
 

@@ -64,7 +64,10 @@ const dayOffsetCache = new Map<string, Map<number, number | null>>();
 export function zoneOffsetMinutes(epochMs: number, timeZone: string): number {
   const dayStart = Math.floor(epochMs / 86_400_000) * 86_400_000;
   let days = dayOffsetCache.get(timeZone);
-  if (!days) dayOffsetCache.set(timeZone, (days = new Map()));
+  if (!days) {
+    days = new Map();
+    dayOffsetCache.set(timeZone, days);
+  }
   let steady = days.get(dayStart);
   if (steady === undefined) {
     const atStart = offsetFromIntl(dayStart, timeZone);

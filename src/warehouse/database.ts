@@ -100,7 +100,7 @@ function lockDataDir(dataDir: string): () => void {
 /** Embedded PostgreSQL (PGlite): in memory when dataDir is undefined, else persisted in that folder. */
 export async function openPGlite(dataDir?: string): Promise<Warehouse> {
   const { PGlite } = await import('@electric-sql/pglite');
-  let unlock = () => undefined as void;
+  let unlock: () => void = () => {};
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
     unlock = lockDataDir(dataDir);

@@ -17,7 +17,7 @@ export interface MigrationResult {
  * Applies pending SQL migrations in file-name order, each in its own transaction under an
  * advisory lock, so replicas starting together apply each migration exactly once.
  */
-export async function migrate(db: Kysely<any>, dir: string = migrationsDir): Promise<MigrationResult> {
+export async function migrate<DB>(db: Kysely<DB>, dir: string = migrationsDir): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((name) => /^\d+_.*\.sql$/.test(name)).sort();
   await sql`create table if not exists schema_migrations (
       version text primary key,

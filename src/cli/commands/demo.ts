@@ -1,4 +1,4 @@
-import { ingestRows } from '../../ingest/ingest.js';
+import { ingestRows, type IngestSummary } from '../../ingest/ingest.js';
 import { bundledSnapshotPath, readSodaSnapshot } from '../../ingest/snapshot.js';
 import { InputError, SocrataRequestError } from '../../shared/errors.js';
 import { writeLine, type CliCommand } from '../command.js';
@@ -31,7 +31,7 @@ export const demoCommand: CliCommand = {
       writeLine(stdout, `CivicOps-311 demo — warehouse: ${warehouse.describe}`);
       writeLine(stdout, '');
       writeLine(stdout, '1. Ingest');
-      let summary;
+      let summary: IngestSummary | undefined;
       if (!values.offline) {
         writeLine(stdout, `   Calling the city API ${config.socrata.baseUrl} (dataset ${config.socrata.dataset})…`);
         try {

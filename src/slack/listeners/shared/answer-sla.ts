@@ -46,7 +46,7 @@ export async function answerSlaRequest(
     return;
   }
 
-  let snapshot;
+  let snapshot: Awaited<ReturnType<typeof loadTypeSlaSnapshot>>;
   try {
     snapshot = await loadTypeSlaSnapshot(warehouse.db, request.typeText, options);
   } catch (error) {

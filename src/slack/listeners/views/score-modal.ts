@@ -134,7 +134,7 @@ export function register(app: App, deps: SlackListenerDeps): void {
       return;
     }
     await ack({ response_action: 'update', view: buildScoringProgressView(form.input.requestTypeLabel) });
-    let result;
+    let result: ReturnType<typeof buildScoreResultView>;
     try {
       const score = await deps.scorer.scoreTicket(toTicketToScore(form.input));
       result = buildScoreResultView(score, form.input.details);
