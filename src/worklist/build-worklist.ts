@@ -12,6 +12,7 @@ import {
   type WorklistSlaStatus,
   type WorklistStatusFilter,
 } from '../analytics/worklist-ranking.js';
+import { resolveDataClock, STALE_AFTER_HOURS } from '../analytics/data-clock.js';
 import type { AppConfig } from '../config/config.js';
 import type { Scorer, TicketScore } from '../model/scorer.js';
 import { InputError, ModelNotTrainedError } from '../shared/errors.js';
@@ -19,10 +20,7 @@ import { resolveRequestType } from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { findLatestEventAt, findOpenTicketsAt, type OpenTicket } from '../warehouse/worklist.repository.js';
 
-const HOUR_MS = 3_600_000;
 
-/** Data whose last event is more than this before now is stale: the worklist is then as of that event. */
-export const WORKLIST_STALE_AFTER_HOURS = 48;
 export const DEFAULT_WORKLIST_LIMIT = 50;
 export const MAX_WORKLIST_LIMIT = 1_000;
 
@@ -81,7 +79,7 @@ export const worklistResponseSchema = z.object({
   data_through: z.string().nullable().describe("the warehouse's last event (creation, close or archival); null when empty"),
   stale: z
     .boolean()
-    .describe(`true when the last event is more than ${WORKLIST_STALE_AFTER_HOURS} h before now: the worklist is as of it, not today`),
+    .describe(`true when the last event is more than ${STALE_AFTER_HOURS} h before now: the worklist is as of it, not today`),
   notice: z.string().nullable().describe('a plain sentence when the data stops before today or the warehouse is empty'),
   model_version: z.string(),
   ranking: z.string().describe('the ranking rule'),
@@ -120,18 +118,6 @@ export function ticketUrlOf(template: string, ticketId: string): string | null {
   return template.split('{id}').join(encodeURIComponent(ticketId));
 }
 
-/**
- * The instant a view answers at: the one asked for; else now, unless the warehouse's last event is
- * older than WORKLIST_STALE_AFTER_HOURS — then that event (the bundled snapshot ends in 2023).
- */
-export function resolveAsOf(latestEvent: Date | null, now: Date, asked?: Date): { asOf: Date; stale: boolean } {
-  const staleAt = (instant: Date) =>
-    latestEvent !== null && instant.getTime() - latestEvent.getTime() > WORKLIST_STALE_AFTER_HOURS * HOUR_MS;
-  if (asked) return { asOf: asked, stale: staleAt(asked) };
-  if (latestEvent !== null && staleAt(now)) return { asOf: latestEvent, stale: true };
-  return { asOf: now, stale: false };
-}
-
 interface ScoredOpenTicket extends RankableTicket {
   ticket: OpenTicket;
   score: TicketScore;
@@ -163,7 +149,7 @@ export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {
   const district = query.district?.trim() || null;
   const latestEvent = await findLatestEventAt(deps.db);
   const now = deps.now?.() ?? new Date();
-  const { asOf, stale } = resolveAsOf(latestEvent, now, query.asOf);
+  const { asOf, stale, notice } = resolveDataClock(latestEvent, now, query.asOf);
 
   const open = await findOpenTicketsAt(deps.db, {
     asOf,
@@ -204,7 +190,7 @@ export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {
     as_of: asOf.toISOString(),
     data_through: latestEvent?.toISOString() ?? null,
     stale,
-    notice: describeAsOf(latestEvent, asOf, stale),
+    notice,
     model_version: modelVersion,
     ranking: WORKLIST_RANKING_RULE,
     status,
@@ -213,10 +199,4 @@ export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {
     total: matching.length,
     tickets,
   };
-}
-
-function describeAsOf(latestEvent: Date | null, asOf: Date, stale: boolean): string | null {
-  if (latestEvent === null) return 'The warehouse holds no tickets yet: run `civicops ingest` (or `civicops demo --offline`) first.';
-  if (!stale) return null;
-  return `The data ends ${latestEvent.toISOString()}: this worklist is as of ${asOf.toISOString()}, not today.`;
 }
