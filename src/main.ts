@@ -7,6 +7,8 @@
  * replace only the outside world (loopback fakes) through `AppOverrides`.
  */
 import { createApiServer, type ApiServer, type ApiServerDeps, type SlackRequestHandler } from './api/api-server.js';
+import { createSessionRoutes } from './api/auth/session.routes.js';
+import { createApiV1Routes } from './api/routes/v1/api-v1.routes.js';
 import { createChartRenderer, type ChartRenderer } from './charts/chart-renderer.js';
 import type { AppConfig } from './config/config.js';
 import { createIngestJob, type JobFunctions, type JobName } from './jobs/job-catalog.js';
@@ -27,6 +29,7 @@ import { openWarehouse, type Warehouse } from './warehouse/database.js';
 import { migrate } from './warehouse/migrate.js';
 import { findPromotedModel } from './warehouse/model.repository.js';
 import { syncDefaultSlaHours } from './warehouse/sla-policy.repository.js';
+import { createDashboardPageRoutes } from './web/dashboard.routes.js';
 
 type WebClient = ReturnType<typeof createSlackWebClient>;
 
@@ -238,6 +241,11 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
       warehouse,
       scorer: shared,
       slackHandler: await slackHandler(),
+      routes: [
+        createDashboardPageRoutes({ access: 'api-key' }),
+        createApiV1Routes({ db: warehouse.db, config, scorer: shared, apiKeyRequired: Boolean(config.http.apiKey) }),
+        createSessionRoutes({ apiKey: config.http.apiKey }),
+      ],
       async jobHealth() {
         const { jobs: report } = await health();
         return report.jobs.map((job) => ({

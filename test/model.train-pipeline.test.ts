@@ -128,7 +128,8 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
 
   it('an unknown request type is refused with the closest known types', async () => {
     const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
-    const error = await scorer.scoreTicket({ requestType: 'xylophone tuning' }).catch((caught: unknown) => caught);
+    // Issue #13: suggestions share a word with the text ("xylophone tuning" shares none, so gets none).
+    const error = await scorer.scoreTicket({ requestType: 'tree trimming' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnknownRequestTypeError);
     expect((error as UnknownRequestTypeError).suggestions.length).toBeGreaterThan(0);
     expect((await scorer.scoreTicket({ requestType: 'ROAD-repair' })).requestType.displayName).toBe('Road Repair');

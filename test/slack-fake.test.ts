@@ -448,7 +448,21 @@ describe('manifest.yml', () => {
   });
 
   it('asks only for the bot scopes the app uses', () => {
-    const scopes = [...manifest.matchAll(/^ {6}- ([a-z:._]+)$/gm)].map((match) => match[1]);
-    expect(scopes.sort()).toEqual(['chat:write', 'commands', 'files:write']);
+    // Only the oauth_config section lists scopes (settings lists bot events the same way).
+    const oauth = manifest.slice(manifest.indexOf('\noauth_config:'), manifest.indexOf('\nsettings:'));
+    const scopes = [...oauth.matchAll(/^ {6}- ([a-z:._]+)$/gm)].map((match) => match[1]);
+    expect(scopes.sort()).toEqual(['channels:history', 'chat:write', 'commands', 'files:write', 'groups:history']);
+  });
+
+  it('enables the Home tab and subscribes to app_home_opened on the /slack/events endpoint', () => {
+    expect(manifest).toMatch(
+      /^ {2}app_home:\n {4}home_tab_enabled: true\n {4}messages_tab_enabled: false\n {4}messages_tab_read_only_enabled: false$/m,
+    );
+    expect(manifest).toMatch(
+      /^ {2}event_subscriptions:\n {4}request_url: https:\/\/YOUR-HOST\/slack\/events\n {4}bot_events:\n {6}- app_home_opened$/m,
+    );
+    // app_home_opened is the only event: nothing else is delivered.
+    const settings = manifest.slice(manifest.indexOf('\nsettings:'));
+    expect([...settings.matchAll(/^ {6}- ([a-z_.]+)$/gm)].map((match) => match[1])).toEqual(['app_home_opened']);
   });
 });

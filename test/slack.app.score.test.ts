@@ -7,7 +7,7 @@ import { trainAndRegister } from '../src/model/train-pipeline.js';
 import { createLogger } from '../src/shared/logger.js';
 import { parseLocationText, parseScoreSubmission } from '../src/slack/listeners/views/score-modal.js';
 import { createTriggerId, interactionBody, viewSubmissionPayload } from '../src/testing/slack-signing.js';
-import { listCommonRequestTypes } from '../src/slack/listeners/shared/request-type-options.js';
+import { listMenuRequestTypes } from '../src/slack/listeners/shared/request-type-options.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
 import { collectBlockText, startSlackHarness, waitFor, type SlackHarness } from './slack.app.harness.js';
 
@@ -88,7 +88,7 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
     };
     expect(view.callback_id).toBe('score_ticket');
     const typeBlock = view.blocks.find((block) => block.block_id === 'request_type');
-    const expectedTypes = await listCommonRequestTypes(warehouse.db);
+    const expectedTypes = await listMenuRequestTypes(warehouse.db);
     expect(typeBlock?.element?.type).toBe('static_select');
     expect(typeBlock?.element?.options?.map((option) => option.value)).toEqual(expectedTypes.map((type) => type.typeKey));
     expect(typeBlock?.element?.options?.length).toBeLessThanOrEqual(100);

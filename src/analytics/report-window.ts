@@ -1,4 +1,4 @@
-import { cityDateKey } from '../shared/city-time.js';
+import { cityDateKey, cityLocalToInstant, zoneOffsetMinutes } from '../shared/city-time.js';
 import { InputError } from '../shared/errors.js';
 
 /** A time window of ticket creation, evaluated as of `now`. */
@@ -37,9 +37,45 @@ export function windowLengthMs(window: WindowBounds): number {
   return window.until.getTime() - window.since.getTime();
 }
 
-/** The period of equal length just before the window, which trends compare against. */
-export function previousWindow(window: WindowBounds): WindowBounds {
-  return { since: new Date(window.since.getTime() - windowLengthMs(window)), until: window.since };
+/** Milliseconds the city's clock shows at an instant, read as if it were UTC (its "wall time"). */
+function wallMs(instant: Date, timeZone: string): number {
+  return instant.getTime() + zoneOffsetMinutes(instant.getTime(), timeZone) * 60_000;
+}
+
+/** The instant at which the city's clock shows a wall time (the inverse of wallMs). */
+function fromWallMs(wall: number, timeZone: string): Date {
+  const d = new Date(wall);
+  return cityLocalToInstant(
+    {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      millisecond: d.getUTCMilliseconds(),
+    },
+    timeZone,
+  );
+}
+
+/**
+ * `instant` moved back by the window's length on the city's clock: a window of 90 city days is
+ * preceded by 90 city days, even when a DST change makes one of them 23 or 25 hours long.
+ * Without a time zone, by milliseconds.
+ */
+function shiftBackByWindow(instant: Date, window: WindowBounds & { timeZone?: string }): Date {
+  if (!window.timeZone) return new Date(instant.getTime() - windowLengthMs(window));
+  const length = wallMs(window.until, window.timeZone) - wallMs(window.since, window.timeZone);
+  return fromWallMs(wallMs(instant, window.timeZone) - length, window.timeZone);
+}
+
+/**
+ * The period just before the window, which trends compare against: as many city days (and
+ * hours) on the city's clock when the window has a time zone, else the same milliseconds.
+ */
+export function previousWindow(window: WindowBounds & { timeZone?: string }): WindowBounds {
+  return { since: shiftBackByWindow(window.since, window), until: window.since };
 }
 
 /** When the backlog of a window is measured: its end, or now if the window reaches past now. */
@@ -47,9 +83,9 @@ export function backlogInstant(window: WindowBounds & { now: Date }): Date {
   return new Date(Math.min(window.until.getTime(), window.now.getTime()));
 }
 
-/** When the backlog of the previous period is measured: one window length before backlogInstant. */
-export function previousBacklogInstant(window: WindowBounds & { now: Date }): Date {
-  return new Date(backlogInstant(window).getTime() - windowLengthMs(window));
+/** When the backlog of the previous period is measured: one window length (city clock) before backlogInstant. */
+export function previousBacklogInstant(window: WindowBounds & { now: Date; timeZone?: string }): Date {
+  return shiftBackByWindow(backlogInstant(window), window);
 }
 
 /** The first and last city-local days ('YYYY-MM-DD') the window touches. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { AppConfig } from '../config/config.js';
 import type { Scorer } from '../model/scorer.js';
 import type { Logger } from '../shared/logger.js';
@@ -148,7 +148,41 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
     }
   }
 
-  const server = createServer((req, res) => {
+  const { http } = config;
+  // A connection that has not completed the headers of its first request by then is cut: Node's
+  // headersTimeout only watches a request once its first byte arrived, so a socket that never
+  // sends anything would otherwise stay open for good.
+  const servedSockets = new WeakSet<Socket>();
+  const server = createServer(
+    {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      keepAliveTimeout: http.keepAliveTimeoutMs,
+      // Node checks the two timeouts above every 30 s by default, which would let a stalled client stay that long.
+      connectionsCheckingInterval: Math.min(1_000, http.headersTimeoutMs),
+    },
+    (req, res) => {
+      servedSockets.add(req.socket);
+      serve(req, res);
+    },
+  );
+  server.maxConnections = http.maxConnections;
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (!servedSockets.has(socket)) socket.destroy();
+    }, http.headersTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
+  let lastDropWarning = 0;
+  server.on('drop', () => {
+    // One line a minute at most: a flood of connections must not become a flood of log lines.
+    if (Date.now() - lastDropWarning < 60_000) return;
+    lastDropWarning = Date.now();
+    log.warn({ max_connections: http.maxConnections }, 'connection refused: HTTP_MAX_CONNECTIONS reached');
+  });
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const requestId = randomUUID();
     const url = req.url ?? '/';
@@ -175,7 +209,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       log.error({ err: error, req_id: requestId }, 'could not send the reply');
       res.destroy();
     });
-  });
+  }
 
   return {
     server,

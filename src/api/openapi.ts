@@ -86,6 +86,7 @@ export function buildOpenApiDocument(options: OpenApiOptions, extensions: readon
     '400': errorReply('The body is not JSON (code MALFORMED_JSON).'),
     ...(options.apiKeyRequired ? { '401': errorReply('Missing or wrong X-API-Key (code UNAUTHORIZED).') } : {}),
     '413': errorReply('The body is larger than the limit (code BODY_TOO_LARGE).'),
+    '415': errorReply('The body is not sent as Content-Type: application/json (code UNSUPPORTED_MEDIA_TYPE).'),
     '422': errorReply(
       'INPUT_INVALID: the body does not match the schema; `fields` names every bad field. UNKNOWN_REQUEST_TYPE: `suggestions` lists the closest known types.',
     ),

@@ -39,6 +39,19 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
   });
 }
 
+const JSON_CONTENT_TYPE = /^application\/json\s*(?:;|$)/i;
+
+/**
+ * Throws 415 unless the request says its body is JSON (`application/json`, any case, any
+ * parameters): a form post or text/plain that happens to parse is a client bug worth naming.
+ */
+export function requireJsonContentType(req: IncomingMessage): void {
+  const type = req.headers['content-type'];
+  if (type !== undefined && JSON_CONTENT_TYPE.test(type)) return;
+  const sent = type === undefined ? 'no Content-Type' : `Content-Type ${type}`;
+  throw new HttpRequestError(415, 'UNSUPPORTED_MEDIA_TYPE', `The body must be JSON sent as Content-Type: application/json (got ${sent}).`);
+}
+
 /** Parses a body as JSON; anything else (including an empty body) is a 400. */
 export function parseJsonBody(bytes: Buffer): unknown {
   if (bytes.length === 0) throw new HttpRequestError(400, 'MALFORMED_JSON', 'Request body is empty; send a JSON object.');

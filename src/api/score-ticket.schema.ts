@@ -19,7 +19,33 @@ export const exampleScoreRequest = {
   backlog_at_creation: 40,
 } as const;
 
-const nonNegativeCount = (description: string) => z.number().finite().nonnegative().describe(description);
+/** Largest rolling_7d_volume or backlog_at_creation accepted: far above any city's (Gainesville's backlog is in the thousands). */
+export const MAX_CONTEXT_COUNT = 1_000_000;
+
+/** Earliest created_at accepted; the latest is one day from now (clocks and time zones differ a little). */
+export const EARLIEST_CREATED_AT = '2000-01-01';
+const EARLIEST_CREATED_AT_MS = Date.parse(`${EARLIEST_CREATED_AT}T00:00:00Z`);
+const CREATED_AT_LEAD_MS = 86_400_000;
+const HAS_OFFSET = /(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * True when a created_at lies between EARLIEST_CREATED_AT and a day from now. A local time is read
+ * as UTC here: hours off at most, which does not matter for bounds this wide.
+ */
+function isPlausibleCreatedAt(text: string): boolean {
+  const at = Date.parse(HAS_OFFSET.test(text) ? text : `${text}Z`);
+  // An unreadable value is reported by the datetime check itself.
+  if (Number.isNaN(at)) return true;
+  return at >= EARLIEST_CREATED_AT_MS && at <= Date.now() + CREATED_AT_LEAD_MS;
+}
+
+const nonNegativeCount = (description: string) =>
+  z
+    .number()
+    .finite()
+    .nonnegative()
+    .max(MAX_CONTEXT_COUNT)
+    .describe(`${description} At most ${MAX_CONTEXT_COUNT.toLocaleString('en-US')}.`);
 
 /** One ticket to score: the original four-field body or the richer one. Unknown fields are rejected. */
 export const scoreTicketRequestSchema = z
@@ -44,9 +70,10 @@ export const scoreTicketRequestSchema = z
     ).optional(),
     created_at: z.iso
       .datetime({ offset: true, local: true })
+      .refine(isPlausibleCreatedAt, { message: `Must be between ${EARLIEST_CREATED_AT} and one day from now` })
       .optional()
       .describe(
-        'When the ticket was created: ISO 8601 with an offset ("2024-05-02T14:30:00Z"), or without one for city local time. Default: now.',
+        `When the ticket was created: ISO 8601 with an offset ("2024-05-02T14:30:00Z"), or without one for city local time; from ${EARLIEST_CREATED_AT} to one day from now. Default: now.`,
       ),
     latitude: z.number().min(-90).max(90).optional().describe('WGS84 latitude.'),
     longitude: z.number().min(-180).max(180).optional().describe('WGS84 longitude.'),

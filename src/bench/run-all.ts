@@ -35,6 +35,18 @@ const benches: Record<string, { title: string; load: () => Promise<Bench> }> = {
     title: 'HTTP API: POST /score_ticket under load from a separate process',
     load: async () => (await import('./api.bench.js')).runApiBench,
   },
+  'api-v1': {
+    title: 'Dashboard JSON API: each GET /api/v1/* on 500,000 tickets in PostgreSQL',
+    load: async () => (await import('./api-v1.bench.js')).runApiV1Bench,
+  },
+  'cli-start': {
+    title: 'CLI start: node bin/civicops.js --help against a bare node -e 0',
+    load: async () => (await import('./cli-start.bench.js')).runCliStartBench,
+  },
+  dashboard: {
+    title: 'Dashboard: first load in headless chromium, navigation to the last chart drawn',
+    load: async () => (await import('./dashboard.bench.js')).runDashboardBench,
+  },
 };
 
 /** Runs one benchmark in this process and hands its numbers to the parent. */

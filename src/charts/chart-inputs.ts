@@ -78,3 +78,75 @@ export interface TypeTrendChartInput {
   /** Attainment target 0..1 shown in the subtitle (default 0.8). */
   target?: number;
 }
+
+/** Open tickets at the end of one city-local day. */
+export interface BacklogPoint {
+  /** City-local calendar day, 'YYYY-MM-DD'. */
+  date: string;
+  /** Tickets open at the end of that day. */
+  open: number;
+}
+
+export interface BacklogChartInput {
+  /** Days oldest first, strictly increasing. */
+  points: BacklogPoint[];
+  /** Default 'Open backlog'. */
+  title?: string;
+  /** IANA zone the days are in, shown in the subtitle. */
+  timeZone?: string;
+}
+
+/** Forecast of one city-local day's intake with its 80% interval. */
+export interface ForecastPoint {
+  /** City-local calendar day, 'YYYY-MM-DD'. */
+  date: string;
+  expected: number;
+  /** 10th percentile. */
+  low: number;
+  /** 90th percentile. */
+  high: number;
+}
+
+export interface ForecastChartInput {
+  /** Recent actual intake (about the last 4 weeks), oldest first. May be empty. */
+  history: DailyVolumePoint[];
+  /** Forecast days after the last history day, oldest first. */
+  horizon: ForecastPoint[];
+  /** Default 'Intake forecast'. */
+  title?: string;
+  timeZone?: string;
+}
+
+/** One bin of a reliability diagram. */
+export interface CalibrationBin {
+  /** Mean predicted probability of the tickets in the bin, 0..1. */
+  meanPredicted: number;
+  /** Share of those tickets where the event happened, 0..1. */
+  observedRate: number;
+  /** Tickets in the bin; bins with 0 are left out. */
+  count: number;
+}
+
+export interface CalibrationChartInput {
+  bins: CalibrationBin[];
+  /** Default 'Model calibration'. */
+  title?: string;
+}
+
+/** One city-local week of intake with the range it usually falls in. */
+export interface WeeklyVolumeBandPoint {
+  /** City-local first day of the week, 'YYYY-MM-DD'. */
+  weekStart: string;
+  count: number;
+  /** Low end of the usual range for that week. */
+  usualLow: number;
+  /** High end of the usual range (>= usualLow). */
+  usualHigh: number;
+}
+
+export interface VolumeBandChartInput {
+  /** Weeks oldest first, strictly increasing. */
+  weeks: WeeklyVolumeBandPoint[];
+  /** Default 'Weekly intake vs usual range'. */
+  title?: string;
+}

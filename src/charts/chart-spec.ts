@@ -3,12 +3,15 @@ import quickchartModule from 'quickchart-js';
 
 export type ChartKind = 'volume' | 'sla' | 'surge' | 'type-trend';
 
+/** Charts drawn for the browser dashboard (and its PNG exports), kept apart from the Slack kinds above. */
+export type DashboardChartKind = 'backlog' | 'forecast' | 'calibration' | 'volume-band';
+
 /**
  * A chart ready to render anywhere: a plain-JSON Chart.js 4 configuration (no functions, so the
  * same object renders in-process and on a QuickChart server) plus its pixel size.
  */
 export interface ChartSpec {
-  readonly kind: ChartKind;
+  readonly kind: ChartKind | DashboardChartKind;
   readonly config: ChartConfiguration;
   readonly width: number;
   readonly height: number;

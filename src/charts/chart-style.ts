@@ -31,6 +31,14 @@ export const COLOR = {
   surging: '#d62728',
   usual: '#b8b8b8',
   background: 'white',
+  backlogLine: '#08519c',
+  backlogFill: 'rgba(8, 81, 156, 0.14)',
+  forecastLine: '#a63603',
+  // Bands are opaque: touching semi-transparent bars would show seams where their edges overlap.
+  forecastBand: '#fdd0a2',
+  usualBand: '#dcdcdc',
+  diagonal: '#777777',
+  modelLine: '#6a3d9a',
 } as const;
 
 /**

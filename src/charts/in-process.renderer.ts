@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { GlobalFonts, createCanvas } from '@napi-rs/canvas';
-import { Chart, registerables, type ChartConfiguration, type ChartItem, type Plugin } from 'chart.js';
+import { Chart, registerables, type ChartConfiguration, type ChartItem } from 'chart.js';
+import { createBackgroundPlugin } from './browser-plugins.js';
 import type { ChartRenderer } from './chart-renderer.js';
 import { asError } from '../shared/errors.js';
 import { ChartRenderError } from './chart-errors.js';
@@ -30,21 +31,6 @@ function prepareChartJs(): void {
   Chart.defaults.font.family = FONT_FAMILY;
   Chart.defaults.color = '#222222';
   chartJsPrepared = true;
-}
-
-/** Paints the background under everything Chart.js draws (Chart.js leaves it transparent). */
-function createBackgroundPlugin(color: string): Plugin {
-  return {
-    id: 'civicopsBackground',
-    beforeDraw(chart) {
-      const { ctx, width, height } = chart;
-      ctx.save();
-      ctx.globalCompositeOperation = 'destination-over';
-      ctx.fillStyle = color;
-      ctx.fillRect(0, 0, width, height);
-      ctx.restore();
-    },
-  };
 }
 
 /**

@@ -84,6 +84,9 @@ export function buildSlaChart(input: SlaChartInput): ChartSpec {
             // Above the bars, so the target line crosses them.
             z: 1,
           },
+          // With the grid on layer z: 1 Chart.js also strokes this axis' border along the top edge
+          // of the canvas, a stray line above the title; the y axis' border already closes the plot.
+          border: { display: false },
         },
         y: {
           stacked: true,

@@ -1,14 +1,16 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, type AppConfig } from '../config/config.js';
-import { CivicOpsError, ConfigError, InputError } from '../shared/errors.js';
-import { createHumanDestination, createLogger, type Logger } from '../shared/logger.js';
-import { createApp, openConfiguredWarehouse } from '../main.js';
+import type { AppConfig } from '../config/config.js';
+import type { Logger } from '../shared/logger.js';
+import type { Warehouse } from '../warehouse/database.js';
+import { commandCatalog, type CommandEntry } from './command-catalog.js';
 import { writeLine, type CliCommand, type CliContext } from './command.js';
-import { commands } from './commands/index.js';
+
+// Everything past parsing (config, logger, the composition root, the command's module) is imported
+// when a command runs, so `civicops --help` starts at once.
 
 const EXIT_USAGE = 2;
 
-function formatGlobalHelp(list: readonly CliCommand[]): string {
+function formatGlobalHelp(list: readonly CommandEntry[]): string {
   const width = Math.max(...list.map((command) => command.name.length));
   return [
     'civicops — CivicOps-311: 311 ingest, SLA analytics, breach-risk model and Slack app',
@@ -43,6 +45,8 @@ export interface RunCliOptions {
   stdout?: CliContext['stdout'];
   stderr?: CliContext['stderr'];
   logger?: Logger;
+  /** Opens the warehouse the App is built on (default: the configured one, migrated); tests pass theirs. */
+  openWarehouse?: (config: AppConfig) => Promise<Warehouse>;
 }
 
 /** Entry point of the `civicops` binary; returns the process exit code. */
@@ -51,18 +55,19 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
   const stderr = options.stderr ?? process.stderr;
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    writeLine(name ? stdout : stderr, formatGlobalHelp(commands));
+    writeLine(name ? stdout : stderr, formatGlobalHelp(commandCatalog));
     return name ? 0 : EXIT_USAGE;
   }
   if (name === '--version' || name === '-v') {
     writeLine(stdout, '0.1.0');
     return 0;
   }
-  const command = commands.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry = commandCatalog.find((candidate) => candidate.name === name);
+  if (!entry) {
     writeLine(stderr, `civicops: unknown command "${name}". Run \`civicops --help\` for the list.`);
     return EXIT_USAGE;
   }
+  const command = await entry.load();
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -81,6 +86,13 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
     return 0;
   }
 
+  const [{ loadConfig }, { CivicOpsError, ConfigError, InputError }, { createHumanDestination, createLogger }, { describeCliFailure }] =
+    await Promise.all([
+      import('../config/config.js'),
+      import('../shared/errors.js'),
+      import('../shared/logger.js'),
+      import('./cli-failure.js'),
+    ]);
   let config: AppConfig;
   try {
     config = loadConfig(options.env);
@@ -97,7 +109,8 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
     stdout,
     stderr,
     async openApp() {
-      return createApp({ config, logger, warehouse: await openConfiguredWarehouse(config) });
+      const { createApp, openConfiguredWarehouse } = await import('../main.js');
+      return createApp({ config, logger, warehouse: await (options.openWarehouse ?? openConfiguredWarehouse)(config) });
     },
   };
   try {
@@ -106,13 +119,22 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
       context,
     );
   } catch (error) {
-    // Known failures get one clear line; anything else is a bug and is logged with its stack.
+    // Ordinary failures (bad input, the warehouse or the city API unreachable, a busy port) get one
+    // line that says what to do; anything else is a bug. The stack goes to the debug log only.
+    logger.debug({ err: error }, `civicops ${name} failed`);
+    const failure = describeCliFailure(error, { command: name, config });
+    if (failure) {
+      writeLine(stderr, `civicops ${name}: ${failure}`);
+      return 1;
+    }
     if (error instanceof CivicOpsError) {
       writeLine(stderr, `civicops ${name}: ${error.message}`);
       return error instanceof InputError ? EXIT_USAGE : 1;
     }
-    logger.error({ err: error }, `civicops ${name} failed unexpectedly`);
-    writeLine(stderr, `civicops ${name}: unexpected error: ${(error as Error)?.message ?? String(error)}`);
+    writeLine(
+      stderr,
+      `civicops ${name}: unexpected error: ${(error as Error)?.message ?? String(error)} (LOG_LEVEL=debug shows the stack)`,
+    );
     return 1;
   }
 }

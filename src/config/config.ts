@@ -70,6 +70,10 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   SCORER_REFRESH_MINUTES: z.coerce.number().min(0).max(1_440).default(5),
   API_KEY: optionalString,
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   RISK_MEDIUM_THRESHOLD: z.coerce.number().min(0).max(1).default(0.4),
   RISK_HIGH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   SLACK_SIGNING_SECRET: optionalString,
@@ -100,7 +104,18 @@ export interface AppConfig {
   };
   readonly slaHours: number;
   readonly cityTimeZone: string;
-  readonly http: { readonly port: number; readonly apiKey?: string };
+  readonly http: {
+    readonly port: number;
+    readonly apiKey?: string;
+    /** A client must send complete headers within this long of connecting or of starting a request. */
+    readonly headersTimeoutMs: number;
+    /** A client must send the whole request (headers and body) within this long. */
+    readonly requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this long. */
+    readonly keepAliveTimeoutMs: number;
+    /** Connections beyond this many are closed as they arrive. */
+    readonly maxConnections: number;
+  };
   /** Minutes between reloads of the promoted model and feature context by a listening server (0 = never). */
   readonly scorerRefreshMinutes: number;
   readonly risk: { readonly mediumThreshold: number; readonly highThreshold: number };
@@ -126,6 +141,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (e.RISK_MEDIUM_THRESHOLD >= e.RISK_HIGH_THRESHOLD) {
     throw new ConfigError('Invalid configuration:\n  RISK_MEDIUM_THRESHOLD: must be below RISK_HIGH_THRESHOLD');
   }
@@ -141,7 +159,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     slaHours: e.SLA_HOURS,
     cityTimeZone: e.TZ_CITY,
-    http: { port: e.PORT, apiKey: e.API_KEY },
+    http: {
+      port: e.PORT,
+      apiKey: e.API_KEY,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     scorerRefreshMinutes: e.SCORER_REFRESH_MINUTES,
     risk: { mediumThreshold: e.RISK_MEDIUM_THRESHOLD, highThreshold: e.RISK_HIGH_THRESHOLD },
     slack: {

@@ -4,6 +4,7 @@ import { asError, SocrataRequestError } from '../shared/errors.js';
 import type { SodaClient } from '../socrata/soda-client.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import {
+  DUPLICATE_REASON_PREFIX,
   deleteQuarantinedRows,
   listQuarantinedRows,
   prepareTicketBatch,
@@ -22,7 +23,7 @@ import {
   type IngestRun,
   type PageProgress,
 } from '../warehouse/ingest-run.repository.js';
-import { hashRowData, validateSodaRow, type TicketRecord } from './soda-row.js';
+import { hashRowData, validateSodaRow, type SodaRow, type TicketRecord } from './soda-row.js';
 
 export interface IngestProgress {
   runId: number;
@@ -46,6 +47,11 @@ export interface IngestSummary {
   updated: number;
   unchanged: number;
   quarantined: number;
+  /**
+   * Rows that repeated a ticket id of the same page with other content: the copy with the newer
+   * `:updated_at` was loaded, the other one kept in the quarantine with the reason.
+   */
+  duplicates: number;
   high_water_mark: string | null;
   resumed_from_run: number | null;
   /** Quarantined rows that pass validation now and were loaded at the start of the run. */
@@ -71,6 +77,7 @@ class RunTally {
   readonly progress: PageProgress;
   private readonly startedAt = performance.now();
   pages = 0;
+  duplicates = 0;
   constructor(highWaterMark: Date | null, startOffset: number, resumeAfterId: string | null = null) {
     this.progress = {
       nextOffset: startOffset,
@@ -98,6 +105,70 @@ interface ValidatedChunk {
   highWaterMark: Date | null;
   /** Ids of rows whose NUL characters were replaced (PostgreSQL cannot store them). */
   nulReplaced: (string | null)[];
+  /** Ticket ids that came twice in the page with different content (the older copy is in `rejected`). */
+  duplicateIds: string[];
+}
+
+/** The copy of a ticket kept so far in a page: what a later copy with the same id is compared with. */
+interface KeptCopy {
+  updatedAt: Date | null;
+  rowHash: string;
+  raw: SodaRow;
+  /** Position in the current chunk's `valid`, or -1 once that chunk has gone to be written. */
+  position: number;
+}
+
+/** Tickets seen so far in one page, by id. */
+type PageCopies = Map<string, KeptCopy>;
+
+const instantText = (instant: Date | null) => instant?.toISOString() ?? 'none';
+
+function duplicateReason(ticketId: string, kept: Date | null, dropped: Date | null): string {
+  const which =
+    kept?.getTime() === dropped?.getTime()
+      ? `both ${instantText(kept)}; kept the first`
+      : `${instantText(kept)} over ${instantText(dropped)}`;
+  return `${DUPLICATE_REASON_PREFIX}${ticketId} in the same page; kept the copy with the newer :updated_at (${which})`;
+}
+
+/**
+ * Resolves a ticket id repeated in one page: the copy with the newer `:updated_at` is kept (on a
+ * tie, or without one, the first), the other one goes to the quarantine with the reason. The
+ * earlier copy is replaced only by a strictly newer one, which the upsert's own guard also lets
+ * through in whatever order the page's chunks commit. Returns false when `ticket` is dropped.
+ */
+function keepNewerCopy(chunk: ValidatedChunk, copies: PageCopies, ticket: TicketRecord, raw: SodaRow): boolean {
+  const earlier = copies.get(ticket.ticketId);
+  const copy: KeptCopy = { updatedAt: ticket.sourceUpdatedAt, rowHash: ticket.rowHash, raw, position: chunk.valid.length };
+  if (!earlier) {
+    copies.set(ticket.ticketId, copy);
+    return true;
+  }
+  if (earlier.rowHash === ticket.rowHash) {
+    // The same data again: an unchanged repeat. A newer copy later in this chunk must take the
+    // place of this last repeat (the batch keeps the last copy of a ticket).
+    if (earlier.position >= 0) earlier.position = chunk.valid.length;
+    return true;
+  }
+  const newer =
+    (ticket.sourceUpdatedAt?.getTime() ?? Number.NEGATIVE_INFINITY) > (earlier.updatedAt?.getTime() ?? Number.NEGATIVE_INFINITY);
+  const [kept, dropped] = newer ? [copy, earlier] : [earlier, copy];
+  chunk.rejected.push({
+    ticketId: ticket.ticketId,
+    payload: dropped.raw,
+    payloadHash: dropped.rowHash,
+    reasons: [duplicateReason(ticket.ticketId, kept.updatedAt, dropped.updatedAt)],
+  });
+  chunk.duplicateIds.push(ticket.ticketId);
+  if (!newer) return false;
+  if (earlier.position >= 0) {
+    // The older copy is in this chunk still: the newer one takes its place.
+    chunk.valid[earlier.position] = ticket;
+    copies.set(ticket.ticketId, { ...copy, position: earlier.position });
+    return false;
+  }
+  copies.set(ticket.ticketId, copy);
+  return true;
 }
 
 // Validation yields to the event loop every few hundred rows so the previous chunk's SQL keeps
@@ -105,14 +176,14 @@ interface ValidatedChunk {
 const VALIDATION_SLICE = 500;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: Date | null): Promise<ValidatedChunk> {
-  const chunk: ValidatedChunk = { valid: [], rejected: [], highWaterMark, nulReplaced: [] };
+async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: Date | null, copies: PageCopies): Promise<ValidatedChunk> {
+  const chunk: ValidatedChunk = { valid: [], rejected: [], highWaterMark, nulReplaced: [], duplicateIds: [] };
   for (let index = 0; index < rows.length; index++) {
     if (index > 0 && index % VALIDATION_SLICE === 0) await yieldToEventLoop();
     const outcome = validateSodaRow(rows[index], timeZone);
     if (outcome.nulReplaced) chunk.nulReplaced.push(outcome.ok ? outcome.ticket.ticketId : outcome.ticketId);
     if (outcome.ok) {
-      chunk.valid.push(outcome.ticket);
+      if (keepNewerCopy(chunk, copies, outcome.ticket, outcome.raw)) chunk.valid.push(outcome.ticket);
       const updatedAt = outcome.ticket.sourceUpdatedAt;
       if (updatedAt && (!chunk.highWaterMark || updatedAt > chunk.highWaterMark)) chunk.highWaterMark = updatedAt;
     } else {
@@ -123,6 +194,11 @@ async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: D
         reasons: outcome.reasons,
       });
     }
+  }
+  // The chunk goes to be written: a later copy can no longer replace its tickets in place.
+  for (const ticket of chunk.valid) {
+    const kept = copies.get(ticket.ticketId);
+    if (kept) kept.position = -1;
   }
   return chunk;
 }
@@ -135,8 +211,13 @@ interface PreparedChunk extends Omit<ValidatedChunk, 'valid'> {
  * Validates a chunk and prepares its upsert at once: only the statements' parameters (plain
  * strings) leave this function, so no ticket object is kept alive while the write is in flight.
  */
-async function validateAndPrepareChunk(rows: unknown[], timeZone: string, highWaterMark: Date | null): Promise<PreparedChunk> {
-  const { valid, ...rest } = await validateChunk(rows, timeZone, highWaterMark);
+async function validateAndPrepareChunk(
+  rows: unknown[],
+  timeZone: string,
+  highWaterMark: Date | null,
+  copies: PageCopies,
+): Promise<PreparedChunk> {
+  const { valid, ...rest } = await validateChunk(rows, timeZone, highWaterMark, copies);
   return { ...rest, tickets: prepareTicketBatch(valid) };
 }
 
@@ -170,6 +251,8 @@ async function commitPage(
   let firstRejected: QuarantinedRow | undefined;
   let rejectedCount = 0;
   const nulReplaced: (string | null)[] = [];
+  const duplicateIds: string[] = [];
+  const copies: PageCopies = new Map();
   const writeChunk = async (tickets: PreparedTicketBatch, rejected: QuarantinedRow[]) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -191,11 +274,12 @@ async function commitPage(
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   for (let start = 0; start < rows.length && failure === undefined; start += UPSERT_CHUNK) {
-    const chunk = await validateAndPrepareChunk(rows.slice(start, start + UPSERT_CHUNK), deps.timeZone, next.highWaterMark);
+    const chunk = await validateAndPrepareChunk(rows.slice(start, start + UPSERT_CHUNK), deps.timeZone, next.highWaterMark, copies);
     next.highWaterMark = chunk.highWaterMark;
-    rejectedCount += chunk.rejected.length;
-    firstRejected ??= chunk.rejected[0];
+    rejectedCount += chunk.rejected.length - chunk.duplicateIds.length;
+    firstRejected ??= chunk.rejected.find((row) => !row.reasons[0]?.startsWith(DUPLICATE_REASON_PREFIX));
     nulReplaced.push(...chunk.nulReplaced);
+    duplicateIds.push(...chunk.duplicateIds);
     if (inFlight.size >= CONCURRENT_WRITES) await Promise.race(inFlight);
     const write: Promise<void> = writeChunk(chunk.tickets, chunk.rejected).then(
       () => void inFlight.delete(write),
@@ -212,6 +296,13 @@ async function commitPage(
   await recordPage(deps.db, run.runId, next);
   Object.assign(tally.progress, next);
   tally.pages += 1;
+  tally.duplicates += duplicateIds.length;
+  if (duplicateIds.length > 0) {
+    deps.logger.warn(
+      { runId: run.runId, duplicates: duplicateIds.length, ticketIds: duplicateIds.slice(0, 10) },
+      'tickets came twice in one page with different content; kept the copy with the newer :updated_at, the other is in the quarantine',
+    );
+  }
   if (nulReplaced.length > 0) {
     deps.logger.warn(
       { runId: run.runId, rows: nulReplaced.length, ticketIds: nulReplaced.slice(0, 10) },
@@ -244,6 +335,7 @@ function summarise(run: IngestRun, tally: RunTally, resumedFromRun: number | nul
     source: run.source,
     mode: run.mode,
     ...stripOffset(tally.progress),
+    duplicates: tally.duplicates,
     high_water_mark: tally.progress.highWaterMark?.toISOString() ?? null,
     resumed_from_run: resumedFromRun,
     recovered_from_quarantine: 0,
@@ -262,7 +354,10 @@ export interface SocrataIngestOptions {
   /** Identifies the dataset in ingest_run, e.g. 'https://data.cityofgainesville.org/78uv-94ar'. */
   source: string;
   pageSize: number;
-  /** Ignore the high-water mark and any interrupted run: fetch everything again. */
+  /**
+   * Ignore the high-water mark and fetch everything again; an interrupted full run is resumed from
+   * its checkpoint (an interrupted incremental run is not: it would not read everything).
+   */
   full?: boolean;
 }
 
@@ -320,8 +415,15 @@ function whereClause(since: Date | null, upper: Date, afterId: string | null): s
 export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngestOptions): Promise<IngestSummary> {
   const { db, logger } = deps;
   const latest = await findLatestRun(db, options.source);
-  const interrupted =
-    !options.full && latest && (latest.status === 'running' || latest.status === 'failed') && latest.upperUpdatedAt ? latest : undefined;
+  // A killed or failed run is resumed after its last checkpoint. `--full` resumes only a full run
+  // (no lower bound): it reads the same rows the new full run would, so starting over would only
+  // re-fetch what is committed already.
+  const resumable =
+    latest &&
+    (latest.status === 'running' || latest.status === 'failed') &&
+    latest.upperUpdatedAt &&
+    (!options.full || (latest.mode === 'full' && latest.sinceUpdatedAt === null));
+  const interrupted = resumable ? latest : undefined;
   let run: IngestRun;
   if (interrupted) {
     run = await startRun(db, {

@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'JOB_LOCKED'
   | 'SLACK_API_FAILED'
   | 'CHART_RENDER_FAILED'
-  | 'MODEL_TRAINING_FAILED';
+  | 'MODEL_TRAINING_FAILED'
+  | 'WAREHOUSE_OPEN_FAILED';
 
 export class CivicOpsError extends Error {
   readonly code: ErrorCode;
@@ -71,6 +72,20 @@ export class ModelNotTrainedError extends CivicOpsError {
 export class JobLockedError extends CivicOpsError {
   constructor(job: string) {
     super('JOB_LOCKED', `Job "${job}" is already running elsewhere (lock held); this run is skipped.`);
+  }
+}
+
+/** The embedded warehouse folder exists but PGlite cannot open it (damaged, e.g. by a crash). */
+export class WarehouseOpenError extends CivicOpsError {
+  readonly path: string;
+  constructor(path: string, options?: { cause?: unknown }) {
+    super(
+      'WAREHOUSE_OPEN_FAILED',
+      `The embedded warehouse at ${path} cannot be opened (it may have been damaged by a crash): ` +
+        'move it aside and run `civicops ingest` again, or set DATABASE_URL.',
+      options,
+    );
+    this.path = path;
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * The Slack app: Bolt for JS in HTTP mode, mounted on the API server's POST /slack/events.
  * Requests are verified with the signing secret (a bad signature, or a timestamp more than
- * 5 minutes old, gets 401 before any listener runs). Listeners ack() at once and answer
- * through response_url / the Web API afterwards, so a slow warehouse never delays the ack.
+ * 5 minutes from now either way, gets 401 before any listener runs), bodies over 1 MiB get 413,
+ * and a repeated delivery of the same request (Slack's retries) is acked and skipped.
+ * Listeners ack() at once and answer through response_url / the Web API afterwards, so a slow
+ * warehouse never delays the ack.
  * Nothing calls Slack at start-up.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,7 +17,10 @@ import type { Scorer } from '../model/scorer.js';
 import { ConfigError, asError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Warehouse } from '../warehouse/database.js';
+import { HttpRequestError } from '../api/http-errors.js';
 import { registerListeners } from './listeners/index.js';
+import { createDedupeMiddleware, createMemoryDedupeStore, type RequestDedupeStore } from './request-dedupe.js';
+import { guardSlackRequest } from './request-guard.js';
 import { toSlackLogger } from './web-client.js';
 
 /** Path Slack posts commands and interactions to (the manifest's request URLs). */
@@ -36,6 +41,8 @@ export interface SlackAppDeps {
   chartRenderer?: ChartRenderer;
   /** The clock for analytics windows (default: the real time). */
   now?: () => Date;
+  /** Remembers Slack requests already handled, to skip retries (default: in memory, this process only). */
+  dedupeStore?: RequestDedupeStore;
 }
 
 export interface SlackHandler {
@@ -84,6 +91,8 @@ export function createSlackHandler(deps: SlackAppDeps): SlackHandler {
     ignoreSelf: false,
     convoStore: false,
   });
+  // Global middleware runs after the signature check and before every listener.
+  app.use(createDedupeMiddleware({ store: deps.dedupeStore ?? createMemoryDedupeStore(), logger }));
   app.error(async (error) => {
     logger.error({ err: asError(error), code: error.code }, 'unhandled error in a Slack listener');
   });
@@ -97,7 +106,7 @@ export function createSlackHandler(deps: SlackAppDeps): SlackHandler {
     now: deps.now ?? (() => new Date()),
   });
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     try {
       receiver.requestListener(req, res);
     } catch (error) {
@@ -112,6 +121,26 @@ export function createSlackHandler(deps: SlackAppDeps): SlackHandler {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'The Slack request could not be processed.' } }));
     }
+  };
+  // Timestamp (both ways) and body size are checked, and the body read, before Bolt buffers it.
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'POST') {
+      dispatch(req, res);
+      return;
+    }
+    guardSlackRequest(req, { nowMs: Date.now() }).then(
+      () => dispatch(req, res),
+      (error: unknown) => {
+        const known =
+          error instanceof HttpRequestError
+            ? error
+            : new HttpRequestError(400, 'REQUEST_UNREADABLE', 'The request body could not be read.');
+        if (known !== error) logger.error({ err: asError(error) }, 'Slack request could not be read');
+        if (res.headersSent) return;
+        res.writeHead(known.status, { ...known.headers, 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: { code: known.code, message: known.message } }));
+      },
+    );
   };
   return { handler, app };
 }

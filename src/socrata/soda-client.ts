@@ -6,6 +6,7 @@ export interface SodaClientOptions {
   baseUrl: string;
   dataset: string;
   appToken?: string;
+  /** Overall deadline of one request, headers and body together (SOCRATA_TIMEOUT_MS); retried as a timeout. */
   timeoutMs: number;
   maxRetries: number;
   logger: Logger;
@@ -32,8 +33,8 @@ type Attempt =
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Socrata SODA 2.x client for one dataset. Retries 429 (honouring Retry-After), 5xx, timeouts,
- * cut-off and non-JSON bodies with exponential backoff and jitter, then fails with a
+ * Socrata SODA 2.x client for one dataset. Retries 429 (honouring Retry-After), 5xx, timeouts
+ * (an overall deadline per request, body included), cut-off and non-JSON bodies with exponential backoff and jitter, then fails with a
  * SocrataRequestError naming the URL (never the token) and the last status.
  */
 export class SodaClient {
@@ -105,7 +106,19 @@ export class SodaClient {
     );
   }
 
+  /**
+   * One request with one overall deadline: `timeoutMs` covers the whole response, headers and
+   * body. undici's own headersTimeout/bodyTimeout measure only the gaps between bytes, so a source
+   * that trickles its body a byte at a time would otherwise stall the ingest for ever.
+   */
   private async attempt(url: string, signal?: AbortSignal): Promise<Attempt> {
+    const { timeoutMs } = this.options;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const overDeadline = (): Extract<Attempt, { ok: false }> | undefined =>
+      deadline.aborted && !signal?.aborted
+        ? { ok: false, retryable: true, reason: `timeout: no complete response within ${timeoutMs} ms`, cause: deadline.reason }
+        : undefined;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.appToken) headers['x-app-token'] = this.options.appToken;
     let response: Dispatcher.ResponseData;
@@ -113,20 +126,25 @@ export class SodaClient {
       response = await request(url, {
         method: 'GET',
         headers,
-        signal,
+        signal: combined,
         dispatcher: this.options.dispatcher,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      return { ok: false, retryable: true, reason: `network error: ${describeError(error)}`, cause: error };
+      return overDeadline() ?? { ok: false, retryable: true, reason: `network error: ${describeError(error)}`, cause: error };
     }
     let body: string;
+    // undici stops the body on abort too; destroying it here makes sure the read ends at the deadline.
+    const stopBody = () => response.body.destroy(asAbortError(combined.reason));
+    combined.addEventListener('abort', stopBody, { once: true });
     try {
       body = await response.body.text();
     } catch (error) {
       if (signal?.aborted) throw error;
+      const timedOut = overDeadline();
+      if (timedOut) return { ...timedOut, status: response.statusCode };
       return {
         ok: false,
         retryable: true,
@@ -134,6 +152,8 @@ export class SodaClient {
         reason: `response body cut off: ${describeError(error)}`,
         cause: error,
       };
+    } finally {
+      combined.removeEventListener('abort', stopBody);
     }
     const status = response.statusCode;
     if (status === 429) {
@@ -177,6 +197,10 @@ export function parseRetryAfter(header: string | string[] | undefined): number |
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function asAbortError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
 }
 
 function describeError(error: unknown): string {

@@ -190,3 +190,37 @@ export function viewSubmissionPayload(input: {
     enterprise: null,
   };
 }
+
+/**
+ * The JSON body Slack POSTs to the Events API request URL: an `event_callback` envelope around
+ * one event (token, team_id, api_app_id, event, type, event_id, event_time, authorizations).
+ */
+export function eventCallbackBody(event: Record<string, unknown>, options: { eventId?: string; teamId?: string } = {}): string {
+  const teamId = options.teamId ?? FAKE_WORKSPACE.teamId;
+  return JSON.stringify({
+    token: FAKE_WORKSPACE.verificationToken,
+    team_id: teamId,
+    context_team_id: teamId,
+    context_enterprise_id: null,
+    api_app_id: FAKE_WORKSPACE.apiAppId,
+    event,
+    type: 'event_callback',
+    event_id: options.eventId ?? `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: 'U0CIVICBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
+/** An `app_home_opened` event as Slack sends it when someone opens the app's Home (or Messages) tab. */
+export function appHomeOpenedEvent(input: { userId?: string; tab?: 'home' | 'messages'; view?: Record<string, unknown> } = {}) {
+  const userId = input.userId ?? FAKE_WORKSPACE.userId;
+  return {
+    type: 'app_home_opened',
+    user: userId,
+    channel: `D${userId.slice(1)}`,
+    tab: input.tab ?? 'home',
+    event_ts: `${(Date.now() / 1000).toFixed(6)}`,
+    ...(input.view ? { view: input.view } : {}),
+  };
+}

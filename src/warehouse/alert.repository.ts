@@ -320,9 +320,14 @@ export async function claimAlerts(
  * Alerts with their tickets, highest probability first: those of one run, or every alert of a
  * status (e.g. the pending ones a dry run would retry).
  */
-export async function loadAlertsWithTickets(db: Db, filter: { runId?: number; status?: SlackAlertStatus }): Promise<ClaimedAlert[]> {
+export async function loadAlertsWithTickets(
+  db: Db,
+  filter: { runId?: number; status?: SlackAlertStatus; ticketIds?: readonly string[] },
+): Promise<ClaimedAlert[]> {
+  if (filter.ticketIds?.length === 0) return [];
   let query = db.selectFrom('slack_alert').selectAll();
   if (filter.runId !== undefined) query = query.where('run_id', '=', filter.runId);
+  if (filter.ticketIds !== undefined) query = query.where('ticket_id', 'in', [...filter.ticketIds]);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   const alerts = (await query.orderBy('probability', 'desc').orderBy('ticket_id').execute()).map(toAlertRecord);
   if (alerts.length === 0) return [];
@@ -365,6 +370,37 @@ export async function markAlertsPosted(
     .where('ticket_id', 'in', [...ticketIds])
     .where('status', '=', 'pending')
     .execute();
+}
+
+/** The tickets an alert thread reply carries, as recorded when it was posted. */
+export async function listAlertIdsInReply(db: Db, reply: { channel: string; replyTs: string }): Promise<string[]> {
+  const rows = await db
+    .selectFrom('slack_alert')
+    .select('ticket_id')
+    .where('channel', '=', reply.channel)
+    .where('reply_ts', '=', reply.replyTs)
+    .execute();
+  return rows.map((row) => row.ticket_id);
+}
+
+/**
+ * Where a reply's tickets stand in their thread: the 0-based position of the first (highest risk
+ * first, as the alert job pages them) and how many tickets the thread carries in all.
+ */
+export async function findReplyPosition(
+  db: Db,
+  thread: { channel: string; parentTs: string; ticketIds: readonly string[] },
+): Promise<{ start: number; total: number }> {
+  const rows = await db
+    .selectFrom('slack_alert')
+    .select(['ticket_id', 'probability'])
+    .where('channel', '=', thread.channel)
+    .where('parent_ts', '=', thread.parentTs)
+    .orderBy('probability', 'desc')
+    .orderBy('ticket_id')
+    .execute();
+  const index = rows.findIndex((row) => thread.ticketIds.includes(row.ticket_id));
+  return { start: Math.max(0, index), total: Math.max(rows.length, thread.ticketIds.length) };
 }
 
 /** Notes a failed post; the tickets stay pending and the next run retries them. */

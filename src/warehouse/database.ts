@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../shared/errors.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError, WarehouseOpenError } from '../shared/errors.js';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
+import { migrate } from './migrate.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { WarehouseSchema } from './schema.js';
 
@@ -97,20 +99,67 @@ function lockDataDir(dataDir: string): () => void {
   throw new ConfigError(`Could not lock the embedded warehouse at ${dataDir}.`);
 }
 
+const PGLITE_PARSERS = { [INT8]: parseNumber, [NUMERIC]: parseNumber, [DATE]: keepText };
+
+const creatingSuffix = '.creating-';
+
+/**
+ * Removes `<dir>.creating-<pid>` folders left by a process that was killed while it created the
+ * store (the caller holds the lock, so no live process is creating one now).
+ */
+function removeStaleCreations(dataDir: string): void {
+  const prefix = `${basename(dataDir)}${creatingSuffix}`;
+  for (const name of readdirSync(dirname(dataDir))) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (pid !== process.pid && Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) continue;
+    rmSync(join(dirname(dataDir), name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates a new store beside its place, migrates it, closes it and only then renames it into
+ * place: PGlite's first start (initdb) takes seconds, and a process killed meanwhile used to leave
+ * a half-made folder that PGlite can never open again. A folder at `dataDir` is therefore always a
+ * complete store; a kill during creation leaves only a `.creating-<pid>` sibling, removed next time.
+ */
+async function createStore(dataDir: string): Promise<void> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const staging = `${dataDir}${creatingSuffix}${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  const pglite = await PGlite.create({ dataDir: staging, parsers: PGLITE_PARSERS });
+  const db = new Kysely<WarehouseSchema>({ dialect: new PGliteDialect(pglite) });
+  try {
+    await migrate(db);
+  } finally {
+    await db.destroy();
+    await pglite.close();
+  }
+  rmSync(dataDir, { recursive: true, force: true }); // at most an empty folder (checked by the caller)
+  renameSync(staging, dataDir);
+}
+
+const isEmptyOrMissing = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
+
 /** Embedded PostgreSQL (PGlite): in memory when dataDir is undefined, else persisted in that folder. */
 export async function openPGlite(dataDir?: string): Promise<Warehouse> {
   const { PGlite } = await import('@electric-sql/pglite');
   let unlock: () => void = () => {};
-  if (dataDir) {
-    mkdirSync(dataDir, { recursive: true });
-    unlock = lockDataDir(dataDir);
-  }
+  const path = dataDir?.replace(/[\\/]+$/, '');
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create({
-      dataDir,
-      parsers: { [INT8]: parseNumber, [NUMERIC]: parseNumber, [DATE]: keepText },
-    });
+    if (path) {
+      mkdirSync(dirname(path), { recursive: true });
+      unlock = lockDataDir(path);
+      removeStaleCreations(path);
+      if (isEmptyOrMissing(path)) await createStore(path);
+    }
+    try {
+      pglite = await PGlite.create({ dataDir: path, parsers: PGLITE_PARSERS });
+    } catch (error) {
+      // PGlite reports a damaged data folder as a bare WebAssembly `Aborted()`.
+      throw path ? new WarehouseOpenError(path, { cause: error }) : error;
+    }
   } catch (error) {
     unlock();
     throw error;
@@ -119,7 +168,7 @@ export async function openPGlite(dataDir?: string): Promise<Warehouse> {
   return {
     db,
     kind: 'pglite',
-    describe: dataDir ? `embedded PGlite at ${dataDir}` : 'embedded PGlite (in memory)',
+    describe: path ? `embedded PGlite at ${path}` : 'embedded PGlite (in memory)',
     async close() {
       try {
         await db.destroy();

@@ -273,7 +273,13 @@ export async function quarantineRows(db: Db, rows: QuarantinedRow[], runId: numb
     on conflict (payload_hash) do update set last_run_id = excluded.last_run_id, last_seen_at = now()`.execute(db);
 }
 
-/** Quarantined rows in id order, a page at a time, for re-validation. */
+/**
+ * How the reason of a quarantined duplicate starts: the older of two copies of a ticket in one
+ * page. It is valid, so it is kept out of re-validation (loading it would undo the newer copy).
+ */
+export const DUPLICATE_REASON_PREFIX = 'duplicate of ticket ';
+
+/** Quarantined rows in id order, a page at a time, for re-validation (duplicates left out). */
 export async function listQuarantinedRows(
   db: Db,
   afterId: number,
@@ -283,6 +289,7 @@ export async function listQuarantinedRows(
     .selectFrom('ingest_quarantine')
     .select(['quarantine_id', 'payload'])
     .where('quarantine_id', '>', afterId)
+    .where('reasons', 'not like', `${DUPLICATE_REASON_PREFIX}%`)
     .orderBy('quarantine_id')
     .limit(limit)
     .execute();

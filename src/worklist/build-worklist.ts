@@ -20,7 +20,6 @@ import { resolveRequestType } from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { findLatestEventAt, findOpenTicketsAt, type OpenTicket } from '../warehouse/worklist.repository.js';
 
-
 export const DEFAULT_WORKLIST_LIMIT = 50;
 export const MAX_WORKLIST_LIMIT = 1_000;
 

@@ -1,6 +1,6 @@
 import type { Scorer } from '../../model/scorer.js';
 import { parseWithSchema } from '../http-errors.js';
-import { parseJsonBody, readBody } from '../request-body.js';
+import { parseJsonBody, readBody, requireJsonContentType } from '../request-body.js';
 import { jsonReply, type RouteGroup } from '../router.js';
 import { formatTicketScore, toTicketToScore } from '../score-ticket.mapping.js';
 import { scoreTicketRequestSchema, scoreTicketsRequestSchema } from '../score-ticket.schema.js';
@@ -23,6 +23,7 @@ export function createScoreRoutes(deps: ScoreRoutesDeps): RouteGroup {
         path: '/score_ticket',
         access: 'api-key',
         async handle({ req }) {
+          requireJsonContentType(req);
           const body = parseWithSchema(scoreTicketRequestSchema, parseJsonBody(await readBody(req, deps.maxBodyBytes)));
           const score = await scorer.scoreTicket(toTicketToScore(body, cityTimeZone));
           return jsonReply(200, formatTicketScore(score));
@@ -33,6 +34,7 @@ export function createScoreRoutes(deps: ScoreRoutesDeps): RouteGroup {
         path: '/score_tickets',
         access: 'api-key',
         async handle({ req }) {
+          requireJsonContentType(req);
           const body = parseWithSchema(scoreTicketsRequestSchema, parseJsonBody(await readBody(req, deps.maxBatchBodyBytes)));
           const tickets = body.tickets.map((ticket, index) => toTicketToScore(ticket, cityTimeZone, `tickets.${index}.created_at`));
           const scores = await scorer.scoreTickets(tickets);

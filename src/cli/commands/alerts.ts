@@ -3,6 +3,7 @@ import { lockTakenMessage, runCommandAsJob } from '../../jobs/run-command-job.js
 import { ALERT_LOOKBACK_DAYS, runAlertsJob, summarizeAlertsRun, type AlertsJobResult } from '../../slack/alerts/run-alerts-job.js';
 import { InputError } from '../../shared/errors.js';
 import { writeLine, type CliCommand } from '../command.js';
+import { readDataClock, writeDataClockNotice } from './sla.js';
 
 /** `civicops alerts`: post new high-risk tickets to ALERT_CHANNEL, or print them (--dry-run). */
 export const alertsCommand: CliCommand = {
@@ -12,7 +13,11 @@ export const alertsCommand: CliCommand = {
   options: {
     'dry-run': { type: 'boolean', description: 'score and print what would be posted; write and post nothing (no Slack settings needed)' },
     json: { type: 'boolean', description: 'print the parent message and thread replies as Block Kit JSON (one line)' },
-    'as-of': { type: 'string', description: 'run as if it were this instant (ISO 8601), e.g. to replay the 2023 snapshot' },
+    'as-of': {
+      type: 'string',
+      description:
+        "run as if it were this instant (ISO 8601), e.g. to replay the 2023 snapshot (default: now; on a dry run, the warehouse's last event when the data is older than 48 h)",
+    },
   },
   details: [
     `Only tickets created in the last ${ALERT_LOOKBACK_DAYS} days are considered, each scored once when first seen; a ticket is`,
@@ -26,15 +31,19 @@ export const alertsCommand: CliCommand = {
   async run({ values }, context) {
     const dryRun = values['dry-run'] === true;
     const { config, logger } = context;
-    let asOf: Date | undefined;
+    let askedAsOf: Date | undefined;
     if (typeof values['as-of'] === 'string') {
-      asOf = new Date(values['as-of']);
-      if (Number.isNaN(asOf.getTime())) throw new InputError(`--as-of "${values['as-of']}" is not a date (use e.g. 2023-07-10T12:00)`);
+      askedAsOf = new Date(values['as-of']);
+      if (Number.isNaN(askedAsOf.getTime())) throw new InputError(`--as-of "${values['as-of']}" is not a date (use e.g. 2023-07-10T12:00)`);
     }
     const app = await context.openApp();
     const { warehouse } = app;
     const client = dryRun ? undefined : app.slackClient();
     try {
+      // A dry run without --as-of replays as of the data clock: the warehouse's last event when the
+      // data stops more than 48 h ago (the 2023 snapshot), instead of scoring nothing from today.
+      const clock = dryRun && askedAsOf === undefined ? await readDataClock(warehouse.db) : null;
+      const asOf = askedAsOf ?? (clock?.stale ? clock.asOf : undefined);
       const runAlerts = async () => {
         // A replay (--as-of) scores with its own clock; otherwise the app's shared scorer.
         const scorer = asOf ? await app.scorerAsOf(asOf) : await app.scorer();
@@ -87,11 +96,16 @@ export const alertsCommand: CliCommand = {
             posted: result.posted,
             parent: result.parent,
             replies: result.pages.map((page) => ({ text: page.text, blocks: page.blocks })),
+            ...(clock
+              ? { as_of: clock.asOf.toISOString(), data_through: clock.dataThrough?.toISOString() ?? null, stale: clock.stale }
+              : {}),
+            ...(clock?.stale && clock.notice ? { notice: clock.notice } : {}),
           }),
         );
         return 0;
       }
       if (dryRun) {
+        writeDataClockNotice(context.stdout, clock);
         for (const line of formatAlertsText({
           items: result.items,
           threshold: config.slack.alertThreshold,

@@ -13,7 +13,8 @@ import { assessTypeSurges } from '../../warehouse/surge.repository.js';
 import { getDailyVolume } from '../../warehouse/volume.repository.js';
 import type { WarehouseSchema } from '../../warehouse/schema.js';
 import { writeLine, type CliCommand } from '../command.js';
-import { describeEmptyWindow, describeWindow, parseReportWindow } from './sla.js';
+import { asOutputPathError } from '../cli-failure.js';
+import { describeEmptyWindow, describeWindow, parseReportWindow, resolveReportWindow, writeDataClockNotice } from './sla.js';
 
 export const chartKinds = ['sla', 'volume', 'surges'] as const;
 export type ChartCommandKind = (typeof chartKinds)[number];
@@ -78,7 +79,11 @@ export const chartCommand: CliCommand = {
   options: {
     out: { type: 'string', description: 'PNG file to write (folders are created)' },
     since: { type: 'string', description: 'first city-local day, YYYY-MM-DD (default: 90 days before --until)' },
-    until: { type: 'string', description: 'last city-local day, YYYY-MM-DD, included (default: today)' },
+    until: {
+      type: 'string',
+      description:
+        "last city-local day, YYYY-MM-DD, included (default: today, or the warehouse's last event when the data is older than 48 h)",
+    },
   },
   details: [
     'Examples:',
@@ -95,13 +100,20 @@ export const chartCommand: CliCommand = {
     const out = values.out;
     if (typeof out !== 'string' || out.trim() === '') throw new InputError('Give the file to write: --out FILE.png');
     if (!/\.png$/i.test(out)) throw new InputError(`--out must name a .png file (got "${out}").`);
-    const window = parseReportWindow(values, context.config, new Date());
+    parseReportWindow(values, context.config, new Date());
     const app = await context.openApp();
     const { warehouse } = app;
     const renderer = app.chartRenderer();
     try {
+      const { window, clock } = await resolveReportWindow(warehouse.db, values, context.config);
       const spec = await buildChartForWindow(warehouse.db, kind as ChartCommandKind, window);
-      const written = await writeChartPng(renderer, spec, out);
+      let written: { path: string; bytes: number };
+      try {
+        written = await writeChartPng(renderer, spec, out);
+      } catch (error) {
+        throw asOutputPathError(out, error, '--out');
+      }
+      writeDataClockNotice(context.stdout, clock);
       writeLine(
         context.stdout,
         `Wrote ${written.path} (${kind} chart, ${spec.width}×${spec.height} PNG, ${written.bytes} bytes, ${renderer.kind} renderer).`,

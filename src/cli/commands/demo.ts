@@ -119,7 +119,11 @@ export const demoCommand: CliCommand = {
       }
 
       writeLine(stdout, '');
-      writeLine(stdout, 'Next: `npx civicops serve` (HTTP API, /docs), `npx civicops report --since 2023-04-01`, `npx civicops --help`.');
+      writeLine(
+        stdout,
+        'Next: `npm run civicops -- report` (as of the data), `npm run civicops -- sla pothole`, `npm run civicops -- --help`.',
+      );
+      writeLine(stdout, `Open the dashboard: npm run civicops -- serve  →  http://localhost:${config.http.port}/`);
       return 0;
     } finally {
       await app.close();

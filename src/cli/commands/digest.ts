@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { writeChartPng } from '../../charts/chart-file.js';
 import { runDigestJob } from '../../slack/digest/run-digest-job.js';
+import { asOutputPathError } from '../cli-failure.js';
 import { writeLine, type CliCommand } from '../command.js';
+import { readDataClock, writeDataClockNotice } from './sla.js';
 
 /** `civicops digest`: post yesterday's digest to DIGEST_CHANNEL, or print it (--dry-run). */
 export const digestCommand: CliCommand = {
@@ -11,7 +13,11 @@ export const digestCommand: CliCommand = {
   options: {
     'dry-run': { type: 'boolean', description: 'print what would be posted instead of posting (no Slack settings needed)' },
     json: { type: 'boolean', description: 'print the Slack message (text and Block Kit blocks) and the digest data as one JSON line' },
-    date: { type: 'string', description: 'city-local day the digest covers (default: yesterday)' },
+    date: {
+      type: 'string',
+      description:
+        "city-local day the digest covers (default: yesterday; on a dry run, the day before the warehouse's last event when the data is older than 48 h)",
+    },
     'charts-dir': { type: 'string', description: 'also write the digest charts as PNG files into this folder' },
   },
   details: [
@@ -33,14 +39,25 @@ export const digestCommand: CliCommand = {
     const client = dryRun ? undefined : app.slackClient();
     const renderer = app.chartRenderer();
     try {
+      const date = typeof values.date === 'string' ? values.date : undefined;
+      // A dry run without --date covers the day before the data clock: on a snapshot that ends
+      // 2023-07-09 that is its last day, not an empty yesterday. A real post keeps today's clock.
+      const clock = dryRun && date === undefined ? await readDataClock(warehouse.db) : null;
+      const asOf = clock?.stale ? clock.asOf : undefined;
       const result = await runDigestJob(
-        { db: warehouse.db, client, renderer, config, logger },
-        { dryRun, date: typeof values.date === 'string' ? values.date : undefined },
+        { db: warehouse.db, client, renderer, config, logger, ...(asOf ? { now: () => asOf } : {}) },
+        { dryRun, date },
       );
       const written: string[] = [];
       if (typeof values['charts-dir'] === 'string') {
-        for (const chart of result.chartSpecs)
-          written.push((await writeChartPng(renderer, chart.spec, join(values['charts-dir'], chart.filename))).path);
+        for (const chart of result.chartSpecs) {
+          const file = join(values['charts-dir'], chart.filename);
+          try {
+            written.push((await writeChartPng(renderer, chart.spec, file)).path);
+          } catch (error) {
+            throw asOutputPathError(file, error, '--charts-dir');
+          }
+        }
       }
       if (values.json) {
         writeLine(
@@ -56,11 +73,16 @@ export const digestCommand: CliCommand = {
             message: result.message,
             digest: result.digest,
             ...(written.length ? { chartFiles: written } : {}),
+            ...(clock
+              ? { as_of: clock.asOf.toISOString(), data_through: clock.dataThrough?.toISOString() ?? null, stale: clock.stale }
+              : {}),
+            ...(clock?.stale && clock.notice ? { notice: clock.notice } : {}),
           }),
         );
         return 0;
       }
       if (dryRun) {
+        writeDataClockNotice(context.stdout, clock);
         for (const line of result.text) writeLine(context.stdout, line);
         writeLine(context.stdout, '');
         writeLine(

@@ -3,10 +3,10 @@ import { ingestFromSocrata, ingestRows, type IngestSummary } from '../../ingest/
 import { readSodaSnapshot } from '../../ingest/snapshot.js';
 import { ingestCounts } from '../../jobs/job-catalog.js';
 import { lockTakenMessage, runCommandAsJob } from '../../jobs/run-command-job.js';
-import { InputError } from '../../shared/errors.js';
 import type { SodaClient } from '../../socrata/soda-client.js';
 import type { App } from '../../main.js';
 import { writeLine, type CliCommand, type CliContext } from '../command.js';
+import { parseIntegerOption } from '../parse-integer-option.js';
 import { createIngestProgressPrinter } from '../progress.js';
 
 const number = new Intl.NumberFormat('en-US');
@@ -20,6 +20,9 @@ export function formatIngestSummary(summary: IngestSummary): string[] {
     `  updated      ${number.format(summary.updated)}`,
     `  unchanged    ${number.format(summary.unchanged)}`,
     `  quarantined  ${number.format(summary.quarantined)}${summary.quarantined ? '  (see `civicops quarantine`)' : ''}`,
+    ...(summary.duplicates
+      ? [`  duplicates   ${number.format(summary.duplicates)}  (same id twice in a page; the older copy is in the quarantine)`]
+      : []),
     `  high-water mark  ${summary.high_water_mark ?? '(none: source has no :updated_at)'}`,
   ];
 }
@@ -72,9 +75,7 @@ export const ingestCommand: CliCommand = {
   async run({ values }, context) {
     let pageSize: number | undefined;
     if (values['page-size'] !== undefined) {
-      pageSize = Number(values['page-size']);
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50_000)
-        throw new InputError('--page-size must be a whole number from 1 to 50000');
+      pageSize = parseIntegerOption('page-size', String(values['page-size']), { min: 1, max: 50_000 });
     }
     const app = await context.openApp();
     const { warehouse } = app;
@@ -108,6 +109,7 @@ export const ingestCommand: CliCommand = {
               updated: 0,
               unchanged: 0,
               quarantined: 0,
+              duplicates: 0,
               high_water_mark: null,
             }),
           );

@@ -5,6 +5,7 @@ import { exitCodeForSignal, onShutdownSignal } from '../../jobs/shutdown-signals
 import { InputError } from '../../shared/errors.js';
 import { listJobRuns } from '../../warehouse/job-run.repository.js';
 import { writeLine, type CliCommand, type CliContext } from '../command.js';
+import { parseIntegerOption } from '../parse-integer-option.js';
 
 function formatCounts(counts: Record<string, number | string | null>): string {
   return Object.entries(counts)
@@ -147,8 +148,7 @@ export const jobsCommand: CliCommand = {
     if (action === 'list' && !name) return listJobs(context, json);
     if (action === 'run' && name && extra.length === 0) return runNow(context, name, { only: values.only === true, json });
     if (action === 'history' && extra.length === 0) {
-      const limit = Number(values.limit ?? '20');
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InputError('--limit must be a whole number from 1 to 1000');
+      const limit = parseIntegerOption('limit', String(values.limit ?? '20'), { min: 1, max: 1000 });
       return showHistory(context, name, limit, json);
     }
     throw new InputError(`Usage: civicops jobs list | run <${jobNames.join('|')}> | history [job]`);

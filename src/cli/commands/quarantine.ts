@@ -1,5 +1,6 @@
 import { listQuarantine } from '../../warehouse/ticket.repository.js';
 import { writeLine, type CliCommand } from '../command.js';
+import { parseIntegerOption } from '../parse-integer-option.js';
 
 export const quarantineCommand: CliCommand = {
   name: 'quarantine',
@@ -10,7 +11,7 @@ export const quarantineCommand: CliCommand = {
     json: { type: 'boolean', description: 'print entries as JSON lines (raw rows included)' },
   },
   async run({ values }, context) {
-    const limit = Math.max(1, Math.min(10_000, Number(values.limit ?? 20) || 20));
+    const limit = parseIntegerOption('limit', String(values.limit ?? '20'), { min: 1, max: 10_000 });
     const app = await context.openApp();
     const { warehouse } = app;
     try {

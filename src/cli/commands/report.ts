@@ -8,8 +8,11 @@ import {
   formatHours,
   formatPercent,
   formatTable,
+  dataClockFields,
   parseReportWindow,
+  resolveReportWindow,
   windowOptions,
+  writeDataClockNotice,
 } from './sla.js';
 
 /** Totals over every type (percentiles cannot be summed, so they are left out). */
@@ -54,23 +57,32 @@ export const reportCommand: CliCommand = {
     'Examples:',
     '  civicops report',
     '  civicops report --since 2023-04-01 --until 2023-06-30',
-    '"vs prev" compares with the previous period of the same length. The shipped data snapshot ends in 2023.',
+    '"vs prev" compares with the previous period of as many city days. Without --until the window ends now, or at the',
+    "warehouse's last event when the data stops more than 48 h ago (the shipped snapshot ends 2023-07-09), and says so.",
   ].join('\n'),
   async run({ values }, context) {
-    const window = parseReportWindow(values, context.config, new Date());
+    parseReportWindow(values, context.config, new Date());
     const app = await context.openApp();
     const { warehouse } = app;
     try {
+      const { window, clock } = await resolveReportWindow(warehouse.db, values, context.config);
       const types = await listTypeReports(warehouse.db, window);
       const withTickets = types.some((type) => type.current.tickets > 0);
       const notice = withTickets ? undefined : await describeEmptyWindow(warehouse.db, window);
       if (values.json) {
         writeLine(
           context.stdout,
-          JSON.stringify({ since: window.since, until: window.until, timeZone: window.timeZone, types, ...(notice ? { notice } : {}) }),
+          JSON.stringify({
+            since: window.since,
+            until: window.until,
+            timeZone: window.timeZone,
+            types,
+            ...dataClockFields(window, clock, notice),
+          }),
         );
         return 0;
       }
+      writeDataClockNotice(context.stdout, clock);
       writeLine(
         context.stdout,
         `SLA by request type, tickets created ${describeWindow(window, window.timeZone)} (${window.timeZone}), worst first`,

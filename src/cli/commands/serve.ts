@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { InputError } from '../../shared/errors.js';
 import { writeLine, type CliCommand, type CliContext } from '../command.js';
+import { parseIntegerOption } from '../parse-integer-option.js';
 
 export interface ServeOptions {
   port: number;
@@ -51,8 +51,8 @@ export const serveCommand: CliCommand = {
     `    -d '{"request_type": "Road Repair", "status": "Open", "rolling_7d_volume": 12, "backlog_at_creation": 40}'`,
   ].join('\n'),
   async run({ values }, context) {
-    const port = values.port === undefined ? context.config.http.port : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InputError('--port must be a whole number from 0 to 65535');
+    const port =
+      values.port === undefined ? context.config.http.port : parseIntegerOption('port', String(values.port), { min: 0, max: 65_535 });
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);

@@ -6,7 +6,10 @@ import type { SlaReport, Trend } from '../../analytics/sla-report.js';
 import { getSlaReport } from '../../warehouse/sla-report.repository.js';
 import { getTicketTimeRange } from '../../warehouse/volume.repository.js';
 import { resolveRequestType } from '../../warehouse/request-type.repository.js';
+import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import { resolveDataClock, type DataClock } from '../../analytics/data-clock.js';
+import { findLatestEventAt } from '../../warehouse/worklist.repository.js';
 import type { WarehouseSchema } from '../../warehouse/schema.js';
 import { writeLine, type CliCommand, type CliOption } from '../command.js';
 
@@ -16,7 +19,11 @@ const DATE_ARGUMENT = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** --since / --until / --json, shared by `civicops sla` and `civicops report`. */
 export const windowOptions: Record<string, CliOption> = {
   since: { type: 'string', description: `first city-local day, YYYY-MM-DD (default: ${DEFAULT_DAYS} days before --until)` },
-  until: { type: 'string', description: 'last city-local day, YYYY-MM-DD, included (default: up to now)' },
+  until: {
+    type: 'string',
+    description:
+      "last city-local day, YYYY-MM-DD, included (default: up to now, or the warehouse's last event when the data is older than 48 h)",
+  },
   json: { type: 'boolean', description: 'print one JSON object (last line of stdout) instead of text' },
 };
 
@@ -54,6 +61,43 @@ export function parseReportWindow(values: Record<string, string | boolean | unde
     throw new InputError(`--since must be before --until.`, [{ path: 'since', message: 'after until' }]);
   }
   return { since, until, now, slaHours: config.slaHours, timeZone };
+}
+
+/** The data clock of a report: as of the warehouse's last event when the data stops before today. */
+export async function readDataClock(db: Kysely<WarehouseSchema>, now: Date = new Date()): Promise<DataClock> {
+  return resolveDataClock(await findLatestEventAt(db), now);
+}
+
+/**
+ * The window of --since/--until judged by the data clock: without --until it ends at the clock's
+ * `asOf` (the warehouse's last event when the data is stale), so the default window holds the
+ * latest data instead of the empty last 90 days.
+ */
+export async function resolveReportWindow(
+  db: Kysely<WarehouseSchema>,
+  values: Record<string, string | boolean | undefined>,
+  config: AppConfig,
+  now: Date = new Date(),
+): Promise<{ window: AnalyticsWindow; clock: DataClock | null }> {
+  if (typeof values.until === 'string') return { window: parseReportWindow(values, config, now), clock: null };
+  const clock = await readDataClock(db, now);
+  return { window: parseReportWindow(values, config, clock.asOf), clock };
+}
+
+/** as_of, data_through, stale and notice for --json (the clock's notice joined with the empty-window one). */
+export function dataClockFields(window: AnalyticsWindow, clock: DataClock | null, emptyNotice?: string) {
+  const notice = [clock?.stale ? clock.notice : null, emptyNotice].filter(Boolean).join(' ');
+  return {
+    as_of: window.now.toISOString(),
+    data_through: clock?.dataThrough?.toISOString() ?? null,
+    stale: clock?.stale ?? false,
+    ...(notice ? { notice } : {}),
+  };
+}
+
+/** The clock's notice as the first line of text output, when the data is stale. */
+export function writeDataClockNotice(stream: Writable, clock: DataClock | null): void {
+  if (clock?.stale && clock.notice) writeLine(stream, clock.notice);
 }
 
 /** "2023-04-01 → 2023-06-29" in city days (until is exclusive). */
@@ -172,23 +216,26 @@ export const slaCommand: CliCommand = {
     'Examples:',
     '  civicops sla "road repair"',
     '  civicops sla pothole --since 2023-04-01 --until 2023-06-30 --json',
-    'The type is matched ignoring case and punctuation, or by the closest name. The shipped data snapshot ends',
-    'in 2023: give --since/--until to look at it.',
+    'The type is matched ignoring case and punctuation, by a city alias (pothole → Road Repair) or by the closest name.',
+    "Without --until the window ends now, or at the warehouse's last event when the data stops more than 48 h ago",
+    '(the shipped snapshot ends 2023-07-09): the output then says so.',
   ].join('\n'),
   async run({ values, positionals }, context) {
     const text = positionals.join(' ').trim();
     if (!text) throw new InputError('Give a request type, e.g. civicops sla "road repair" (`civicops report` lists every type).');
-    const window = parseReportWindow(values, context.config, new Date());
+    parseReportWindow(values, context.config, new Date());
     const app = await context.openApp();
     const { warehouse } = app;
     try {
+      const { window, clock } = await resolveReportWindow(warehouse.db, values, context.config);
       const type = await resolveRequestType(warehouse.db, text);
       const report = await getSlaReport(warehouse.db, { ...window, typeKey: type.typeKey });
       const notice = report.current.tickets === 0 ? await describeEmptyWindow(warehouse.db, window) : undefined;
       if (values.json) {
-        writeLine(context.stdout, JSON.stringify(notice ? { ...report, notice } : report));
+        writeLine(context.stdout, JSON.stringify({ ...report, ...dataClockFields(window, clock, notice) }));
         return 0;
       }
+      writeDataClockNotice(context.stdout, clock);
       for (const line of formatSlaReport(report)) writeLine(context.stdout, line);
       if (notice) writeLine(context.stdout, `\n${notice}`);
       return 0;

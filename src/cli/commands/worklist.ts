@@ -9,23 +9,16 @@ import {
 } from '../../worklist/build-worklist.js';
 import type { WorklistStatusFilter } from '../../analytics/worklist-ranking.js';
 import { writeLine, type CliCommand } from '../command.js';
+import { parseIntegerOption } from '../parse-integer-option.js';
 
 const STATUSES: readonly WorklistStatusFilter[] = ['at_risk', 'breached', 'all'];
-const WHOLE_NUMBER = /^\d+$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 const REASON_WIDTH = 90;
 
 /** --limit: a whole number from 1 to MAX_WORKLIST_LIMIT. */
 export function parseLimit(text: string): number {
-  const trimmed = text.trim();
-  const limit = WHOLE_NUMBER.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!(limit >= 1 && limit <= MAX_WORKLIST_LIMIT)) {
-    throw new InputError(`--limit must be a whole number from 1 to ${MAX_WORKLIST_LIMIT} (got "${text}").`, [
-      { path: 'limit', message: 'not a whole number in range' },
-    ]);
-  }
-  return limit;
+  return parseIntegerOption('limit', text, { min: 1, max: MAX_WORKLIST_LIMIT });
 }
 
 /** --as-of: an ISO instant with a zone, or city-local 'YYYY-MM-DD' (its 00:00) / 'YYYY-MM-DDTHH:MM'. */

@@ -35,6 +35,95 @@ import { SlackPostError } from '../web-client.js';
 export const ALERT_LOOKBACK_DAYS = 7;
 const DAY_MS = 86_400_000;
 
+/** Message metadata `event_type` of an alert run's parent message. */
+export const ALERT_PARENT_EVENT_TYPE = 'civicops_alert_run';
+/** Message metadata `event_type` of an alert thread reply. */
+export const ALERT_REPLY_EVENT_TYPE = 'civicops_alert_reply';
+/** How far back (from the oldest pending ticket's claim) the job looks for its own earlier posts. */
+const LOOKBACK_FOR_POSTS_MS = 60 * 60_000;
+/** Pages of channel history / thread read when looking for earlier posts (200 messages each). */
+const MAX_HISTORY_PAGES = 10;
+
+/** Metadata on every alert message: what it is and which tickets it carries (comma-separated ids). */
+export function buildAlertMetadata(eventType: string, runId: number, ticketIds: readonly string[]) {
+  return { event_type: eventType, event_payload: { run_id: runId, ticket_ids: ticketIds.join(',') } };
+}
+
+interface TaggedMessage {
+  ts: string;
+  eventType: string;
+  ticketIds: string[];
+}
+
+function readTaggedMessage(message: unknown): TaggedMessage | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { ts, metadata } = message as { ts?: unknown; metadata?: { event_type?: unknown; event_payload?: { ticket_ids?: unknown } } };
+  const eventType = metadata?.event_type;
+  const ids = metadata?.event_payload?.ticket_ids;
+  if (typeof ts !== 'string' || typeof eventType !== 'string' || typeof ids !== 'string') return undefined;
+  return { ts, eventType, ticketIds: ids.split(',').filter(Boolean) };
+}
+
+/**
+ * Looks in the alert channel for this app's alert messages that carry any of `pendingIds`
+ * (a post Slack accepted whose answer never reached us, or whose run died before recording it):
+ * the parent messages, and in their threads the replies, read with `include_all_metadata`.
+ */
+async function findEarlierPosts(
+  client: WebClient,
+  channel: string,
+  pendingIds: ReadonlySet<string>,
+  oldest: Date,
+): Promise<{ parents: TaggedMessage[]; replies: (TaggedMessage & { parentTs: string })[] }> {
+  const parents: TaggedMessage[] = [];
+  const replies: (TaggedMessage & { parentTs: string })[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+    let history: Awaited<ReturnType<WebClient['conversations']['history']>>;
+    try {
+      history = await client.conversations.history({
+        channel,
+        oldest: (oldest.getTime() / 1000).toFixed(6),
+        include_all_metadata: true,
+        limit: 200,
+        cursor,
+      });
+    } catch (error) {
+      throw new SlackPostError('conversations.history', error);
+    }
+    for (const message of history.messages ?? []) {
+      const tagged = readTaggedMessage(message);
+      if (tagged?.eventType === ALERT_PARENT_EVENT_TYPE && tagged.ticketIds.some((id) => pendingIds.has(id))) parents.push(tagged);
+    }
+    cursor = history.response_metadata?.next_cursor || undefined;
+    if (!history.has_more || !cursor) break;
+  }
+  for (const parent of parents) {
+    let threadCursor: string | undefined;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+      let thread: Awaited<ReturnType<WebClient['conversations']['replies']>>;
+      try {
+        thread = await client.conversations.replies({
+          channel,
+          ts: parent.ts,
+          include_all_metadata: true,
+          limit: 200,
+          cursor: threadCursor,
+        });
+      } catch (error) {
+        throw new SlackPostError('conversations.replies', error);
+      }
+      for (const message of thread.messages ?? []) {
+        const tagged = readTaggedMessage(message);
+        if (tagged?.eventType === ALERT_REPLY_EVENT_TYPE) replies.push({ ...tagged, parentTs: parent.ts });
+      }
+      threadCursor = thread.response_metadata?.next_cursor || undefined;
+      if (!thread.has_more || !threadCursor) break;
+    }
+  }
+  return { parents, replies };
+}
+
 export interface AlertsJobDeps {
   db: Kysely<WarehouseSchema>;
   scorer: Scorer;
@@ -227,30 +316,69 @@ export async function runAlertsJob(deps: AlertsJobDeps, options: AlertsJobOption
   }
 
   const claim = await claimAlerts(deps.db, { channel, at: now, scores: above.map(toRecord) });
+  // Checked above; narrowed again for the compiler.
+  if (!client || !channel) throw new ConfigError('SLACK_BOT_TOKEN and ALERT_CHANNEL are required to post alerts.');
+  // Tickets retried from an earlier run may be in the channel already: Slack accepted the post but
+  // the answer was lost, or the process died before recording it. Found by their metadata, they are
+  // recorded as posted instead of being posted again; a parent found without all its replies is reused.
+  let reusedParent: { ts: string } | undefined;
+  let recovered = 0;
+  if (claim.retried > 0) {
+    const pendingIds = new Set(claim.claimed.map((entry) => entry.alert.ticketId));
+    const oldestClaim = Math.min(...claim.claimed.map((entry) => entry.alert.scoredAt.getTime()));
+    let found: Awaited<ReturnType<typeof findEarlierPosts>>;
+    try {
+      found = await findEarlierPosts(client, channel, pendingIds, new Date(oldestClaim - LOOKBACK_FOR_POSTS_MS));
+    } catch (error) {
+      const failure = error instanceof SlackPostError ? error : new SlackPostError('conversations.history', error);
+      await finishAlertRun(deps.db, claim.runId, { status: 'failed', postedCount: 0, error: failure.message });
+      log.error({ runId: claim.runId, error: failure.message }, 'could not check the channel for earlier alert posts; nothing posted');
+      throw failure;
+    }
+    for (const reply of found.replies) {
+      const ids = reply.ticketIds.filter((id) => pendingIds.has(id));
+      if (ids.length === 0) continue;
+      await markAlertsPosted(deps.db, ids, { channel, parentTs: reply.parentTs, replyTs: reply.ts, at: new Date() });
+      for (const id of ids) pendingIds.delete(id);
+      recovered += ids.length;
+    }
+    reusedParent = found.parents.find((parent) => [...pendingIds].every((id) => parent.ticketIds.includes(id)));
+    if (recovered > 0)
+      log.info({ runId: claim.runId, recovered }, 'alerts found already posted in the channel; recorded, not posted again');
+    claim.claimed = claim.claimed.filter((entry) => pendingIds.has(entry.alert.ticketId));
+  }
   const items = claim.claimed.map((entry) => fromClaim(entry, slack.ticketUrlTemplate));
   if (items.length === 0) {
     // Another run recorded these tickets between our read and our claim: nothing is ours to post.
-    await finishAlertRun(deps.db, claim.runId, { status: 'empty', postedCount: 0 });
+    await finishAlertRun(deps.db, claim.runId, { status: recovered > 0 ? 'posted' : 'empty', postedCount: 0 });
     return { ...empty, runId: claim.runId };
   }
   const parent = buildAlertParentMessage({ items, threshold: slack.alertThreshold, retried: claim.retried });
   const pages = buildAlertReplyPages(items, { timeZone: deps.config.cityTimeZone, perReply: options.perReply });
-  // Checked above; narrowed again for the compiler.
-  if (!client || !channel) throw new ConfigError('SLACK_BOT_TOKEN and ALERT_CHANNEL are required to post alerts.');
 
   let parentTs: string;
   let postedChannel: string;
   try {
-    const response = await client.chat.postMessage({
-      channel,
-      text: parent.text,
-      blocks: parent.blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-    });
-    if (!response.ts) throw new Error('chat.postMessage returned no ts');
-    parentTs = response.ts;
-    postedChannel = response.channel ?? channel;
+    if (reusedParent) {
+      parentTs = reusedParent.ts;
+      postedChannel = channel;
+    } else {
+      const response = await client.chat.postMessage({
+        channel,
+        text: parent.text,
+        blocks: parent.blocks,
+        metadata: buildAlertMetadata(
+          ALERT_PARENT_EVENT_TYPE,
+          claim.runId,
+          items.map((item) => item.ticketId),
+        ),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (!response.ts) throw new Error('chat.postMessage returned no ts');
+      parentTs = response.ts;
+      postedChannel = response.channel ?? channel;
+    }
   } catch (error) {
     const failure = new SlackPostError('chat.postMessage', error);
     await markAlertsFailed(
@@ -275,6 +403,7 @@ export async function runAlertsJob(deps: AlertsJobDeps, options: AlertsJobOption
         thread_ts: parentTs,
         text: page.text,
         blocks: page.blocks,
+        metadata: buildAlertMetadata(ALERT_REPLY_EVENT_TYPE, claim.runId, page.ticketIds),
         unfurl_links: false,
         unfurl_media: false,
       });

@@ -12,6 +12,12 @@ export const ALERT_ACKNOWLEDGE_ACTION_ID = 'alert_acknowledge';
 export const ALERT_BLOCK_ID_PREFIX = 'alert_';
 /** Tickets per thread reply: 3 blocks each (section, context, divider) keeps a reply at ≤ 30 of 50 blocks. */
 export const TICKETS_PER_REPLY = 10;
+/**
+ * The most tickets one reply can carry whatever happens to it: once every ticket is acknowledged
+ * it has 4 blocks each (section, context, "Acknowledged by", divider; the heading stands in for
+ * the last divider), and 4 × 12 = 48 ≤ 50.
+ */
+export const MAX_TICKETS_PER_REPLY = 12;
 /** Slack's limits. */
 export const MAX_BLOCKS_PER_MESSAGE = 50;
 export const MAX_TEXT_CHARS = 3000;
@@ -33,6 +39,8 @@ export interface AlertItem {
   modelVersion: string;
   /** Link to the ticket on the city portal (TICKET_URL_TEMPLATE with {id}). */
   ticketUrl: string;
+  /** Who acknowledged it (from the warehouse): shown instead of the Acknowledge button. */
+  acknowledgement?: { userId: string; at: Date } | null;
 }
 
 export interface AlertMessage {
@@ -53,7 +61,12 @@ export function describeAlertCount(count: number): string {
 
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 
-/** Slack mrkdwn control characters in user text (descriptions come from the public). */
+/**
+ * Slack mrkdwn control characters in user or city text (descriptions come from the public):
+ * `&`, `<` and `>` become entities, as Slack's formatting rules ask, so `<!channel>`, `<@U…>` or
+ * `<https://…|link>` typed by someone are shown, never acted on. The one escaper for every
+ * piece of user or city data in message text, fallback text and blocks.
+ */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -109,7 +122,7 @@ export function buildAlertParentMessage(input: {
   const context = [`Details and Acknowledge buttons in the thread.`, `Model ${versions.join(', ')}.`];
   if (input.retried) context.push(`${input.retried} retried from an earlier run that could not post.`);
   return {
-    text: `:rotating_light: ${title}`,
+    text: truncateText(`:rotating_light: ${title}`, MAX_TEXT_CHARS),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: truncateText(`🚨 ${title}`, 150), emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: truncateText(summary, MAX_TEXT_CHARS) } },
@@ -120,21 +133,37 @@ export function buildAlertParentMessage(input: {
 
 /** The blocks of one ticket: a section with the Acknowledge button, then its top factors. */
 export function buildAlertTicketBlocks(item: AlertItem, timeZone: string): KnownBlock[] {
-  const heading = `*<${item.ticketUrl}|#${escapeMrkdwn(item.ticketId)}> ${escapeMrkdwn(item.requestType)}* — *${percent(item.probability)}* breach risk (${item.riskLevel})`;
+  // Cut before escaping, so a cut never splits an entity (`&amp;`).
+  const heading = `*<${item.ticketUrl}|#${escapeMrkdwn(truncateText(item.ticketId, 100))}> ${escapeMrkdwn(truncateText(item.requestType, 300))}* — *${percent(item.probability)}* breach risk (${item.riskLevel})`;
   const lines = [
     heading,
-    `:round_pushpin: ${escapeMrkdwn(describeAlertLocation(item))}`,
+    `:round_pushpin: ${escapeMrkdwn(truncateText(describeAlertLocation(item), 500))}`,
     `:clock3: opened ${formatCityTime(item.createdAt, timeZone)}`,
   ];
   if (item.description) lines.push(`> ${escapeMrkdwn(truncateText(item.description.replace(/\s+/g, ' ').trim(), 400))}`);
   const factors = item.topFactors.length
     ? item.topFactors.map((factor) => `• ${escapeMrkdwn(truncateText(factor, 300))}`).join('\n')
     : '• No single factor stands out.';
+  const section: KnownBlock = {
+    type: 'section',
+    block_id: truncateText(`${ALERT_BLOCK_ID_PREFIX}${item.ticketId}`, 255),
+    text: { type: 'mrkdwn', text: truncateText(lines.join('\n'), MAX_TEXT_CHARS) },
+  };
+  const why: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: truncateText(`*Why:*\n${factors}`, MAX_TEXT_CHARS) }] };
+  if (item.acknowledgement) {
+    return [
+      section,
+      {
+        type: 'context',
+        block_id: acknowledgedBlockId(item.ticketId),
+        elements: [{ type: 'mrkdwn', text: describeAcknowledgement(item.acknowledgement, timeZone) }],
+      },
+      why,
+    ];
+  }
   return [
     {
-      type: 'section',
-      block_id: truncateText(`${ALERT_BLOCK_ID_PREFIX}${item.ticketId}`, 255),
-      text: { type: 'mrkdwn', text: truncateText(lines.join('\n'), MAX_TEXT_CHARS) },
+      ...section,
       accessory: {
         type: 'button',
         action_id: ALERT_ACKNOWLEDGE_ACTION_ID,
@@ -142,8 +171,24 @@ export function buildAlertTicketBlocks(item: AlertItem, timeZone: string): Known
         value: item.ticketId,
       },
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: truncateText(`*Why:*\n${factors}`, MAX_TEXT_CHARS) }] },
+    why,
   ];
+}
+
+/** block_id of the "Acknowledged by" line under a ticket. */
+export const acknowledgedBlockId = (ticketId: string): string => `alert_ack_${ticketId}`.slice(0, 255);
+
+/** "Acknowledged by @user at <time>", the time shown in each reader's zone (fallback: city time). */
+export function describeAcknowledgement(ack: { userId: string; at: Date }, timeZone: string): string {
+  const fallback = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(ack.at);
+  return `:white_check_mark: Acknowledged by <@${ack.userId}> at <!date^${Math.floor(ack.at.getTime() / 1000)}^{date_short_pretty} {time}|${fallback}>`;
 }
 
 /** A page of tickets for one thread reply, with the tickets it carries. */
@@ -158,25 +203,42 @@ export interface AlertReplyPage extends AlertMessage {
  */
 export function buildAlertReplyPages(items: readonly AlertItem[], options: { timeZone: string; perReply?: number }): AlertReplyPage[] {
   const wanted = options.perReply ?? (items.length <= TICKETS_PER_REPLY ? 1 : TICKETS_PER_REPLY);
-  // Three blocks per ticket plus a heading must fit in 50 blocks.
-  const perReply = Math.max(1, Math.min(wanted, Math.floor((MAX_BLOCKS_PER_MESSAGE - 1) / 3)));
+  // Whatever the setting, a reply must still fit in 50 blocks once all its tickets are acknowledged.
+  const perReply = Math.max(1, Math.min(wanted, MAX_TICKETS_PER_REPLY));
   const pages: AlertReplyPage[] = [];
-  const pageCount = Math.ceil(items.length / perReply);
   for (let start = 0; start < items.length; start += perReply) {
-    const chunk = items.slice(start, start + perReply);
-    const label =
-      pageCount > 1
-        ? `Tickets ${start + 1}–${start + chunk.length} of ${items.length}`
-        : `${chunk.length === 1 ? 'Ticket' : `${chunk.length} tickets`}`;
-    const blocks: KnownBlock[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: `*${label}*, highest risk first` }] }];
-    chunk.forEach((item, index) => {
-      blocks.push(...buildAlertTicketBlocks(item, options.timeZone));
-      if (index < chunk.length - 1) blocks.push({ type: 'divider' });
-    });
-    const text = `${label}: ${chunk.map((item) => `#${item.ticketId} ${item.requestType} ${percent(item.probability)}`).join('; ')}`;
-    pages.push({ text: truncateText(text, MAX_TEXT_CHARS), blocks, ticketIds: chunk.map((item) => item.ticketId) });
+    pages.push(buildAlertReplyPage(items.slice(start, start + perReply), { timeZone: options.timeZone, start, total: items.length }));
   }
   return pages;
+}
+
+/**
+ * One thread reply: `items` are tickets `start + 1`… of a list of `total` (highest risk first).
+ * Used to post a page and to rebuild it (from the warehouse) when a ticket is acknowledged.
+ */
+export function buildAlertReplyPage(
+  items: readonly AlertItem[],
+  options: { timeZone: string; start: number; total: number },
+): AlertReplyPage {
+  const chunk = items.slice(0, MAX_TICKETS_PER_REPLY);
+  const { start, total } = options;
+  const label =
+    total > chunk.length
+      ? `Tickets ${start + 1}–${start + chunk.length} of ${total}`
+      : `${chunk.length === 1 ? 'Ticket' : `${chunk.length} tickets`}`;
+  const blocks: KnownBlock[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: `*${label}*, highest risk first` }] }];
+  chunk.forEach((item, index) => {
+    blocks.push(...buildAlertTicketBlocks(item, options.timeZone));
+    if (index < chunk.length - 1) blocks.push({ type: 'divider' });
+  });
+  // The fallback text is mrkdwn too (notifications, screen readers): city data is escaped there as well.
+  const summary = chunk
+    .map(
+      (item) =>
+        `#${escapeMrkdwn(truncateText(item.ticketId, 100))} ${escapeMrkdwn(truncateText(item.requestType, 150))} ${percent(item.probability)}`,
+    )
+    .join('; ');
+  return { text: truncateText(`${label}: ${summary}`, MAX_TEXT_CHARS), blocks, ticketIds: chunk.map((item) => item.ticketId) };
 }
 
 /** Plain text of an alert run for `civicops alerts --dry-run`. */

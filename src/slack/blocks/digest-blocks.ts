@@ -7,6 +7,7 @@ import type { KnownBlock } from '@slack/web-api';
 import type { Digest, DigestTypeSla, VolumeComparison } from '../digest/build-digest.js';
 import { SLA_WINDOW_DAYS, WORST_TYPES_IN_MESSAGE } from '../digest/build-digest.js';
 import { escapeMrkdwn, truncateText, MAX_TEXT_CHARS } from './alert-blocks.js';
+import { describeForecastLine } from './forecast-line.js';
 
 export interface DigestMessage {
   text: string;
@@ -118,6 +119,14 @@ export function renderDigestBlocks(digest: Digest): DigestMessage {
         },
       ],
     },
+    ...(digest.forecast
+      ? [
+          {
+            type: 'section' as const,
+            text: { type: 'mrkdwn' as const, text: `*Workload forecast*\n${describeForecastLine(digest.forecast)}` },
+          },
+        ]
+      : []),
     { type: 'section', text: { type: 'mrkdwn', text: truncateText(`*Surging request types*\n${surgeText}`, MAX_TEXT_CHARS) } },
     { type: 'section', text: { type: 'mrkdwn', text: truncateText(`*Worst SLA attainment*\n${worstText}`, MAX_TEXT_CHARS) } },
     {
@@ -146,6 +155,7 @@ export function formatDigestText(digest: Digest): string[] {
     `Last 7 days (${digest.week.firstDay} → ${digest.week.lastDay}):  ${describeComparison(digest.week, 'usual week')}`,
     `SLA attainment (tickets created ${digest.sla.firstDay} → ${digest.sla.lastDay}): ${describeAttainment(digest.sla.attainment, digest.sla.previousAttainment, `previous ${SLA_WINDOW_DAYS} days`)}; ${digest.sla.judged} judged, ${digest.sla.breached} breached, P90 ${formatHours(digest.sla.p90Hours)}`,
     `Backlog: ${describeBacklog(digest.sla.backlog, digest.sla.previousBacklog, `${SLA_WINDOW_DAYS} days earlier`)}`,
+    ...(digest.forecast ? [`Forecast: ${describeForecastLine(digest.forecast)}`] : []),
     '',
     'Surging request types:',
     ...(digest.surges.surging.length === 0 ? ['  none'] : digest.surges.surging.map((type) => `  ${describeSurge(type)}`)),

@@ -5,8 +5,10 @@
 import type { KnownBlock } from '@slack/web-api';
 import { z } from 'zod';
 import type { Trend, TypeSlaSummary } from '../../analytics/sla-report.js';
+import type { WorklistTicket } from '../../worklist/build-worklist.js';
 import type { TypeSlaSnapshot, WorstTypesSnapshot } from '../listeners/shared/sla-snapshot.query.js';
-import { escapeMrkdwn, truncateText } from './alert-blocks.js';
+import { escapeMrkdwn, MAX_TEXT_CHARS, truncateText } from './alert-blocks.js';
+import { describeTicketLine, fitMrkdwn } from './ticket-lines.js';
 
 /** action_id of the Share button (value: SlaActionValue as JSON). */
 export const SLA_SHARE_ACTION_ID = 'sla_share';
@@ -101,8 +103,42 @@ function buildSharedByContext(userId: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: `Shared by <@${userId}> with \`/sla\`` }] };
 }
 
-/** The SLA card of one request type. */
-export function buildTypeSlaMessage(snapshot: TypeSlaSnapshot, options: SlaMessageOptions): SlaMessage {
+/** Tickets in the "At risk now" section of `/sla <type>`. */
+export const SLA_AT_RISK_TICKETS = 5;
+
+/** The "At risk now" section: the type's open tickets likeliest to breach, breached first (the worklist rule). */
+export type SlaAtRisk =
+  | {
+      kind: 'tickets';
+      /** Past the SLA first, then at risk, in worklist order (only SLA_AT_RISK_TICKETS are shown). */
+      tickets: readonly WorklistTicket[];
+      breachedTotal: number;
+      atRiskTotal: number;
+      /** The instant they are judged at, and whether that is the data's end rather than now. */
+      asOf: Date;
+      stale: boolean;
+    }
+  | { kind: 'no_model' }
+  | { kind: 'unavailable' };
+
+function buildAtRiskSection(atRisk: SlaAtRisk, timeZone: string): KnownBlock {
+  let text: string;
+  if (atRisk.kind === 'no_model') {
+    text = '*At risk now:* no model trained yet (run `civicops train`), so open tickets cannot be ranked by breach risk.';
+  } else if (atRisk.kind === 'unavailable') {
+    text = '*At risk now:* could not be loaded this time (the cause is logged); the figures above are complete.';
+  } else if (atRisk.tickets.length === 0) {
+    text = '*At risk now:* no open ticket of this type is past its SLA or at risk.';
+  } else {
+    const asOf = atRisk.stale ? ` (as of ${formatDay(atRisk.asOf, timeZone)}, where the data ends)` : '';
+    const lines = atRisk.tickets.slice(0, SLA_AT_RISK_TICKETS).map((ticket) => `• ${describeTicketLine(ticket)}`);
+    text = `*At risk now* — ${atRisk.breachedTotal} past SLA, ${atRisk.atRiskTotal} at risk${asOf}\n${lines.join('\n')}`;
+  }
+  return { type: 'section', block_id: 'sla_at_risk', text: { type: 'mrkdwn', text: fitMrkdwn(text, MAX_TEXT_CHARS) } };
+}
+
+/** The SLA card of one request type, with its "At risk now" section when `atRisk` is given. */
+export function buildTypeSlaMessage(snapshot: TypeSlaSnapshot, options: SlaMessageOptions, atRisk?: SlaAtRisk): SlaMessage {
   const { report } = snapshot;
   const { current, trends } = report;
   const name = escapeMrkdwn(report.displayName);
@@ -140,6 +176,7 @@ export function buildTypeSlaMessage(snapshot: TypeSlaSnapshot, options: SlaMessa
       },
     });
   }
+  if (atRisk) blocks.push(buildAtRiskSection(atRisk, options.timeZone));
   blocks.push({
     type: 'context',
     elements: [
@@ -155,7 +192,7 @@ export function buildTypeSlaMessage(snapshot: TypeSlaSnapshot, options: SlaMessa
   if (options.sharedBy) blocks.push(buildSharedByContext(options.sharedBy));
   if (options.shareable) blocks.push(buildShareActions({ type: report.typeKey, inChannel: true }));
   const text =
-    `${report.displayName}: ${formatPercent(current.attainment)} within the ${report.slaHours} h SLA (last ${snapshot.windowDays} days), ` +
+    `${name}: ${formatPercent(current.attainment)} within the ${report.slaHours} h SLA (last ${snapshot.windowDays} days), ` +
     `P90 ${formatHours(current.p90HoursToClose)}, backlog ${current.backlog}, ${snapshot.recentVolume.last7Days} tickets in the last 7 days.`;
   return { text, blocks };
 }
@@ -211,7 +248,7 @@ export function buildWorstTypesMessage(snapshot: WorstTypesSnapshot, options: Sl
   if (options.sharedBy) blocks.push(buildSharedByContext(options.sharedBy));
   if (options.shareable && snapshot.worst.length > 0) blocks.push(buildShareActions({ type: '', inChannel: true }));
   const text = snapshot.worst.length
-    ? `Furthest from SLA: ${snapshot.worst.map((summary) => `${summary.displayName} ${formatPercent(summary.current.attainment)}`).join(', ')}`
+    ? `Furthest from SLA: ${snapshot.worst.map((summary) => `${escapeMrkdwn(summary.displayName)} ${formatPercent(summary.current.attainment)}`).join(', ')}`
     : `No request type had enough judged tickets in the last ${snapshot.windowDays} days.`;
   return { text, blocks };
 }
@@ -248,7 +285,7 @@ export function buildDidYouMeanMessage(input: { requested: string; suggestions: 
     elements: [{ type: 'mrkdwn', text: 'Or send `/sla` alone for the five types furthest from their SLA.' }],
   });
   const text = suggestions.length
-    ? `Unknown request type "${input.requested}". Did you mean: ${suggestions.join(', ')}?`
-    : `Unknown request type "${input.requested}".`;
+    ? `Unknown request type "${requested}". Did you mean: ${suggestions.map(escapeMrkdwn).join(', ')}?`
+    : `Unknown request type "${requested}".`;
   return { text, blocks };
 }

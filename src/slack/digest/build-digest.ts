@@ -3,6 +3,8 @@ import { cityDateKey, cityLocalToInstant, toCityParts } from '../../shared/city-
 import { InputError } from '../../shared/errors.js';
 import { DEFAULT_SURGE_RULE, type TypeSurgeAssessment } from '../../analytics/surge-rule.js';
 import { selectWorstTypes } from '../../analytics/worst-types.js';
+import { summarizeForecastTotal, type ForecastTotal } from '../../forecast/forecast-summary.js';
+import { forecastWorkload } from '../../forecast/forecast-workload.js';
 import { getSlaReport, listTypeReports } from '../../warehouse/sla-report.repository.js';
 import { assessTypeSurges } from '../../warehouse/surge.repository.js';
 import { getDailyVolume } from '../../warehouse/volume.repository.js';
@@ -106,7 +108,12 @@ export interface Digest {
   };
   /** The last VOLUME_CHART_DAYS days, oldest first. */
   daily: DigestDay[];
+  /** The workload forecast for the FORECAST_DAYS days after `date`, from the history up to it. */
+  forecast?: ForecastTotal;
 }
+
+/** Days the digest's forecast line covers. */
+export const FORECAST_DAYS = 7;
 
 const DATE_KEY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -180,12 +187,14 @@ export async function buildDigest(
   const slaSince = startOfCityDay(date, -(SLA_WINDOW_DAYS - 1), timeZone);
   const slaWindow = { since: slaSince, until: dayEnd, now, slaHours, timeZone };
 
-  const [volume, slaReport, typeReports, surges] = await Promise.all([
+  const [volume, slaReport, typeReports, surges, forecast] = await Promise.all([
     getDailyVolume(db, { since: historyStart, until: dayEnd, timeZone }),
     getSlaReport(db, slaWindow),
     listTypeReports(db, slaWindow),
     // Surges are judged on the 7 × 24 h ending with the digest day, so they describe the same week.
     assessTypeSurges(db, { now: dayEnd }),
+    // The week ahead from the history up to the digest day, as `civicops forecast --as-of <date>` says it.
+    forecastWorkload(db, { timeZone, asOf: date, now, horizonDays: FORECAST_DAYS, topTypes: 0 }),
   ]);
   const countOf = new Map(volume.map((day) => [day.date, day.count]));
   const count = (dateKey: string) => countOf.get(dateKey) ?? 0;
@@ -255,5 +264,6 @@ export async function buildDigest(
       worstTypes,
     },
     daily,
+    forecast: summarizeForecastTotal(forecast),
   };
 }

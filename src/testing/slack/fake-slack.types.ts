@@ -11,8 +11,12 @@ export interface FakeSlackOptions {
   port?: number;
   /** The only bot token the fake accepts; default `xoxb-test`. */
   botToken?: string;
-  /** Channels known up front; default one public channel `C0CIVIC311` (#sla-ops). */
-  channels?: { id: string; name: string }[];
+  /**
+   * Channels known up front; default one public channel `C0CIVIC311` (#sla-ops). The bot is a
+   * member unless `isMember: false`: then chat.postMessage and file shares there answer
+   * `not_in_channel`, as Slack does without `chat:write.public`.
+   */
+  channels?: { id: string; name: string; isMember?: boolean }[];
   /**
    * When false (default) any channel-shaped id (C…/G…/D…, or U… for a DM) is accepted and created on
    * first use. When true only known channels exist; others answer `channel_not_found`.
@@ -56,6 +60,12 @@ export interface FakeSlackFault {
   when?: (args: Record<string, unknown>) => boolean;
   /** How many consecutive (matching) calls fail (default 1). */
   times?: number;
+  /**
+   * Carry the call out (the message is stored), then close the connection without answering: what
+   * a client sees when Slack accepted a post but the answer was lost (a timeout, a dropped socket).
+   * Web API methods only; `status`, `error` and `messages` are ignored.
+   */
+  acceptThenDrop?: boolean;
 }
 
 export interface FakeMessage {
@@ -68,6 +78,8 @@ export interface FakeMessage {
   /** Set for chat.postEphemeral: the only user who sees it. */
   ephemeralTo?: string;
   fileIds?: string[];
+  /** Message metadata as posted (`chat.postMessage` / `chat.update` `metadata`). */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 export interface FakeView {
@@ -119,8 +131,8 @@ export interface FakeSlack {
   readonly internalErrors: readonly Error[];
   /** Makes the next `times` (matching) calls to `method` fail as scripted. */
   failNext(method: string, fault: FakeSlackFault): void;
-  /** Adds a known channel (e.g. for strictChannels). */
-  addChannel(channel: { id: string; name: string }): void;
+  /** Adds a known channel (e.g. for strictChannels); `isMember: false` for one the bot was not invited to. */
+  addChannel(channel: { id: string; name: string; isMember?: boolean }): void;
   /** Forgets calls, messages, views, uploads, faults and used trigger ids (channels stay). */
   reset(): void;
   close(): Promise<void>;

@@ -32,6 +32,7 @@ export function createFilesMethods(workspace: SlackWorkspace): MethodTable {
       const channelValue = optionalString(args, 'channel_id') ?? optionalString(args, 'channels');
       const channel = channelValue === undefined ? undefined : workspace.resolveChannel(channelValue);
       if (channelValue !== undefined && !channel) throw new SlackApiFailure('channel_not_found');
+      if (channel && !channel.isMember) throw new SlackApiFailure('not_in_channel');
       const threadTs = optionalString(args, 'thread_ts');
       if (threadTs !== undefined && !channel) throw new SlackApiFailure('invalid_arguments', ['[ERROR] thread_ts requires channel_id']);
       const completed = list.map((entry: unknown) => completeFile(workspace, entry, channel?.id));

@@ -8,6 +8,9 @@ import type { ParsedRequest } from './request-body.js';
 import type { SlackFaultBook } from './slack-faults.js';
 import type { SlackWorkspace } from './slack-workspace.js';
 
+/** How many times Slack accepts one response_url. */
+export const MAX_RESPONSE_URL_USES = 5;
+
 export function handleResponseUrl(
   workspace: SlackWorkspace,
   faults: SlackFaultBook,
@@ -18,6 +21,8 @@ export function handleResponseUrl(
   if (fault) return { status: fault.status ?? 500, json: { ok: false, error: fault.error ?? 'fatal_error' } };
   if (parsed.parseError) return { status: 400, json: { ok: false, error: 'invalid_payload' } };
   const list = workspace.responses.get(id) ?? [];
+  // Slack accepts a response_url up to 5 times (within 30 minutes); the next use is refused.
+  if (list.length >= MAX_RESPONSE_URL_USES) return { status: 404, json: { ok: false, error: 'used_url' } };
   list.push(parsed.body);
   workspace.responses.set(id, list);
   return { status: 200, json: { ok: true } };

@@ -8,7 +8,13 @@ import { answerApiFault, slackErrorBody, type SlackFaultBook } from './slack-fau
 import type { ParsedRequest } from './request-body.js';
 
 /** What a method answers: HTTP status (default 200), extra headers and the JSON body. */
-export type ApiResult = { status?: number; headers?: Record<string, string>; json: Record<string, unknown> };
+export type ApiResult = {
+  status?: number;
+  headers?: Record<string, string>;
+  json: Record<string, unknown>;
+  /** Close the connection instead of answering (the call took effect: see FakeSlackFault.acceptThenDrop). */
+  drop?: boolean;
+};
 export type MethodHandler = (args: MethodArgs) => ApiResult;
 /** Handlers by Web API method name (`chat.postMessage`). */
 export type MethodTable = Record<string, MethodHandler>;
@@ -21,7 +27,7 @@ export interface ApiContext {
 
 export function handleApiCall(context: ApiContext, method: string, request: IncomingMessage, parsed: ParsedRequest): ApiResult {
   const fault = context.faults.take(method, parsed.body);
-  if (fault) return answerApiFault(fault);
+  if (fault && !fault.acceptThenDrop) return answerApiFault(fault);
   if (parsed.parseError) return { json: { ok: false, error: parsed.parseError } };
   const token = readToken(request, parsed.body);
   if (!token) return { json: { ok: false, error: 'not_authed' } };
@@ -29,7 +35,8 @@ export function handleApiCall(context: ApiContext, method: string, request: Inco
   const handler = Object.hasOwn(context.methods, method) ? context.methods[method] : undefined;
   if (!handler) return { json: { ok: false, error: 'unknown_method', req_method: method } };
   try {
-    return handler(parsed.body);
+    const result = handler(parsed.body);
+    return fault?.acceptThenDrop ? { ...result, drop: true } : result;
   } catch (error) {
     if (error instanceof SlackApiFailure) return { json: slackErrorBody(error.slackError, error.messages) };
     throw error;

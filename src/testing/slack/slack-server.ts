@@ -45,6 +45,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     }
     handleRequest(ready, request, response).catch((error: unknown) => answerInternalError(ready.recorder, response, error));
   });
+  // Keep idle connections open longer than a slow test takes between calls (Node's default is 5 s):
+  // a client reusing a socket the fake had just closed would see ECONNRESET, which a client that
+  // never re-sends a possibly-accepted post (createSlackWebClient) rightly does not retry.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   await listen(server, options.port ?? 0);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workspace = createSlackWorkspace({
@@ -127,7 +132,11 @@ async function handleRequest(context: FakeSlackContext, request: IncomingMessage
     const method = apiMatch[1] ?? '';
     const result = handleApiCall(context.api, method, request, parsed);
     const status = result.status ?? 200;
-    record(method, parsed.body, status, result.json);
+    record(method, parsed.body, status, result.drop ? 'connection dropped after the call took effect' : result.json);
+    if (result.drop) {
+      request.socket.destroy();
+      return;
+    }
     response.writeHead(status, { 'content-type': JSON_CONTENT_TYPE, ...result.headers });
     response.end(JSON.stringify(result.json));
     return;

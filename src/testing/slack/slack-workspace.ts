@@ -36,7 +36,8 @@ export interface SlackWorkspace {
   readonly uploads: RecordedUpload[];
   readonly usedTriggerIds: Set<string>;
   readonly responses: Map<string, Record<string, unknown>[]>;
-  addChannel(channel: { id: string; name: string }): void;
+  /** Adds (or replaces) a channel; `isMember: false` makes posts there answer `not_in_channel`. */
+  addChannel(channel: { id: string; name: string; isMember?: boolean }): void;
   /** A channel by id, `#name` or name; unknown channel-shaped ids are created unless strict. */
   resolveChannel(value: unknown): ChannelState | undefined;
   /** A non-ephemeral message by channel and ts. */
@@ -51,7 +52,7 @@ export interface SlackWorkspace {
 
 export function createSlackWorkspace(options: {
   baseUrl: string;
-  seedChannels: { id: string; name: string }[];
+  seedChannels: { id: string; name: string; isMember?: boolean }[];
   strictChannels: boolean;
 }): SlackWorkspace {
   const channels = new Map<string, ChannelState>();
@@ -64,8 +65,13 @@ export function createSlackWorkspace(options: {
   let lastTsMicros = 0n;
   let idCounter = 0;
 
-  const addChannel = (channel: { id: string; name: string }): void => {
-    channels.set(channel.id, { id: channel.id, name: channel.name, isMember: true, created: Math.floor(Date.now() / 1000) });
+  const addChannel = (channel: { id: string; name: string; isMember?: boolean }): void => {
+    channels.set(channel.id, {
+      id: channel.id,
+      name: channel.name,
+      isMember: channel.isMember ?? true,
+      created: Math.floor(Date.now() / 1000),
+    });
   };
   const seed = (): void => {
     channels.clear();
@@ -115,7 +121,7 @@ export function createSlackWorkspace(options: {
 
 function resolveChannel(
   channels: Map<string, ChannelState>,
-  addChannel: (channel: { id: string; name: string }) => void,
+  addChannel: (channel: { id: string; name: string; isMember?: boolean }) => void,
   strict: boolean,
   value: unknown,
 ): ChannelState | undefined {

@@ -1,7 +1,7 @@
 /**
  * Scripted misbehaviour of the fake SODA resource: HTTP error statuses (429 + Retry-After, HTML
  * gateway pages), bodies cut off mid-way, HTML behind a 200, slow or hung answers and connection
- * resets. Faults queue up and are consumed in order by the next matching requests.
+ * resets and bodies that trickle in a byte at a time. Faults queue up and are consumed in order by the next matching requests.
  */
 import type { ServerResponse } from 'node:http';
 import { InputError } from '../../shared/errors.js';
@@ -29,6 +29,8 @@ export type FakeSodaFault = FaultTarget &
     | { kind: 'slow'; delayMs: number }
     | { kind: 'hang' }
     | { kind: 'reset' }
+    /** Headers at once, then the body one byte every `intervalMs` (each gap within any idle timeout). */
+    | { kind: 'trickle'; intervalMs: number }
   );
 
 /** The queue behind `FakeSoda.fault`, `clearFaults` and `pendingFaults`. */
@@ -97,6 +99,9 @@ function validateFault(spec: FakeSodaFault): void {
   }
   if (spec.kind === 'status' && (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599)) {
     throw new InputError('fault.status must be an HTTP error status (400-599)', [{ path: 'status', message: String(spec.status) }]);
+  }
+  if (spec.kind === 'trickle' && !(spec.intervalMs > 0)) {
+    throw new InputError('fault.intervalMs must be > 0', [{ path: 'intervalMs', message: String(spec.intervalMs) }]);
   }
   if (spec.kind === 'slow' && !(spec.delayMs >= 0)) {
     throw new InputError('fault.delayMs must be >= 0', [{ path: 'delayMs', message: String(spec.delayMs) }]);

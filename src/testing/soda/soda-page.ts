@@ -45,14 +45,38 @@ function serialiseRow(row: StoredRow, select: SelectPlan): string {
 
 /**
  * Writes a 200 page. `truncate` sends half the declared bytes and destroys the socket (a cut-off
- * body); HEAD sends the headers only.
+ * body); `trickle` sends the headers at once, then one byte per interval (a body that never stalls
+ * long enough for an idle timeout, yet takes for ever); HEAD sends the headers only.
  */
 export function writePage(
   res: ServerResponse,
   body: PageBody,
   headers: Record<string, string>,
-  options: { head: boolean; truncate: boolean },
+  options: { head: boolean; truncate: boolean; trickle?: { intervalMs: number; timers: Set<NodeJS.Timeout> } },
 ): void {
+  if (options.trickle && !options.head) {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.concat(body);
+    const { intervalMs, timers } = options.trickle;
+    res.writeHead(200, { ...headers, 'content-length': bytes.length });
+    res.flushHeaders();
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || sent >= bytes.length) {
+        clearInterval(timer);
+        timers.delete(timer);
+        if (!res.destroyed) res.end();
+        return;
+      }
+      res.write(bytes.subarray(sent, sent + 1));
+      sent += 1;
+    }, intervalMs);
+    timers.add(timer);
+    res.on('close', () => {
+      clearInterval(timer);
+      timers.delete(timer);
+    });
+    return;
+  }
   if (options.truncate) {
     const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.concat(body);
     res.writeHead(200, { ...headers, 'content-length': bytes.length });

@@ -25,13 +25,14 @@ export const DEFAULT_FAKE_DATASET = '78uv-94ar';
 export async function startFakeSoda(options: FakeSodaOptions): Promise<FakeSoda> {
   const dataset = options.dataset ?? DEFAULT_FAKE_DATASET;
   const store = createSodaStore(dataset);
+  const timers = new Set<NodeJS.Timeout>();
   const state: ServerState = {
-    resource: { resourcePath: `/resource/${dataset}.json`, requiredAppToken: options.requiredAppToken, store },
+    resource: { resourcePath: `/resource/${dataset}.json`, requiredAppToken: options.requiredAppToken, store, timers },
     failAfterRequests: options.failAfterRequests,
     requests: [],
     unexpectedErrors: [],
     faults: createSodaFaultQueue(),
-    timers: new Set(),
+    timers,
   };
   const server = createServer((req, res) => handleRequest(state, req, res));
   await new Promise<void>((resolve, reject) => {
@@ -52,7 +53,7 @@ interface ServerState {
   requests: FakeSodaRequest[];
   unexpectedErrors: Error[];
   faults: SodaFaultQueue;
-  /** Pending `slow` answers, cancelled by close(). */
+  /** Pending `slow` answers and `trickle` bodies, cancelled by close(). */
   timers: Set<NodeJS.Timeout>;
 }
 
@@ -147,6 +148,8 @@ interface ResourceContext {
   resourcePath: string;
   requiredAppToken: string | undefined;
   store: SodaStore;
+  /** The server's timers (a trickling body registers its interval here). */
+  timers: Set<NodeJS.Timeout>;
 }
 
 function logRequest(req: IncomingMessage): FakeSodaRequest {
@@ -194,7 +197,11 @@ function serveResource(
     'last-modified': new Date(resource.store.newestUpdatedAtMs || Date.now()).toUTCString(),
   };
   log.status = 200;
-  writePage(res, body, headers, { head: req.method === 'HEAD', truncate: fault?.kind === 'truncate' });
+  writePage(res, body, headers, {
+    head: req.method === 'HEAD',
+    truncate: fault?.kind === 'truncate',
+    trickle: fault?.kind === 'trickle' ? { intervalMs: fault.intervalMs, timers: resource.timers } : undefined,
+  });
 }
 
 /** Answers 404/405/401/403 as Socrata does and returns false, or returns true for a servable request. */

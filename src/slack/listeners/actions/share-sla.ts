@@ -17,10 +17,11 @@ export function register(app: App, deps: SlackListenerDeps): void {
         await answerSlaRequest(
           deps,
           { client, respond },
-          { typeText: value.type, inChannel: true, channelId, userId: body.user.id, replaceOriginal: false },
+          { typeText: value.type, inChannel: true, channelId, userId: body.user.id, replaceOriginal: false, again: 'press Share again' },
         );
       },
       { action: SLA_SHARE_ACTION_ID, user: body.user.id },
+      { channelId: body.channel?.id ?? body.container?.channel_id, again: 'press Share again' },
     );
   });
 }

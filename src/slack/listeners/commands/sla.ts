@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
+import { SLA_HELP_TEXT, isHelpRequest } from '../../blocks/score-help.js';
 import { answerSlaRequest } from '../shared/answer-sla.js';
 import type { SlackListenerDeps } from '../shared/listener-deps.js';
 import { runAfterAck } from '../shared/reply-errors.js';
@@ -23,6 +24,10 @@ export const slaCommandTextSchema = z
 export function register(app: App, deps: SlackListenerDeps): void {
   app.command(SLA_COMMAND, async ({ command, ack, respond, client }) => {
     await ack();
+    if (isHelpRequest(command.text)) {
+      await respond({ response_type: 'ephemeral', text: SLA_HELP_TEXT });
+      return;
+    }
     await runAfterAck(
       deps.logger,
       (text) => respond({ response_type: 'ephemeral', text }),

@@ -4,6 +4,8 @@ import { UnknownRequestTypeError } from '../../../shared/errors.js';
 import { buildDidYouMeanMessage, buildTypeSlaMessage, buildWorstTypesMessage } from '../../blocks/sla-blocks.js';
 import { describeSlackFailure } from '../../web-client.js';
 import type { SlackListenerDeps } from './listener-deps.js';
+import { describeSlackRefusal } from './reply-errors.js';
+import { loadSlaAtRisk } from './sla-at-risk.js';
 import { uploadTypeTrendChart } from './sla-chart-upload.js';
 import { loadTypeSlaSnapshot, loadWorstTypesSnapshot } from './sla-snapshot.query.js';
 
@@ -19,6 +21,8 @@ export interface SlaRequest {
   userId: string;
   /** Replace the private message the button was on (did-you-mean) instead of adding one. */
   replaceOriginal: boolean;
+  /** What to repeat after fixing a Slack refusal (default "send the command again"). */
+  again?: string;
 }
 
 /**
@@ -58,7 +62,7 @@ export async function answerSlaRequest(
   await io.respond({
     response_type: visibility,
     replace_original: request.replaceOriginal && !request.inChannel,
-    ...buildTypeSlaMessage(snapshot, messageOptions),
+    ...buildTypeSlaMessage(snapshot, messageOptions, await loadSlaAtRisk(deps, snapshot.report.typeKey)),
   });
   if (!request.inChannel || !request.channelId || snapshot.weeks.length === 0) return;
   try {
@@ -66,13 +70,11 @@ export async function answerSlaRequest(
   } catch (error) {
     // The numbers are already posted; the chart is extra, so tell the person why it is missing.
     deps.logger.warn({ err: error, channel: request.channelId }, 'could not upload the /sla chart');
-    const reason = describeSlackFailure(error).slackError;
-    const hint =
-      reason === 'not_in_channel' || reason === 'channel_not_found' ? ' Invite the CivicOps-311 app to this channel to get charts.' : '';
+    const refusal = describeSlackRefusal(error, { channelId: request.channelId, again: request.again ?? 'send the command again' });
     await io.respond({
       response_type: 'ephemeral',
       replace_original: false,
-      text: `:warning: Posted without the chart (${describeSlackFailure(error).message}).${hint}`,
+      text: refusal ?? `:warning: Posted without the chart (${describeSlackFailure(error).message}).`,
     });
   }
 }

@@ -1,29 +1,29 @@
 import type { Kysely } from 'kysely';
 import { asError } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/logger.js';
-import type { RequestType } from '../../../warehouse/request-type.repository.js';
+import { normalizeTypeText, scoreSpelling, SUGGESTION_MIN_RELEVANCE } from '../../../analytics/request-type-match.js';
+import { loadRequestTypeCatalog, type RequestType, type RequestTypeCatalog } from '../../../warehouse/request-type.repository.js';
+import { listCommonRequestTypes, listTypeKeysNeedingHash } from '../../../warehouse/request-type-menu.repository.js';
 import type { WarehouseSchema } from '../../../warehouse/schema.js';
+import { HASHED_OPTION_PREFIX, MAX_OPTION_VALUE_CHARS, toTypeOptionValue } from '../../blocks/score-modal.js';
+
+/**
+ * The type key behind a /score option value: the value itself, or, for a hashed value (a key too
+ * long for Slack), the known key with that hash. Unknown hashes come back unchanged (the scorer
+ * then answers "unknown request type").
+ */
+export async function resolveTypeOptionValue(db: Kysely<WarehouseSchema>, value: string): Promise<string> {
+  if (!value.startsWith(HASHED_OPTION_PREFIX)) return value;
+  const keys = await listTypeKeysNeedingHash(db, MAX_OPTION_VALUE_CHARS, HASHED_OPTION_PREFIX);
+  return keys.find((key) => toTypeOptionValue(key) === value) ?? value;
+}
 
 /** Slack's limit on options in a static_select. */
 export const MAX_SELECT_OPTIONS = 100;
 
-/**
- * The request types for the /score menu: the `limit` with the most tickets (Slack allows 100
- * options), listed by name. Types never seen in a ticket come last.
- */
-export async function listCommonRequestTypes(db: Kysely<WarehouseSchema>, limit = MAX_SELECT_OPTIONS): Promise<RequestType[]> {
-  const rows = await db
-    .selectFrom('dim_request_type as t')
-    .leftJoin('fact_ticket as f', 'f.type_key', 't.type_key')
-    .select((eb) => ['t.type_key', 't.display_name', eb.fn.count<number>('f.ticket_id').as('tickets')])
-    .groupBy(['t.type_key', 't.display_name'])
-    .orderBy('tickets', 'desc')
-    .orderBy('t.display_name')
-    .limit(limit)
-    .execute();
-  return rows
-    .map((row) => ({ typeKey: row.type_key, displayName: row.display_name }))
-    .sort((a, b) => a.displayName.localeCompare(b.displayName));
+/** The request types for the /score menu: the `limit` with the most tickets (Slack allows 100 options). */
+export function listMenuRequestTypes(db: Kysely<WarehouseSchema>, limit = MAX_SELECT_OPTIONS): Promise<RequestType[]> {
+  return listCommonRequestTypes(db, limit);
 }
 
 export interface RequestTypeOptionsCache {
@@ -49,7 +49,8 @@ export function createRequestTypeOptionsCache(
   let loading: Promise<RequestType[]> | undefined;
 
   const load = (): Promise<RequestType[]> => {
-    loading ??= listCommonRequestTypes(db)
+    // One more than a menu holds: the modal then knows the list does not fit and searches instead.
+    loading ??= listMenuRequestTypes(db, MAX_SELECT_OPTIONS + 1)
       .then((types) => {
         // An empty warehouse has no types yet; do not keep that answer for ten minutes.
         if (types.length > 0) cached = { types, loadedAt: Date.now() };
@@ -86,6 +87,61 @@ export function createRequestTypeOptionsCache(
       } finally {
         clearTimeout(timer);
       }
+    },
+  };
+}
+
+/**
+ * The types matching what someone typed into the /score type menu, best first, at most `limit`:
+ * names (or any spelling: key, source spelling, city alias) containing the text, those starting
+ * with it first; then the names the CLI's matcher finds relevant (shared words, typos).
+ */
+export function searchRequestTypes(catalog: RequestTypeCatalog, query: string, limit = MAX_SELECT_OPTIONS): RequestType[] {
+  const q = normalizeTypeText(query);
+  if (q === '') return [...catalog.types].sort((a, b) => a.displayName.localeCompare(b.displayName)).slice(0, limit);
+  const ranked: { type: RequestType; rank: number }[] = [];
+  for (const type of catalog.types) {
+    const spellings = catalog.spellings.get(type.typeKey) ?? [type.displayName, type.typeKey];
+    let rank = 0;
+    for (const spelling of spellings) {
+      const name = normalizeTypeText(spelling);
+      if (name.startsWith(q)) rank = Math.max(rank, 3);
+      else if (name.includes(q)) rank = Math.max(rank, 2);
+      else {
+        const { relevance } = scoreSpelling(query, spelling);
+        if (relevance >= SUGGESTION_MIN_RELEVANCE) rank = Math.max(rank, 1 + relevance / 2);
+      }
+    }
+    if (rank > 0) ranked.push({ type, rank });
+  }
+  return ranked
+    .sort((a, b) => b.rank - a.rank || a.type.displayName.localeCompare(b.type.displayName))
+    .slice(0, limit)
+    .map((entry) => entry.type);
+}
+
+export interface RequestTypeSearch {
+  /** Up to 100 types for the typed text (see searchRequestTypes). */
+  search(query: string): Promise<RequestType[]>;
+}
+
+/**
+ * Type-ahead for the /score menu: the catalog (types and their spellings) is kept for `ttlMs`,
+ * so a keystroke costs no warehouse round trip (Slack waits 3 s for the options).
+ */
+export function createRequestTypeSearch(db: Kysely<WarehouseSchema>, options: { ttlMs?: number } = {}): RequestTypeSearch {
+  const ttlMs = options.ttlMs ?? 10 * 60_000;
+  let cached: { catalog: Promise<RequestTypeCatalog>; loadedAt: number } | undefined;
+  return {
+    async search(query) {
+      if (!cached || Date.now() - cached.loadedAt >= ttlMs) {
+        const catalog = loadRequestTypeCatalog(db);
+        cached = { catalog, loadedAt: Date.now() };
+        catalog.catch(() => {
+          cached = undefined;
+        });
+      }
+      return searchRequestTypes(await cached.catalog, query);
     },
   };
 }

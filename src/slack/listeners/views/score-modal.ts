@@ -14,6 +14,7 @@ import type { ScoredTicketDetails } from '../../blocks/score-blocks.js';
 import { SlackPostError } from '../../web-client.js';
 import type { SlackListenerDeps } from '../shared/listener-deps.js';
 import { describeErrorForSlack } from '../shared/reply-errors.js';
+import { resolveTypeOptionValue } from '../shared/request-type-options.js';
 
 /** Where a ticket is, from the optional "address or coordinates" field. */
 export type ParsedLocation =
@@ -136,7 +137,8 @@ export function register(app: App, deps: SlackListenerDeps): void {
     await ack({ response_action: 'update', view: buildScoringProgressView(form.input.requestTypeLabel) });
     let result: ReturnType<typeof buildScoreResultView>;
     try {
-      const score = await deps.scorer.scoreTicket(toTicketToScore(form.input));
+      const requestType = await resolveTypeOptionValue(deps.warehouse.db, form.input.requestType);
+      const score = await deps.scorer.scoreTicket(toTicketToScore({ ...form.input, requestType }));
       result = buildScoreResultView(score, form.input.details);
     } catch (error) {
       result = buildScoreFailureView(describeErrorForSlack(error, deps.logger, { view: SCORE_MODAL_CALLBACK_ID, user: body.user.id }));

@@ -1,0 +1,58 @@
+/** The filter menus of the dashboard: request types (key, name, tickets) and districts, with counts in the window. */
+import { z } from 'zod';
+import { countTicketsByDistrict, countTicketsByType, type FilterOption } from '../warehouse/dashboard.repository.js';
+import {
+  dataClockShape,
+  describeDashboardWindow,
+  filtersEchoSchema,
+  resolveDashboardWindow,
+  windowSchema,
+  type DashboardQuery,
+} from './dashboard-window.js';
+import type { DashboardDeps } from './build-summary.js';
+
+const optionSchema = z.object({
+  value: z.string().describe('what to send as the filter parameter'),
+  label: z.string().describe('what to show'),
+  window_tickets: z.number().int().describe('tickets created in the window'),
+  total_tickets: z.number().int().describe('tickets in the warehouse'),
+});
+
+export const filtersResponseSchema = z.object({
+  ...dataClockShape,
+  window: windowSchema,
+  filters: filtersEchoSchema,
+  request_types: z.array(optionSchema).describe('value = type key; busiest in the window first'),
+  districts: z.array(optionSchema).describe('value = the district as the city writes it; by name'),
+  statuses: z.array(z.object({ value: z.string(), label: z.string() })).describe('worklist status filter values'),
+});
+export type FiltersResponse = z.infer<typeof filtersResponseSchema>;
+
+const toOption = (option: FilterOption) => ({
+  value: option.value,
+  label: option.label,
+  window_tickets: option.windowTickets,
+  total_tickets: option.totalTickets,
+});
+
+/** Every request type and district, with their tickets in the window (type and district filters are echoed, not applied). */
+export async function buildFilters(deps: DashboardDeps, query: DashboardQuery): Promise<FiltersResponse> {
+  const window = await resolveDashboardWindow(
+    { db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now },
+    query,
+  );
+  const [types, districts] = await Promise.all([
+    countTicketsByType(deps.db, window.analytics),
+    countTicketsByDistrict(deps.db, window.analytics),
+  ]);
+  return {
+    ...describeDashboardWindow(window),
+    request_types: types.map(toOption),
+    districts: districts.map(toOption),
+    statuses: [
+      { value: 'all', label: 'All open tickets' },
+      { value: 'at_risk', label: 'At risk' },
+      { value: 'breached', label: 'Breached' },
+    ],
+  };
+}

@@ -1,0 +1,609 @@
+/**
+ * The dashboard's one script: reads the filter state from the URL, fetches every panel from the
+ * JSON API in one place, writes figures and tables, and draws each panel's `chart` (the same
+ * plain-JSON Chart.js config that src/charts renders to PNG for Slack) with the bundled Chart.js.
+ */
+import { Chart, type ChartConfiguration, registerables } from 'chart.js';
+import { arrayAt, type Figure, figureAt, isObject, type Json, numberAt, pick, stringAt } from './read-json.js';
+
+Chart.register(...registerables);
+
+/** The filter state; the URL's query string is its only home, so a view can be shared. */
+export interface Filters {
+  since: string;
+  until: string;
+  type: string;
+  district: string;
+}
+
+const FILTER_KEYS = ['since', 'until', 'type', 'district'] as const;
+const PANELS = ['summary', 'sla-by-type', 'volume', 'backlog', 'surges', 'forecast', 'worklist', 'model'] as const;
+type Panel = (typeof PANELS)[number];
+
+function readFilters(search: string): Filters {
+  const params = new URLSearchParams(search);
+  const read = (key: string) => params.get(key)?.trim() ?? '';
+  return { since: read('since'), until: read('until'), type: read('type'), district: read('district') };
+}
+
+function queryOf(filters: Filters, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  for (const [key, value] of Object.entries(extra)) params.set(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function fetchJson(path: string, signal: AbortSignal): Promise<Json> {
+  const response = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin', signal });
+  const body: Json = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message = stringAt(body, 'error.message', 'message') ?? `${response.status} ${response.statusText}`;
+    throw new HttpError(response.status, message);
+  }
+  return body;
+}
+
+// ---- small DOM helpers ----------------------------------------------------------------------
+
+function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`The page has no #${id}.`);
+  return element as T;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string | null)[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'class') element.className = value;
+    else element.setAttribute(name, value);
+  }
+  for (const child of children) if (child !== null) element.append(child);
+  return element;
+}
+
+const numberFormat = new Intl.NumberFormat('en-US');
+const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+
+function formatCount(value: number | null): string {
+  return value === null ? '—' : numberFormat.format(Math.round(value));
+}
+function formatShare(value: number | null): string {
+  return value === null ? '—' : `${oneDecimal.format(value * 100)}%`;
+}
+function formatHours(value: number | null): string {
+  return value === null ? '—' : `${oneDecimal.format(value)} h`;
+}
+function formatDate(value: string | null): string {
+  if (!value) return '—';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: value.length > 10 ? 'short' : undefined });
+}
+
+function notAvailable(container: HTMLElement, reason: string): void {
+  container.replaceChildren(el('p', { class: 'not-available' }, `Not available: ${reason}`));
+}
+
+// ---- headline cards ---------------------------------------------------------------------------
+
+interface CardSpec {
+  label: string;
+  keys: string[];
+  format: (value: number | null) => string;
+  /** Whether a rise is good (attainment), bad (P90, backlog, at-risk) or neither (tickets). */
+  better: 'up' | 'down' | 'neither';
+  /** Share figures compare in percentage points. */
+  share?: boolean;
+}
+
+const CARDS: CardSpec[] = [
+  { label: 'Tickets', keys: ['tickets', 'figures.tickets', 'headline.tickets'], format: formatCount, better: 'neither' },
+  {
+    label: 'SLA attainment',
+    keys: ['sla_attainment', 'attainment', 'figures.sla_attainment', 'headline.sla_attainment'],
+    format: formatShare,
+    better: 'up',
+    share: true,
+  },
+  {
+    label: 'P90 time to close',
+    keys: ['p90_hours_to_close', 'p90_hours', 'figures.p90_hours_to_close', 'headline.p90_hours_to_close'],
+    format: formatHours,
+    better: 'down',
+  },
+  { label: 'Backlog now', keys: ['backlog', 'backlog_now', 'figures.backlog', 'headline.backlog'], format: formatCount, better: 'down' },
+  { label: 'At risk', keys: ['at_risk', 'at_risk_count', 'figures.at_risk', 'headline.at_risk'], format: formatCount, better: 'down' },
+];
+
+function describeChange(card: CardSpec, current: number | null, base: number | null, against: string): HTMLElement {
+  if (current === null || base === null) return el('li', { class: 'delta delta-none' }, `No ${against} figure`);
+  const change = current - base;
+  const size = card.share
+    ? `${oneDecimal.format(Math.abs(change) * 100)} pts`
+    : base === 0
+      ? card.format(Math.abs(change)).replace(/^—$/, '0')
+      : `${oneDecimal.format(Math.abs(change / base) * 100)}%`;
+  const direction = Math.abs(change) < 1e-9 ? 'flat' : change > 0 ? 'up' : 'down';
+  const arrow = direction === 'flat' ? '→' : direction === 'up' ? '▲' : '▼';
+  const word = direction === 'flat' ? 'no change' : `${direction === 'up' ? 'up' : 'down'} ${size}`;
+  const tone = direction === 'flat' || card.better === 'neither' ? 'neutral' : direction === card.better ? 'good' : 'bad';
+  const verdict = tone === 'good' ? ' (better)' : tone === 'bad' ? ' (worse)' : '';
+  return el(
+    'li',
+    { class: `delta delta-${tone}` },
+    el('span', { 'aria-hidden': 'true', class: 'arrow' }, arrow),
+    ` ${word}${verdict} vs ${against} (${card.format(base)})`,
+  );
+}
+
+function renderSummary(body: Json): void {
+  const container = byId('summary-cards');
+  const figures = CARDS.map((card) => ({ card, figure: figureAt(body, ...card.keys) }));
+  if (figures.every(({ figure }) => figure === null)) {
+    notAvailable(container, 'the summary has no figures.');
+    return;
+  }
+  container.replaceChildren(
+    ...figures.map(({ card, figure }) => {
+      const value: Figure = figure ?? { current: null, previous: null, usual: null };
+      return el(
+        'li',
+        { class: 'card', 'data-figure': card.label },
+        el('h3', { class: 'card-label' }, card.label),
+        el('p', { class: 'card-value', 'data-testid': `figure-${card.keys[0]}` }, card.format(value.current)),
+        el(
+          'ul',
+          { class: 'deltas' },
+          describeChange(card, value.current, value.previous, 'previous window'),
+          describeChange(card, value.current, value.usual, 'usual'),
+        ),
+      );
+    }),
+  );
+}
+
+// ---- charts -----------------------------------------------------------------------------------
+
+const charts = new Map<string, Chart>();
+
+/** Draws a ChartSpec's config in the canvas of a panel; the config is used as the server sent it. */
+function drawChart(panel: string, spec: Json, description: string): boolean {
+  const holder = document.querySelector<HTMLElement>(`[data-chart="${panel}"]`);
+  if (!holder) return false;
+  charts.get(panel)?.destroy();
+  charts.delete(panel);
+  const config = pick(spec, 'config');
+  if (!isObject(config) || typeof config.type !== 'string') {
+    notAvailable(holder, 'no chart for this view.');
+    return false;
+  }
+  // The spec's pixel size is Slack's; in the page the chart takes the panel's width and a height
+  // near the spec's, so its 14 px labels keep the room they were laid out for.
+  const specHeight = numberAt(spec, 'height') ?? 400;
+  const scale = pick(spec, 'kind') === 'sla' ? 1 : 0.8;
+  holder.style.height = `${Math.round(Math.min(Math.max(specHeight * scale, 260), 620))}px`;
+  const canvas = el('canvas', { role: 'img', 'aria-label': description });
+  canvas.textContent = description;
+  holder.replaceChildren(canvas);
+  const chartConfig = config as unknown as ChartConfiguration;
+  const options = (chartConfig.options ?? {}) as Record<string, unknown>;
+  // The PNG size is Slack's; in the page the chart fills its panel, and is drawn at once.
+  chartConfig.options = { ...options, responsive: true, maintainAspectRatio: false, animation: false };
+  charts.set(panel, new Chart(canvas, chartConfig));
+  return true;
+}
+
+function chartTitle(spec: Json): string | null {
+  const title = pick(spec, 'config.options.plugins.title.text');
+  if (typeof title === 'string') return title;
+  if (Array.isArray(title)) return title.filter((part) => typeof part === 'string').join(' ');
+  return null;
+}
+
+// ---- tables -----------------------------------------------------------------------------------
+
+interface SlaRow {
+  /** Position in the server's order (worst first, the order of `civicops report`). */
+  rank: number;
+  name: string;
+  tickets: number | null;
+  attainment: number | null;
+  p90: number | null;
+  backlog: number | null;
+  slaHours: number | null;
+}
+
+type SortKey = 'rank' | 'name' | 'tickets' | 'attainment' | 'p90' | 'backlog';
+let slaRows: SlaRow[] = [];
+let slaSort: { key: SortKey; direction: 'ascending' | 'descending' } = { key: 'rank', direction: 'ascending' };
+
+function readSlaRows(body: Json): SlaRow[] {
+  return arrayAt(body, 'types', 'rows', 'items').map((row, rank) => ({
+    rank,
+    name: stringAt(row, 'display_name', 'displayName', 'name', 'request_type', 'type_key') ?? '?',
+    tickets: numberAt(row, 'tickets', 'current.tickets'),
+    attainment: numberAt(row, 'attainment', 'sla_attainment', 'current.attainment'),
+    p90: numberAt(row, 'p90_hours_to_close', 'p90_hours', 'current.p90HoursToClose'),
+    backlog: numberAt(row, 'backlog', 'current.backlog'),
+    slaHours: numberAt(row, 'sla_hours', 'slaHours'),
+  }));
+}
+
+function compareRows(a: SlaRow, b: SlaRow): number {
+  const { key, direction } = slaSort;
+  const sign = direction === 'ascending' ? 1 : -1;
+  if (key === 'name') return sign * a.name.localeCompare(b.name);
+  const left = a[key];
+  const right = b[key];
+  // Unknown values go last whichever way the column is sorted.
+  if (left === null || right === null) return left === right ? 0 : left === null ? 1 : -1;
+  return sign * (left - right) || a.name.localeCompare(b.name);
+}
+
+function renderSlaTable(): void {
+  const body = byId('sla-rows');
+  const rows = [...slaRows].sort(compareRows);
+  body.replaceChildren(
+    ...rows.map((row) =>
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row' }, row.name),
+        el('td', {}, formatCount(row.tickets)),
+        el('td', { class: row.attainment !== null && row.attainment < 0.8 ? 'cell-bad' : '' }, formatShare(row.attainment)),
+        el('td', {}, formatHours(row.p90)),
+        el('td', {}, formatCount(row.backlog)),
+      ),
+    ),
+  );
+  for (const header of document.querySelectorAll<HTMLElement>('#sla-table th[data-sort]')) {
+    const active = header.dataset.sort === slaSort.key;
+    if (active) header.setAttribute('aria-sort', slaSort.direction);
+    else header.removeAttribute('aria-sort');
+    const indicator = header.querySelector('.sort-indicator');
+    if (indicator) indicator.textContent = active ? (slaSort.direction === 'ascending' ? '▲' : '▼') : '';
+  }
+  byId('sla-empty').hidden = rows.length > 0;
+}
+
+function bindSortButtons(): void {
+  for (const button of document.querySelectorAll<HTMLButtonElement>('#sla-table th[data-sort] button')) {
+    button.addEventListener('click', () => {
+      const key = button.closest<HTMLElement>('th')?.dataset.sort as SortKey;
+      slaSort =
+        slaSort.key === key
+          ? { key, direction: slaSort.direction === 'ascending' ? 'descending' : 'ascending' }
+          : { key, direction: key === 'name' || key === 'attainment' ? 'ascending' : 'descending' };
+      renderSlaTable();
+    });
+  }
+}
+
+function renderWorklist(body: Json): void {
+  const rows = byId('worklist-rows');
+  const tickets = arrayAt(body, 'tickets');
+  const total = numberAt(body, 'total');
+  byId('worklist-count').textContent =
+    total === null ? '' : `Top ${Math.min(tickets.length, 25)} of ${formatCount(total)} open tickets, most urgent first.`;
+  rows.replaceChildren(
+    ...tickets.slice(0, 25).map((ticket) => {
+      const id = stringAt(ticket, 'ticket_id') ?? '?';
+      const url = stringAt(ticket, 'url');
+      const status = stringAt(ticket, 'sla_status') ?? '';
+      const probability = numberAt(ticket, 'sla_breach_probability');
+      const hoursLeft = numberAt(ticket, 'hours_left');
+      const link = url ? el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, id) : id;
+      const statusText = status === 'breached' ? 'Breached' : status === 'at_risk' ? 'At risk' : status === 'on_track' ? 'On track' : '—';
+      return el(
+        'tr',
+        {},
+        el('td', {}, String(numberAt(ticket, 'rank') ?? '')),
+        el('th', { scope: 'row' }, link),
+        el('td', {}, stringAt(ticket, 'request_type') ?? '—'),
+        el('td', {}, el('span', { class: `status status-${status}` }, statusText)),
+        el('td', {}, hoursLeft === null ? '—' : hoursLeft < 0 ? `${formatHours(-hoursLeft)} overdue` : `${formatHours(hoursLeft)} left`),
+        el('td', {}, probability === null ? '—' : `${Math.round(probability * 100)}% (${stringAt(ticket, 'risk_level') ?? ''})`),
+        el('td', { class: 'factors' }, arrayAt(ticket, 'top_factors').slice(0, 1).join('') || '—'),
+      );
+    }),
+  );
+  byId('worklist-empty').hidden = tickets.length > 0;
+}
+
+function renderSurges(body: Json): void {
+  const list = byId('surge-list');
+  const surging = arrayAt(body, 'types').filter((row) => pick(row, 'surging') === true);
+  list.replaceChildren(
+    ...surging.map((row) =>
+      el(
+        'li',
+        {},
+        el('strong', {}, stringAt(row, 'display_name', 'displayName', 'name', 'request_type') ?? '?'),
+        `: ${formatCount(numberAt(row, 'last_7_days', 'count'))} in the last 7 days, usual ${oneDecimal.format(
+          numberAt(row, 'usual_weekly', 'usual') ?? 0,
+        )} a week`,
+      ),
+    ),
+  );
+  byId('surge-none').hidden = surging.length > 0;
+}
+
+function renderModel(body: Json): void {
+  const list = byId('model-facts');
+  const model = pick(body, 'model');
+  const version = stringAt(model, 'version');
+  if (!version) {
+    notAvailable(list, stringAt(body, 'message', 'notice') ?? 'no model has been promoted yet.');
+    return;
+  }
+  const auc = numberAt(model, 'test_roc_auc');
+  const baseline = numberAt(model, 'baselines.type_breach_rate_roc_auc');
+  const day = (value: string | null) => (value ? value.slice(0, 10) : '—');
+  const sinceTraining = numberAt(body, 'data_age.days_since_training');
+  const afterTest = numberAt(body, 'data_age.days_of_data_after_test');
+  const fact = (term: string, value: string) => [el('dt', {}, term), el('dd', {}, value)];
+  list.replaceChildren(
+    ...fact('Promoted version', `${version}${stringAt(model, 'promoted_at') ? ` (promoted ${day(stringAt(model, 'promoted_at'))})` : ''}`),
+    ...fact(
+      'Test ROC-AUC',
+      auc === null ? '—' : `${auc.toFixed(3)}${baseline === null ? '' : ` (type breach rate alone: ${baseline.toFixed(3)})`}`,
+    ),
+    ...fact('Training window', `${day(stringAt(model, 'training_window.from'))} to ${day(stringAt(model, 'training_window.to'))}`),
+    ...fact(
+      'Tested on',
+      `${day(stringAt(model, 'test_window.from'))} to ${day(stringAt(model, 'test_window.to'))}, ${formatCount(numberAt(model, 'n_test'))} tickets`,
+    ),
+    ...fact(
+      'Age of the data',
+      `last event ${formatDate(stringAt(body, 'data_through'))}; ${
+        sinceTraining === null ? '—' : `${formatCount(Math.abs(sinceTraining))} days ${sinceTraining < 0 ? 'before' : 'after'} training`
+      }${afterTest === null ? '' : `, ${formatCount(Math.max(afterTest, 0))} days of data after the test period`}`,
+    ),
+  );
+}
+
+/** A panel whose data could not be had says why in its status line, and hides its body until the next load. */
+function showPanelStatus(section: HTMLElement | null, message: string | null): void {
+  if (!section) return;
+  const status = section.querySelector<HTMLElement>('.panel-status');
+  const body = section.querySelector<HTMLElement>('.panel-body');
+  section.classList.toggle('panel-unavailable', message !== null);
+  if (status) {
+    status.textContent = message ?? '';
+    status.hidden = message === null;
+  }
+  if (body) body.hidden = message !== null;
+}
+
+// ---- one load of every panel --------------------------------------------------------------------
+
+let controller: AbortController | undefined;
+
+function setBanner(notices: Set<string>, stale: boolean): void {
+  const banner = byId('stale-banner');
+  banner.hidden = notices.size === 0;
+  banner.classList.toggle('banner-stale', stale);
+  byId('stale-text').textContent = [...notices].join(' ');
+}
+
+async function loadAll(filters: Filters): Promise<void> {
+  controller?.abort();
+  controller = new AbortController();
+  const { signal } = controller;
+  document.body.dataset.ready = 'false';
+  document.body.setAttribute('aria-busy', 'true');
+  performance.mark('dashboard:load-start');
+  const query = queryOf(filters);
+  const paths: Record<Panel, string> = {
+    summary: `/api/v1/summary${query}`,
+    'sla-by-type': `/api/v1/sla-by-type${query}`,
+    volume: `/api/v1/volume${query}`,
+    backlog: `/api/v1/backlog${query}`,
+    surges: `/api/v1/surges${query}`,
+    forecast: `/api/v1/forecast${query}`,
+    worklist: `/api/v1/worklist${queryOf({ ...filters, since: '', until: '' }, { limit: '25' })}`,
+    model: '/api/v1/model',
+  };
+  const notices = new Set<string>();
+  let stale = false;
+  let unauthorized = false;
+  // Each panel is drawn as soon as its reply arrives; the page is "ready" when the last one is.
+  const results = await Promise.allSettled(
+    PANELS.map((panel) =>
+      fetchJson(paths[panel], signal).then(
+        (body) => {
+          if (signal.aborted) return body;
+          const section = document.querySelector<HTMLElement>(`[data-panel="${panel}"]`);
+          showPanelStatus(section, null);
+          const notice = stringAt(body, 'notice');
+          if (notice) notices.add(notice);
+          if (pick(body, 'stale') === true) stale = true;
+          try {
+            renderPanel(panel, body);
+          } catch (error) {
+            showPanelStatus(section, `Not available: ${error instanceof Error ? error.message : String(error)}`);
+          }
+          return body;
+        },
+        (error: unknown) => {
+          if (error instanceof HttpError && error.status === 401) unauthorized = true;
+          if (!signal.aborted) {
+            const section = document.querySelector<HTMLElement>(`[data-panel="${panel}"]`);
+            showPanelStatus(section, `Not available: ${error instanceof Error ? error.message : 'the request failed.'}`);
+          }
+          throw error;
+        },
+      ),
+    ),
+  );
+  if (signal.aborted) return;
+  if (unauthorized) notices.add('You are not signed in, so the figures cannot be shown.');
+  byId('sign-in').hidden = !unauthorized;
+  setBanner(notices, stale);
+  const summary = results[0].status === 'fulfilled' ? results[0].value : null;
+  const asOf = stringAt(summary, 'as_of');
+  byId('as-of').textContent = asOf ? `As of ${formatDate(asOf)}` : '';
+  const since = stringAt(summary, 'window.since', 'since');
+  const until = stringAt(summary, 'window.until', 'until');
+  byId('window-text').textContent = since && until ? `· tickets created ${since} to ${until}` : '';
+  // Without dates in the URL the server picks the window; show it in the form.
+  if (since && !filters.since) byId<HTMLInputElement>('filter-since').value = since;
+  if (until && !filters.until) byId<HTMLInputElement>('filter-until').value = until;
+  const ignored = arrayAt(summary, 'filters.ignored').filter((item) => typeof item === 'string');
+  byId('filter-note').textContent = ignored.length > 0 ? `The headline SLA figures do not apply the ${ignored.join(', ')} filter.` : '';
+  document.body.removeAttribute('aria-busy');
+  document.body.dataset.ready = 'true';
+  performance.mark('dashboard:ready');
+}
+
+function renderPanel(panel: Panel, body: Json): void {
+  switch (panel) {
+    case 'summary':
+      renderSummary(body);
+      return;
+    case 'sla-by-type':
+      slaRows = readSlaRows(body);
+      renderSlaTable();
+      if (pick(body, 'chart')) drawChart(panel, pick(body, 'chart'), chartTitle(pick(body, 'chart')) ?? 'SLA attainment by type');
+      return;
+    case 'worklist':
+      renderWorklist(body);
+      return;
+    case 'surges':
+      renderSurges(body);
+      drawChart(panel, pick(body, 'chart'), describeChart(body, 'Surging request types: last 7 days against the usual week'));
+      return;
+    case 'model':
+      renderModel(body);
+      drawChart(
+        'calibration',
+        pick(body, 'chart'),
+        stringAt(body, 'calibration.description') ??
+          'Calibration: predicted breach probability against the observed breach rate on the test period',
+      );
+      return;
+    default:
+      drawChart(panel, pick(body, 'chart'), describeChart(body, panelLabel(panel)));
+  }
+}
+
+function panelLabel(panel: Panel): string {
+  return document.querySelector(`[data-panel="${panel}"] h2`)?.textContent ?? panel;
+}
+
+/** The text alternative of a chart: its title and the figures a reader needs from it. */
+function describeChart(body: Json, fallback: string): string {
+  const title = chartTitle(pick(body, 'chart')) ?? fallback;
+  return [title, summarizeData(body)].filter(Boolean).join('. ');
+}
+
+function summarizeData(body: Json): string {
+  const weeks = arrayAt(body, 'weeks');
+  if (weeks.length > 0) {
+    const above = weeks.filter((week) => pick(week, 'above_usual') === true).length;
+    return `${formatCount(numberAt(body, 'total'))} tickets over ${weeks.length} weeks; ${above} week${above === 1 ? '' : 's'} above the usual band`;
+  }
+  const points = arrayAt(body, 'points');
+  if (points.length > 0) {
+    const first = points[0];
+    const last = points[points.length - 1];
+    return `${formatCount(numberAt(first, 'open'))} open on ${stringAt(first, 'date')}, ${formatCount(numberAt(last, 'open'))} open on ${stringAt(last, 'date')}`;
+  }
+  const surging = numberAt(body, 'surging');
+  if (surging !== null) return `${surging} request type${surging === 1 ? '' : 's'} surging`;
+  return stringAt(body, 'summary_text', 'description') ?? '';
+}
+
+// ---- filters ----------------------------------------------------------------------------------
+
+async function loadFilterOptions(filters: Filters): Promise<void> {
+  const body = await fetchJson('/api/v1/filters', new AbortController().signal).catch(() => null);
+  const fill = (id: string, options: Json[], selected: string, everyLabel: string) => {
+    const select = byId<HTMLSelectElement>(id);
+    const items = options.map((option) =>
+      typeof option === 'string'
+        ? { value: option, label: option }
+        : {
+            value: stringAt(option, 'type_key', 'value', 'key', 'district', 'id') ?? '',
+            label: stringAt(option, 'display_name', 'label', 'name', 'district') ?? '',
+          },
+    );
+    select.replaceChildren(
+      el('option', { value: '' }, everyLabel),
+      ...items.filter((item) => item.value).map((item) => el('option', { value: item.value }, item.label || item.value)),
+    );
+    select.value = selected;
+    if (select.value !== selected && selected) select.append(el('option', { value: selected, selected: '' }, selected));
+  };
+  if (!body) return;
+  fill('filter-type', arrayAt(body, 'request_types', 'types'), filters.type, 'All request types');
+  fill('filter-district', arrayAt(body, 'districts'), filters.district, 'All districts');
+  const minDate = stringAt(body, 'data_from', 'min_date', 'first_date');
+  const maxDate = stringAt(body, 'data_through', 'max_date', 'last_date');
+  for (const id of ['filter-since', 'filter-until']) {
+    const input = byId<HTMLInputElement>(id);
+    if (minDate) input.min = minDate.slice(0, 10);
+    if (maxDate) input.max = maxDate.slice(0, 10);
+  }
+}
+
+function writeForm(filters: Filters): void {
+  byId<HTMLInputElement>('filter-since').value = filters.since;
+  byId<HTMLInputElement>('filter-until').value = filters.until;
+  byId<HTMLSelectElement>('filter-type').value = filters.type;
+  byId<HTMLSelectElement>('filter-district').value = filters.district;
+}
+
+function readForm(): Filters {
+  return {
+    since: byId<HTMLInputElement>('filter-since').value,
+    until: byId<HTMLInputElement>('filter-until').value,
+    type: byId<HTMLSelectElement>('filter-type').value,
+    district: byId<HTMLSelectElement>('filter-district').value,
+  };
+}
+
+function start(): void {
+  const form = byId<HTMLFormElement>('filters');
+  let filters = readFilters(location.search);
+  writeForm(filters);
+  bindSortButtons();
+  const apply = () => {
+    filters = readForm();
+    history.pushState(null, '', `${location.pathname}${queryOf(filters)}`);
+    void loadAll(filters);
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    apply();
+  });
+  // Selects apply at once; dates on change (after the picker closes or the field is left).
+  for (const id of ['filter-type', 'filter-district', 'filter-since', 'filter-until']) byId(id).addEventListener('change', apply);
+  byId('filter-reset').addEventListener('click', (event) => {
+    event.preventDefault();
+    writeForm({ since: '', until: '', type: '', district: '' });
+    apply();
+  });
+  window.addEventListener('popstate', () => {
+    filters = readFilters(location.search);
+    writeForm(filters);
+    void loadAll(filters);
+  });
+  void Promise.all([loadFilterOptions(filters), loadAll(filters)]);
+}
+
+start();

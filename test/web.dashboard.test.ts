@@ -1,0 +1,220 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliContext } from '../src/cli/command.js';
+import { reportCommand } from '../src/cli/commands/report.js';
+import { loadConfig, type AppConfig } from '../src/config/config.js';
+import { ingestRows } from '../src/ingest/ingest.js';
+import { bundledSnapshotPath, readSodaSnapshot } from '../src/ingest/snapshot.js';
+import { createApp, type App } from '../src/main.js';
+import { trainAndRegister } from '../src/model/train-pipeline.js';
+import { createLogger } from '../src/shared/logger.js';
+import {
+  browserAvailability,
+  canvasInk,
+  launchChromium,
+  seriousAxeViolations,
+  waitForDashboard,
+  watchProblems,
+} from './helpers/browser.js';
+import { withTestApp } from './helpers/cli-context.js';
+import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.text += chunk.toString();
+    callback();
+  }
+}
+
+const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
+const VIEWPORTS = { laptop: { width: 1366, height: 768 }, tablet: { width: 820, height: 1180 } } as const;
+const logger = createLogger({ level: 'silent' });
+const timeZone = 'America/New_York';
+const { available } = browserAvailability();
+
+interface ReportRow {
+  typeKey: string;
+  displayName: string;
+  current: { tickets: number; withKnownOutcome: number; metSla: number; backlog: number; attainment: number | null };
+}
+
+/** `civicops report --json` for a window, run in-process against the test warehouse. */
+async function runReport(config: AppConfig, warehouse: TestWarehouse, since: string, until: string): Promise<ReportRow[]> {
+  const stdout = new Capture();
+  const context: CliContext = withTestApp({ config, logger, stdout, stderr: new Capture() }, warehouse);
+  const code = await reportCommand.run({ values: { json: true, since, until }, positionals: [] }, context);
+  expect(code).toBe(0);
+  const lines = stdout.text.trimEnd().split('\n');
+  return (JSON.parse(lines[lines.length - 1]) as { types: ReportRow[] }).types;
+}
+
+async function figureText(page: Page, label: string): Promise<string> {
+  return (await page.locator(`[data-figure="${label}"] .card-value`).textContent())?.trim() ?? '';
+}
+
+const percent = (share: number | null) => (share === null ? '—' : `${(share * 100).toFixed(1)}%`);
+
+describe.skipIf(!available).each(engines)('the dashboard at GET / in chromium ($name)', ({ name }) => {
+  let warehouse: TestWarehouse;
+  let app: App;
+  let browser: Browser;
+  let base: string;
+  const config = loadConfig({});
+
+  async function openPage(context: BrowserContext, path = '/') {
+    const page = await context.newPage();
+    const problems = watchProblems(page);
+    await page.goto(`${base}${path}`);
+    await waitForDashboard(page);
+    return { page, problems };
+  }
+
+  beforeAll(async () => {
+    warehouse = await createTestWarehouse(name);
+    await ingestRows({ db: warehouse.db, logger, timeZone }, await readSodaSnapshot(bundledSnapshotPath), { source: 'file:snapshot' });
+    await trainAndRegister(
+      { db: warehouse.db, logger, slaHours: 72, timeZone },
+      { asOf: new Date('2023-07-10T12:00:00Z'), kinds: ['gbt'] },
+    );
+    app = createApp({ config, logger, warehouse: { ...warehouse, close: async () => {} } });
+    const server = await app.server();
+    const { port } = await server.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${port}`;
+    browser = await launchChromium();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await warehouse?.dispose();
+  });
+
+  it('loads with no console error and no failed request, draws every chart, and says the data is stale', async () => {
+    for (const [device, viewport] of Object.entries(VIEWPORTS)) {
+      const context = await browser.newContext({ viewport });
+      const { page, problems } = await openPage(context);
+      expect(problems.list).toEqual([]);
+      const ink = await canvasInk(page);
+      expect(Object.keys(ink).sort()).toEqual(expect.arrayContaining(['backlog', 'volume']));
+      for (const [chart, share] of Object.entries(ink)) expect(share, `${chart} canvas`).toBeGreaterThan(0.01);
+      await expect(page.locator('#stale-banner').isVisible()).resolves.toBe(true);
+      expect(await page.locator('#stale-text').textContent()).toMatch(/2023/);
+      // Nothing wider than the viewport (no sideways scrolling on a tablet).
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
+      await page.screenshot({ path: join(SCREENSHOTS, `dashboard-${device}-${name}.png`), fullPage: true });
+      await context.close();
+    }
+  });
+
+  it('a filter updates the URL and the figures agree with civicops report --json for that window', async () => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.laptop });
+    const { page, problems } = await openPage(context, '/?since=2023-04-01&until=2023-06-30');
+    let report = await runReport(config, warehouse, '2023-04-01', '2023-06-30');
+    const sum = (rows: ReportRow[], pick: (row: ReportRow) => number) => rows.reduce((total, row) => total + pick(row), 0);
+    expect(await figureText(page, 'Tickets')).toBe(sum(report, (row) => row.current.tickets).toLocaleString('en-US'));
+    const met = sum(report, (row) => row.current.metSla);
+    const known = sum(report, (row) => row.current.withKnownOutcome);
+    expect(await figureText(page, 'SLA attainment')).toBe(percent(known === 0 ? null : met / known));
+    // The SLA table lists the report's types, worst first.
+    const names = await page.locator('#sla-rows th').allTextContents();
+    expect(names).toEqual(report.map((row) => row.displayName));
+
+    // A wider window, then one request type.
+    await page.fill('#filter-since', '2023-01-01');
+    await page.locator('#filter-since').dispatchEvent('change');
+    await waitForDashboard(page);
+    expect(new URL(page.url()).searchParams.get('since')).toBe('2023-01-01');
+    report = await runReport(config, warehouse, '2023-01-01', '2023-06-30');
+    expect(await figureText(page, 'Tickets')).toBe(sum(report, (row) => row.current.tickets).toLocaleString('en-US'));
+
+    const busiest = [...report].sort((a, b) => b.current.tickets - a.current.tickets)[0];
+    await page.selectOption('#filter-type', busiest.typeKey);
+    await waitForDashboard(page);
+    expect(new URL(page.url()).searchParams.get('type')).toBe(busiest.typeKey);
+    expect(await figureText(page, 'Tickets')).toBe(busiest.current.tickets.toLocaleString('en-US'));
+    expect(await figureText(page, 'SLA attainment')).toBe(percent(busiest.current.attainment));
+    expect(await page.locator('#sla-rows th').allTextContents()).toEqual([busiest.displayName]);
+
+    // The URL alone reproduces the view.
+    const shared = await context.newPage();
+    await shared.goto(page.url());
+    await waitForDashboard(shared);
+    expect(await figureText(shared, 'Tickets')).toBe(busiest.current.tickets.toLocaleString('en-US'));
+    expect(problems.list).toEqual([]);
+    await context.close();
+  });
+
+  it("links each worklist ticket to the city's ticket page", async () => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.laptop });
+    const { page } = await openPage(context);
+    const links = page.locator('#worklist-rows a');
+    const count = await links.count();
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThanOrEqual(25);
+    for (let index = 0; index < count; index += 1) {
+      const link = links.nth(index);
+      const id = (await link.textContent()) ?? '';
+      expect(await link.getAttribute('href')).toBe(config.slack.ticketUrlTemplate.replace('{id}', encodeURIComponent(id)));
+    }
+    await context.close();
+  });
+
+  it('is reachable by keyboard: tab reaches the filters and the sort buttons, which sort and set aria-sort', async () => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.laptop });
+    const { page } = await openPage(context);
+    const reached = new Set<string>();
+    for (let step = 0; step < 40; step += 1) {
+      await page.keyboard.press('Tab');
+      reached.add(
+        await page.evaluate<string>(
+          "(() => { const a = document.activeElement; return a.id || (a.closest('th[data-sort]') ? 'sort:' + a.closest('th').dataset.sort : a.tagName); })()",
+        ),
+      );
+    }
+    expect([...reached]).toEqual(expect.arrayContaining(['filter-since', 'filter-until', 'filter-type', 'filter-district', 'sort:name']));
+    await page.locator('th[data-sort="tickets"] button').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('th[data-sort="tickets"]', 'aria-sort')).toBe('descending');
+    const tickets = (await page.locator('#sla-rows tr td:nth-child(2)').allTextContents()).map((text) => Number(text.replace(/,/g, '')));
+    expect(tickets).toEqual([...tickets].sort((a, b) => b - a));
+    await context.close();
+  });
+
+  it('with API_KEY set, sends a browser to sign in and then shows the figures with the session cookie', async () => {
+    const keyed = createApp({
+      config: loadConfig({ API_KEY: 'dashboard-test-key' }),
+      logger,
+      warehouse: { ...warehouse, close: async () => {} },
+    });
+    const server = await keyed.server();
+    const { port } = await server.listen(0, '127.0.0.1');
+    const context = await browser.newContext({ viewport: VIEWPORTS.laptop });
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${port}/`);
+      expect(new URL(page.url()).pathname).toBe('/login');
+      await page.fill('#api_key', 'dashboard-test-key');
+      await Promise.all([page.waitForURL(`http://127.0.0.1:${port}/`), page.click('button[type="submit"]')]);
+      const problems = watchProblems(page);
+      await waitForDashboard(page);
+      expect(await figureText(page, 'Tickets')).toMatch(/^\d[\d,]*$/);
+      expect(await page.locator('#sign-in').isVisible()).toBe(false);
+      expect(problems.list).toEqual([]);
+    } finally {
+      await context.close();
+      await keyed.close();
+    }
+  });
+
+  it('has no serious or critical axe-core violation', async () => {
+    // axe is injected as a script tag, which the page's CSP would (rightly) refuse.
+    const context = await browser.newContext({ viewport: VIEWPORTS.laptop, bypassCSP: true });
+    const { page } = await openPage(context);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await context.close();
+  });
+});
