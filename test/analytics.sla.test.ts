@@ -91,9 +91,10 @@ describe.each(engines)('SLA analytics on $name', ({ name }) => {
 
   it('compares against the previous period of equal length', async () => {
     const report = await getSlaReport(warehouse.db, { ...window, typeKey: 'road_repair' });
-    // Equal length in absolute time: the window holds the spring-forward night, so 01:00 here.
-    expect(report.previous.since.getTime()).toBe(window.since.getTime() - (window.until.getTime() - window.since.getTime()));
-    expect(report.previous.since.toISOString()).toBe(cityTime('2024-02-19 01:00').toISOString());
+    // Equal length in city days (issue #13): the window holds the spring-forward night, and the
+    // previous one still starts at midnight, 14 city days earlier (it used to start at 01:00).
+    expect(report.previous.since.toISOString()).toBe(cityTime('2024-02-19 00:00').toISOString());
+    expect(report.previous.until.toISOString()).toBe(window.since.toISOString());
     expect(report.previous.tickets).toBe(3);
     expect(report.previous.attainment).toBeCloseTo(2 / 3, 10);
     expect(report.trends.attainment.change).toBeCloseTo(0.4 - 2 / 3, 10);

@@ -171,9 +171,18 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
     openAtCreation = creationRows(state, (i) => state.history.isOpen[i] === 1);
     typesByKey = new Map(catalog.types.map((type) => [type.typeKey, type]));
     exactTypes = new Map();
+    // A spelling shared by several types (the alias "trash") is ambiguous: it stays out of the fast
+    // path, so matchRequestType answers it with those types as suggestions.
+    const ambiguous = new Set<string>();
     for (const type of catalog.types) {
-      for (const spelling of catalog.spellings.get(type.typeKey) ?? [type.displayName]) exactTypes.set(normalizeTypeText(spelling), type);
+      for (const spelling of catalog.spellings.get(type.typeKey) ?? [type.displayName]) {
+        const key = normalizeTypeText(spelling);
+        const known = exactTypes.get(key);
+        if (known && known.typeKey !== type.typeKey) ambiguous.add(key);
+        else exactTypes.set(key, type);
+      }
     }
+    for (const key of ambiguous) exactTypes.delete(key);
     if (promoted) {
       const artifact = promoted.artifact as ModelArtifact;
       model = {

@@ -27,23 +27,40 @@ export interface BacklogPoint {
  * Open tickets at the end of each city day from firstDay to lastDay (the end of a day after
  * `cap` is counted at `cap`), with the backlog rule of every report: created before the instant
  * and not (effectively) closed by it.
+ *
+ * One pass over the facts instead of one count per day: a ticket adds 1 on its creation and
+ * takes 1 away when it stops being open, each event is bucketed by its city day (everything
+ * before the window into the day before it), and the backlog of a day is the running sum. The
+ * effective close is never before creation, so "created before t and not closed by t" is exactly
+ * "created before t" minus "closed before t".
  */
 export async function getBacklogSeries(
   db: Db,
   options: SeriesFilter & { firstDay: string; lastDay: string; timeZone: string; cap: Date },
 ): Promise<BacklogPoint[]> {
+  const tz = options.timeZone;
   const result = await sql<{ day: string; at: Date; open: number }>`
     with ends as (
-      select d::date as day, least(((d::date + 1)::timestamp at time zone ${options.timeZone}::text), ${options.cap}::timestamptz) as at
+      select d::date as day, least(((d::date + 1)::timestamp at time zone ${tz}::text), ${options.cap}::timestamptz) as at
       from generate_series(${options.firstDay}::date::timestamp, ${options.lastDay}::date::timestamp, interval '1 day') as d
     ),
+    bound as (select max(at) as at from ends),
     spans as (
       select f.created_at, ${effectiveCloseSql} as closes_at
       from fact_ticket f
-      where f.created_at < (select max(at) from ends) ${typeFilterSql(options.typeKey)} ${districtFilterSql(options.district)}
+      where f.created_at < (select at from bound) ${typeFilterSql(options.typeKey)} ${districtFilterSql(options.district)}
+    ),
+    events as (
+      select created_at as t, 1 as delta from spans
+      union all
+      select closes_at, -1 from spans where closes_at is not null and closes_at < (select at from bound)
+    ),
+    per_day as (
+      select greatest((t at time zone ${tz}::text)::date, ${options.firstDay}::date - 1) as day, sum(delta) as delta
+      from events group by 1
     )
     select ends.day::text as day, ends.at,
-      (select count(*) from spans where spans.created_at < ends.at and (spans.closes_at is null or spans.closes_at >= ends.at)) as open
+      (select coalesce(sum(per_day.delta), 0) from per_day where per_day.day <= ends.day) as open
     from ends order by ends.day`.execute(db);
   return result.rows.map((row) => ({ date: row.day, at: new Date(row.at), open: Number(row.open) }));
 }

@@ -583,7 +583,11 @@ function start(): void {
   writeForm(filters);
   bindSortButtons();
   const apply = () => {
-    filters = readForm();
+    const next = readForm();
+    // A second change event for the same values (a date field fires on input and on blur) must not
+    // restart the load it already started.
+    if (queryOf(next) === queryOf(filters) && document.body.dataset.ready === 'false') return;
+    filters = next;
     history.pushState(null, '', `${location.pathname}${queryOf(filters)}`);
     void loadAll(filters);
   };
