@@ -5,12 +5,11 @@ import type { ChartSpec } from './chart-spec.js';
 import {
   CHART_SIZE,
   COLOR,
-  FONT,
-  buildAxisTitle,
   buildTitleOptions,
   formatDayLabel,
   formatDayRange,
   requireNumber,
+  buildCountOverTimeScales,
 } from './chart-style.js';
 import { labelIncreasingDays } from './day-series.js';
 
@@ -65,19 +64,7 @@ export function buildBacklogChart(input: BacklogChartInput): ChartSpec {
         // One series: the title and y axis already say what it is.
         legend: { display: false },
       },
-      scales: {
-        x: {
-          title: buildAxisTitle('Day (city time)'),
-          ticks: { font: FONT.tick, color: COLOR.text, maxRotation: 0, autoSkip: true, maxTicksLimit: 10 },
-          grid: { display: false },
-        },
-        y: {
-          beginAtZero: true,
-          title: buildAxisTitle('Open tickets'),
-          ticks: { font: FONT.tick, color: COLOR.text, precision: 0 },
-          grid: { color: COLOR.grid },
-        },
-      },
+      scales: buildCountOverTimeScales('Day (city time)', 'Open tickets'),
     },
   };
   return { kind: 'backlog', config, ...CHART_SIZE, backgroundColor: COLOR.background };

@@ -117,3 +117,23 @@ export function buildTitleOptions(title: string, subtitle?: string): Record<stri
 export function buildAxisTitle(text: string): Record<string, unknown> {
   return { display: true, text, font: FONT.axisTitle, color: COLOR.text };
 }
+
+/**
+ * The scales of a count-over-time chart: a category x axis of city days or weeks (at most
+ * `maxXTicks` labels, never rotated) and a y axis of whole counts from zero.
+ */
+export function buildCountOverTimeScales(xTitle: string, yTitle: string, maxXTicks = 10) {
+  return {
+    x: {
+      title: buildAxisTitle(xTitle),
+      ticks: { font: FONT.tick, color: COLOR.text, maxRotation: 0, autoSkip: true, maxTicksLimit: maxXTicks },
+      grid: { display: false },
+    },
+    y: {
+      beginAtZero: true,
+      title: buildAxisTitle(yTitle),
+      ticks: { font: FONT.tick, color: COLOR.text, precision: 0 },
+      grid: { color: COLOR.grid },
+    },
+  };
+}

@@ -2,7 +2,15 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { InputError } from '../shared/errors.js';
 import type { ForecastChartInput } from './chart-inputs.js';
 import type { ChartSpec } from './chart-spec.js';
-import { CHART_SIZE, COLOR, FONT, LEGEND_LABELS, buildAxisTitle, buildTitleOptions, formatDayRange, requireNumber } from './chart-style.js';
+import {
+  CHART_SIZE,
+  COLOR,
+  LEGEND_LABELS,
+  buildTitleOptions,
+  formatDayRange,
+  requireNumber,
+  buildCountOverTimeScales,
+} from './chart-style.js';
 import { labelIncreasingDays, round1 } from './day-series.js';
 
 type ForecastValue = number | [number, number] | null;
@@ -94,19 +102,7 @@ export function buildForecastChart(input: ForecastChartInput): ChartSpec {
         // Legend order follows `order`: actuals, forecast line, band. Round markers stay round.
         legend: { position: 'top', labels: { ...LEGEND_LABELS, boxHeight: 10 } },
       },
-      scales: {
-        x: {
-          title: buildAxisTitle('Day (city time)'),
-          ticks: { font: FONT.tick, color: COLOR.text, maxRotation: 0, autoSkip: true, maxTicksLimit: 10 },
-          grid: { display: false },
-        },
-        y: {
-          beginAtZero: true,
-          title: buildAxisTitle('Tickets per day'),
-          ticks: { font: FONT.tick, color: COLOR.text, precision: 0 },
-          grid: { color: COLOR.grid },
-        },
-      },
+      scales: buildCountOverTimeScales('Day (city time)', 'Tickets per day'),
     },
   };
   return { kind: 'forecast', config, ...CHART_SIZE, backgroundColor: COLOR.background };

@@ -2,7 +2,15 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { InputError } from '../shared/errors.js';
 import type { VolumeBandChartInput } from './chart-inputs.js';
 import type { ChartSpec } from './chart-spec.js';
-import { CHART_SIZE, COLOR, FONT, LEGEND_LABELS, buildAxisTitle, buildTitleOptions, formatDayRange, requireNumber } from './chart-style.js';
+import {
+  CHART_SIZE,
+  COLOR,
+  LEGEND_LABELS,
+  buildTitleOptions,
+  formatDayRange,
+  requireNumber,
+  buildCountOverTimeScales,
+} from './chart-style.js';
 import { labelIncreasingDays, round1 } from './day-series.js';
 
 type BandValue = number | [number, number] | null;
@@ -87,19 +95,7 @@ export function buildVolumeBandChart(input: VolumeBandChartInput): ChartSpec {
         ...buildTitleOptions(input.title ?? 'Weekly intake vs usual range', `${formatDayRange(weeks[0].weekStart, lastDay)} · ${status}`),
         legend: { position: 'top', labels: { ...LEGEND_LABELS, boxHeight: 10 } },
       },
-      scales: {
-        x: {
-          title: buildAxisTitle('Week starting (city time)'),
-          ticks: { font: FONT.tick, color: COLOR.text, maxRotation: 0, autoSkip: true, maxTicksLimit: 12 },
-          grid: { display: false },
-        },
-        y: {
-          beginAtZero: true,
-          title: buildAxisTitle('Tickets per week'),
-          ticks: { font: FONT.tick, color: COLOR.text, precision: 0 },
-          grid: { color: COLOR.grid },
-        },
-      },
+      scales: buildCountOverTimeScales('Week starting (city time)', 'Tickets per week', 12),
     },
   };
   return { kind: 'volume-band', config, ...CHART_SIZE, backgroundColor: COLOR.background };

@@ -5,13 +5,12 @@ import type { ChartSpec } from './chart-spec.js';
 import {
   CHART_SIZE,
   COLOR,
-  FONT,
   LEGEND_LABELS,
-  buildAxisTitle,
   buildTitleOptions,
   formatDayLabel,
   formatDayRange,
   requireNumber,
+  buildCountOverTimeScales,
 } from './chart-style.js';
 
 /**
@@ -91,19 +90,7 @@ export function buildVolumeChart(input: VolumeChartInput): ChartSpec {
           labels: { ...LEGEND_LABELS, pointStyleWidth: 28 },
         },
       },
-      scales: {
-        x: {
-          title: buildAxisTitle('Day created (city time)'),
-          ticks: { font: FONT.tick, color: COLOR.text, maxRotation: 0, autoSkip: true, maxTicksLimit: 10 },
-          grid: { display: false },
-        },
-        y: {
-          beginAtZero: true,
-          title: buildAxisTitle('Tickets per day'),
-          ticks: { font: FONT.tick, color: COLOR.text, precision: 0 },
-          grid: { color: COLOR.grid },
-        },
-      },
+      scales: buildCountOverTimeScales('Day created (city time)', 'Tickets per day'),
     },
   };
   return { kind: 'volume', config, ...CHART_SIZE, backgroundColor: COLOR.background };

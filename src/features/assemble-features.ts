@@ -1,38 +1,13 @@
+import type { PointInTimeCounts } from '../warehouse/feature-history.repository.js';
 import { BREACH_RATE_PRIOR_WEIGHT, FEATURE_INDEX, FEATURE_NAMES, type FeatureName, type FeatureVector } from './feature-catalog.js';
 
 /**
  * Counts at a creation instant T, all from events strictly before T. Both feature paths (the
  * streaming pass and the SQL query) produce these, and one function turns them into features,
- * so the two paths can only differ in the counts themselves. The SQL path's PointInTimeCounts
- * (warehouse/feature-history.repository.ts) has this shape; the compiler checks the assignment.
+ * so the two paths can only differ in the counts themselves. The shape is declared once, beside
+ * the SQL that computes it (warehouse/feature-history.repository.ts).
  */
-export interface ContextCounts {
-  /** Rank of the type by first appearance; NaN when no ticket of the type was created before T. */
-  requestTypeCode: number;
-  hourOfDay: number;
-  dayOfWeek: number;
-  month: number;
-  /** NaN for anonymous or missing reporters. */
-  reporterPriorTickets: number;
-  typePriorTickets: number;
-  typeVolume7d: number;
-  totalVolume7d: number;
-  /** Tickets of the type created in [T - 63 d, T - 7 d): the 8 weeks before the last 7 days. */
-  typeVolumePrior8w: number;
-  typeBacklog: number;
-  totalBacklog: number;
-  /** Sum of the type's backlog at T - 7 d, T - 14 d, ..., T - 56 d. */
-  typeBacklogWeeklySum: number;
-  /** Closures with a trusted duration before T, of the type / of all types / of all types in the last 90 days. */
-  typeClosed: number;
-  typeBreached: number;
-  /** Median milliseconds from creation to close of the type's closures; NaN when none. */
-  typeMedianCloseMs: number;
-  globalClosed: number;
-  globalBreached: number;
-  globalClosed90d: number;
-  globalBreached90d: number;
-}
+export type ContextCounts = PointInTimeCounts;
 
 /** What the ticket itself says at creation (NaN = missing). */
 export interface TicketFields {

@@ -91,20 +91,26 @@ export async function* readTicketHistoryPages(db: Db, options: { createdBefore?:
  * and their breaches, the type's rank by first appearance, the city-local calendar of T.
  */
 export interface PointInTimeCounts {
+  /** Rank of the type by first appearance; NaN when no ticket of the type was created before T. */
   requestTypeCode: number;
   hourOfDay: number;
   dayOfWeek: number;
   month: number;
+  /** NaN for anonymous or missing reporters. */
   reporterPriorTickets: number;
   typePriorTickets: number;
   typeVolume7d: number;
   totalVolume7d: number;
+  /** Tickets of the type created in [T - 63 d, T - 7 d): the 8 weeks before the last 7 days. */
   typeVolumePrior8w: number;
   typeBacklog: number;
   totalBacklog: number;
+  /** Sum of the type's backlog at T - 7 d, T - 14 d, ..., T - 56 d. */
   typeBacklogWeeklySum: number;
+  /** Closures with a trusted duration before T, of the type / of all types / of all types in the last 90 days. */
   typeClosed: number;
   typeBreached: number;
+  /** Median milliseconds from creation to close of the type's closures; NaN when none. */
   typeMedianCloseMs: number;
   globalClosed: number;
   globalBreached: number;
