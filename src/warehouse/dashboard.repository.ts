@@ -55,7 +55,7 @@ export async function getBacklogSeries(
       union all
       select closes_at, -1 from spans where closes_at is not null and closes_at < (select at from bound)
     ),
-    per_day as (
+    per_day as materialized (
       select greatest((t at time zone ${tz}::text)::date, ${options.firstDay}::date - 1) as day, sum(delta) as delta
       from events group by 1
     )
