@@ -28,6 +28,7 @@ COPY bin ./bin
 COPY db ./db
 COPY jobs ./jobs
 COPY data ./data
+COPY cities ./cities
 # Only used without DATABASE_URL (embedded PGlite); the compose setup uses PostgreSQL.
 RUN mkdir -p /app/.civicops && chown node:node /app/.civicops
 USER node

@@ -15,6 +15,7 @@ import { createIngestJob, type JobFunctions, type JobName } from './jobs/job-cat
 import { getJobHealth, type JobsHealthReport } from './jobs/job-health.js';
 import type { JobOutcome } from './jobs/job-runner.js';
 import { loadSchedules, type JobSchedule } from './jobs/schedule.js';
+import { createModelHealthMonitor, type ModelHealth } from './model/model-health.js';
 import { createScorer } from './model/score-ticket.js';
 import type { Scorer } from './model/scorer.js';
 import { trainAndRegister } from './model/train-pipeline.js';
@@ -22,6 +23,7 @@ import type { Logger } from './shared/logger.js';
 import { runAlertsJob, summarizeAlertsRun } from './slack/alerts/run-alerts-job.js';
 import { createSlackHandler, isSlackConfigured } from './slack/app.js';
 import { runDigestJob, summarizeDigestRun } from './slack/digest/run-digest-job.js';
+import { createWarehouseDedupeStore } from './slack/request-dedupe.js';
 import { createSlackWebClient } from './slack/web-client.js';
 import { createSodaClient, socrataSource } from './socrata/configured-client.js';
 import type { SodaClient } from './socrata/soda-client.js';
@@ -92,6 +94,11 @@ export interface App extends AppFoundation {
   /** The HTTP server, built on first call (not listening yet). */
   server(): Promise<AppServer>;
   health(now?: Date): Promise<AppHealth>;
+  /**
+   * The promoted model's staleness and feature drift (null before the first training); drift is
+   * measured once per model version and data clock and cached in this App.
+   */
+  modelHealth(options?: { waitForDrift?: boolean }): Promise<ModelHealth | null>;
   /** Closes the server (if built) and the warehouse. */
   close(): Promise<void>;
 }
@@ -151,6 +158,7 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
   const scorerOptions = { db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk };
 
   const scorer = once(() => createScorer(scorerOptions));
+  const modelHealthMonitor = once(() => createModelHealthMonitor({ ...scorerOptions, maxAgeDays: config.modelMaxAgeDays }));
   const slackClient = once(
     () => overrides.slackClient ?? (config.slack.botToken ? createSlackWebClient(config.slack, { logger }) : undefined),
   );
@@ -182,6 +190,7 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
         source: socrataSource(config),
         pageSize: config.socrata.pageSize,
         timeZone: config.cityTimeZone,
+        profile: config.city,
       }),
       async train({ logger: jobLogger }) {
         const report = await trainAndRegister({
@@ -230,7 +239,9 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
       logger.info('Slack is not configured (SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN): /slack/events is off');
       return undefined;
     }
-    return createSlackHandler({ config, logger, warehouse, scorer: await scorer(), chartRenderer: chartRenderer() }).handler;
+    // Retries and double clicks are deduplicated in the warehouse, so across every replica.
+    const dedupeStore = createWarehouseDedupeStore(warehouse.db, { logger });
+    return createSlackHandler({ config, logger, warehouse, scorer: await scorer(), chartRenderer: chartRenderer(), dedupeStore }).handler;
   };
 
   const server = once(async (): Promise<AppServer> => {
@@ -256,6 +267,8 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
           last_success_at: job.lastSuccessAt,
         }));
       },
+      // Never waits for a drift measurement: /healthz shows the cached one (or none yet).
+      modelHealth: () => modelHealthMonitor().read(),
     };
     return withScorerRefresh(createApiServer(deps), shared, logger, config.scorerRefreshMinutes * 60_000);
   });
@@ -279,6 +292,7 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
       return server();
     },
     health,
+    modelHealth: (options) => modelHealthMonitor().read(options),
     async close() {
       try {
         if (serverBuilt) await (await server()).close();

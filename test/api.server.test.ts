@@ -110,7 +110,18 @@ describe.each(engines)('HTTP scoring API on $name', ({ name }) => {
     expect(json.model_version).toBe(scorer.currentModelVersion());
     expect(json.sla_hours).toBeGreaterThan(0);
     expect(Object.keys(json).sort()).toEqual(
-      ['model_version', 'request_type', 'risk_level', 'sla_breach_probability', 'sla_hours', 'ticket_id', 'top_factors'].sort(),
+      [
+        'model_version',
+        'request_type',
+        'risk_level',
+        'sla_breach_probability',
+        'sla_hours',
+        'ticket_id',
+        'top_factors',
+        'scored_at',
+        'created_at_assumed',
+        'note',
+      ].sort(),
     );
     expect(typeof json.ticket_id).toBe('string');
     expect(json.ticket_id.length).toBeGreaterThan(0);

@@ -98,6 +98,30 @@ describe.each(engines)('sign-in with API_KEY set ($name)', ({ name }) => {
     expect(signOut.headers.get('set-cookie')).toMatch(/^civicops_session=; .*Max-Age=0/);
   });
 
+  it('returns a shared link to its own view after signing in, and never to another origin', async () => {
+    const shared = '/?type=pothole&since=2023-04-01&until=2023-06-30';
+    const page = await call(shared, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    const location = page.headers.get('location') ?? '';
+    expect(new URL(location, base).pathname).toBe('/login');
+    expect(new URL(location, base).searchParams.get('next')).toBe(shared);
+    const login = await call(location, { headers: { accept: 'text/html' } });
+    expect(login.body).toContain('<input type="hidden" name="next" value="/?type=pothole&amp;since=2023-04-01&amp;until=2023-06-30">');
+
+    const withNext = (next: string, key = API_KEY) => ({
+      ...form(key),
+      body: new URLSearchParams({ next, api_key: key }).toString(),
+    });
+    const signIn = await call('/login', withNext(shared));
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get('location')).toBe(shared);
+    // A wrong key keeps the way back in the form shown again.
+    expect((await call('/login', withNext(shared, 'guess'))).body).toContain('name="next" value="/?type=pothole&amp;');
+    for (const elsewhere of ['//evil.example/', '/\\evil.example/', 'https://evil.example/', '/x\r\nset-cookie: a=b']) {
+      expect((await call('/login', withNext(elsewhere))).headers.get('location'), elsewhere).toBe('/');
+    }
+  });
+
   it('answers the worklist with a 503 JSON before the first training', async () => {
     const worklist = await call('/api/v1/worklist', { headers: { 'x-api-key': API_KEY } });
     expect(worklist.status).toBe(503);

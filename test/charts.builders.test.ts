@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChartDataset } from 'chart.js';
 import { InputError } from '../src/shared/errors.js';
 import { buildVolumeChart } from '../src/charts/volume-chart.js';
-import { buildSlaChart, classifyAttainment } from '../src/charts/sla-chart.js';
+import { buildSlaChart, classifyAttainment, NAME_LINE_CHARS, wrapLabel } from '../src/charts/sla-chart.js';
 import { buildSurgeChart, labelSurgeType } from '../src/charts/surge-chart.js';
 import { buildTypeTrendChart } from '../src/charts/type-trend-chart.js';
 import { toQuickChart, type ChartSpec } from '../src/charts/chart-spec.js';
@@ -153,6 +153,20 @@ describe('buildSlaChart', () => {
     const capped = buildSlaChart({ title: 'x', types: many, slaHours: 48, maxTypes: 5 });
     expect((capped.config.data.labels as string[][]).map((label) => label[0])).toEqual(['Type 0', 'Type 1', 'Type 2', 'Type 3', 'Type 4']);
     expect(option(capped, 'plugins', 'subtitle', 'text')).toContain('worst 5 of 14 types');
+  });
+
+  it('wraps a long type name over lines of at most 30 characters, losing no word, and grows the rows to fit', () => {
+    const name = 'Traffic / Pedestrian Signal within City Limits (Downtown and University Districts)';
+    const long = buildSlaChart({ title: 'x', types: [{ name, attainment: 0.1, p90Hours: 60, tickets: 2 }, ...types], slaHours: 72 });
+    const label = (long.config.data.labels as string[][])[0];
+    const nameLines = label.slice(0, -1);
+    expect(nameLines).toEqual(['Traffic / Pedestrian Signal', 'within City Limits (Downtown', 'and University Districts)']);
+    expect(nameLines.every((line) => line.length <= NAME_LINE_CHARS)).toBe(true);
+    expect(label.at(-1)).toBe('10% · 2 tickets · p90 2.5 d');
+    // Rows are evenly spaced, so every row gets the four-line label's room.
+    expect(long.height).toBeGreaterThanOrEqual(150 + 5 * 4 * 17);
+    expect(wrapLabel('Vehicle (Abandoned/Non-Operational)', 24)).toEqual(['Vehicle (Abandoned/Non-', 'Operational)']);
+    expect(wrapLabel('A'.repeat(35), 30)).toEqual(['A'.repeat(30), 'A'.repeat(5)]);
   });
 
   it('rejects an attainment outside 0..1', () => {

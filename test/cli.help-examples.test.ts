@@ -29,6 +29,10 @@ const NOT_RUN: Record<string, string> = {
   'civicops alerts': 'posts to Slack (needs SLACK_BOT_TOKEN and ALERT_CHANNEL; test/slack.alerts.test.ts)',
   'civicops ingest': 'calls the live city API (test/ingest.socrata.test.ts uses a loopback fake)',
   'civicops jobs run ingest': 'calls the live city API (test/jobs.cli.test.ts uses a loopback fake)',
+  'civicops city detect data.cityofchicago.org v6vf-nfxy --time-zone America/Chicago':
+    'calls the live city API (test/cli.city.test.ts uses a loopback fake)',
+  'civicops city detect data.austintexas.gov xwdj-i9he --name austin-2 --write cities/austin-2.json':
+    'calls the live city API and writes into cities/ (test/cli.city.test.ts uses a loopback fake)',
 };
 
 /** Splits a shell line into words, honouring single and double quotes. */

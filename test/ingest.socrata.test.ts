@@ -250,38 +250,43 @@ describe.each(engines)('ingest from the SODA API on $name', ({ name }) => {
     expect(fake.requests.length).toBe(1);
   });
 
-  it.runIf(name === 'postgres')('a process killed mid-run (SIGKILL) is resumed by the next run with nothing lost', async () => {
-    {
-      fake.fault({ kind: 'slow', delayMs: 5_000, whereIncludes: ':id >', skip: 2, times: 5 });
-      const env = {
-        ...process.env,
-        DATABASE_URL: warehouse.url,
-        SOCRATA_BASE_URL: fake.baseUrl,
-        SOCRATA_APP_TOKEN: TOKEN,
-        SOCRATA_PAGE_SIZE: String(PAGE),
-        SOCRATA_TIMEOUT_MS: '20000',
-        LOG_LEVEL: 'silent',
-      };
-      const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/helpers/ingest-child.ts', '--', 'ingest'], {
-        env,
-        stdio: 'ignore',
-      });
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      // Wait until the child has committed the first pages, then kill it without warning.
-      for (let i = 0; i < 200; i++) {
-        const run = await warehouse.db.selectFrom('ingest_run').select('next_offset').orderBy('run_id', 'desc').executeTakeFirst();
-        if (run && run.next_offset >= 500) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+  it.runIf(name === 'postgres')(
+    'a process killed mid-run (SIGKILL) is resumed by the next run with nothing lost',
+    async () => {
+      {
+        fake.fault({ kind: 'slow', delayMs: 5_000, whereIncludes: ':id >', skip: 2, times: 5 });
+        const env = {
+          ...process.env,
+          DATABASE_URL: warehouse.url,
+          SOCRATA_BASE_URL: fake.baseUrl,
+          SOCRATA_APP_TOKEN: TOKEN,
+          SOCRATA_PAGE_SIZE: String(PAGE),
+          SOCRATA_TIMEOUT_MS: '20000',
+          LOG_LEVEL: 'silent',
+        };
+        const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/helpers/ingest-child.ts', '--', 'ingest'], {
+          env,
+          stdio: 'ignore',
+        });
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        // Wait until the child has committed the first pages, then kill it without warning (up to
+        // two minutes: on a loaded machine the child's start alone can take tens of seconds).
+        for (let i = 0; i < 1_200; i++) {
+          const run = await warehouse.db.selectFrom('ingest_run').select('next_offset').orderBy('run_id', 'desc').executeTakeFirst();
+          if (run && run.next_offset >= 500) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        child.kill('SIGKILL');
+        await exited;
+        const left = await warehouse.db.selectFrom('ingest_run').selectAll().orderBy('run_id', 'desc').executeTakeFirstOrThrow();
+        expect(left.status).toBe('running');
+        expect(left.next_offset).toBeGreaterThanOrEqual(500);
+        fake.clearFaults();
+        const resumed = await ingestFromSocrata(deps, { client: clientFor(fake), source: `${fake.baseUrl}/78uv-94ar`, pageSize: PAGE });
+        expect(resumed.resumed_from_run).toBe(left.run_id);
+        expect(await digestWarehouse(warehouse.db)).toEqual(reference);
       }
-      child.kill('SIGKILL');
-      await exited;
-      const left = await warehouse.db.selectFrom('ingest_run').selectAll().orderBy('run_id', 'desc').executeTakeFirstOrThrow();
-      expect(left.status).toBe('running');
-      expect(left.next_offset).toBeGreaterThanOrEqual(500);
-      fake.clearFaults();
-      const resumed = await ingestFromSocrata(deps, { client: clientFor(fake), source: `${fake.baseUrl}/78uv-94ar`, pageSize: PAGE });
-      expect(resumed.resumed_from_run).toBe(left.run_id);
-      expect(await digestWarehouse(warehouse.db)).toEqual(reference);
-    }
-  });
+    },
+    240_000,
+  );
 });

@@ -10,6 +10,9 @@ import { statusCommand, type StatusReport } from '../src/cli/commands/status.js'
 import type { CliContext } from '../src/cli/command.js';
 import { withTestApp } from './helpers/cli-context.js';
 import type { JobRunStatus } from '../src/warehouse/schema-jobs.js';
+import { FEATURE_NAMES } from '../src/features/feature-catalog.js';
+import { insertModel, promoteModel } from '../src/warehouse/model.repository.js';
+import { generateFixtureTickets, insertFixtureTickets } from './helpers/ticket-fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -162,6 +165,46 @@ describe.each(engines)('job health and civicops status on $name', ({ name }) => 
 
     await record('digest', 'succeeded', new Date());
     expect((await runStatus(warehouse, [])).code).toBe(0);
+  });
+
+  it('`civicops status` flags a model whose data runs more than MODEL_MAX_AGE_DAYS past its training, with its features drift', async () => {
+    const trainStart = new Date('2023-01-02T05:00:00Z');
+    const trainedThrough = new Date(trainStart.getTime() + 60 * DAY);
+    // 120 days of tickets; the model saw the first 60.
+    await insertFixtureTickets(warehouse.db, generateFixtureTickets({ count: 480, start: trainStart, days: 120, seed: 5 }));
+    await insertModel(warehouse.db, {
+      modelVersion: 'status-test-gbt',
+      kind: 'gbt',
+      slaHours: 72,
+      trainFrom: trainStart,
+      trainTo: new Date(trainedThrough.getTime() - 12 * DAY),
+      testFrom: new Date(trainedThrough.getTime() - 12 * DAY),
+      testTo: trainedThrough,
+      nTrain: 190,
+      nTest: 50,
+      featureNames: [...FEATURE_NAMES],
+      metrics: {},
+      report: { top_features: [{ feature: 'hourOfDay', importance: 0.4 }] },
+      artifact: { featureNames: [...FEATURE_NAMES] },
+    });
+    await warehouse.db.transaction().execute((trx) => promoteModel(trx, 'status-test-gbt', 'test'));
+
+    const text = await runStatus(warehouse, []);
+    // Staleness is shown, not an exit code: monitors of the jobs keep their meaning.
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/Model\s+status-test-gbt/);
+    expect(text.stdout).toMatch(/trained through 2023-03-03, data through 2023-\d\d-\d\d \(\d+(\.\d)? days later; limit 30\): STALE/);
+    expect(text.stdout).toMatch(/feature drift \(PSI, recent vs training\): hourOfDay \d/);
+
+    const report = JSON.parse((await runStatus(warehouse, ['--json'])).stdout) as StatusReport;
+    expect(report.model).toMatchObject({
+      version: 'status-test-gbt',
+      stale: true,
+      maxAgeDays: 30,
+      trainedThrough: trainedThrough.toISOString(),
+    });
+    expect(report.model!.ageDays).toBeGreaterThan(30);
+    expect(report.model!.drift!.features.map((feature) => feature.feature)).toEqual(['hourOfDay']);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/shared/errors.js';
-import { fitCalibrator, loadCalibrator } from '../src/model/calibration.js';
+import { fitCalibrator, loadCalibrator, shiftToBaseRate } from '../src/model/calibration.js';
 import { brierScore } from '../src/model/metrics.js';
 import { createRandom } from '../src/model/random.js';
 
@@ -33,26 +33,36 @@ describe('isotonic calibration', () => {
     expect(calibrator.apply(0.5)).toBeCloseTo(0.25, 1);
   });
 
-  it('interpolates between fitted points and clips to [0.001, 0.999]', () => {
+  it('joins the fitted blocks at their centres and never outputs 0 or 1 (clipped to [0.01, 0.99])', () => {
+    // Blocks {0.1, 0.2} → 0 (centre 0.15) and {0.3, 0.4} → 1 (centre 0.35): a line between the centres.
     const calibrator = fitCalibrator([0.1, 0.2, 0.3, 0.4], [0, 0, 1, 1], 'isotonic');
     expect(calibrator.apply(0.25)).toBeCloseTo(0.5, 12);
-    expect(calibrator.apply(0.05)).toBe(0.001);
-    expect(calibrator.apply(0.2)).toBe(0.001);
-    expect(calibrator.apply(0.9)).toBe(0.999);
+    expect(calibrator.apply(0.3)).toBeCloseTo(0.75, 12);
+    expect(calibrator.apply(0.05)).toBe(0.01);
+    expect(calibrator.apply(0.15)).toBe(0.01);
+    expect(calibrator.apply(0.9)).toBe(0.99);
   });
 
   it('pools adjacent violators into their mean', () => {
-    // 0.2 -> 1 and 0.3 -> 0 violate the order and are pooled to 0.5.
+    // 0.2 -> 1 and 0.3 -> 0 violate the order and are pooled to 0.5 (centre 0.25).
     const calibrator = fitCalibrator([0.1, 0.2, 0.3, 0.4], [0, 1, 0, 1], 'isotonic');
-    expect(calibrator.apply(0.2)).toBeCloseTo(0.5, 12);
     expect(calibrator.apply(0.25)).toBeCloseTo(0.5, 12);
-    expect(calibrator.apply(0.35)).toBeCloseTo(0.75, 12);
+    expect(calibrator.apply(0.325)).toBeCloseTo(0.75, 12);
   });
 
   it('pools equal scores before fitting', () => {
     const calibrator = fitCalibrator([0.5, 0.5, 0.5, 0.5], [1, 0, 0, 0], 'isotonic');
     expect(calibrator.apply(0.5)).toBeCloseTo(0.25, 12);
     expect(calibrator.apply(0.1)).toBeCloseTo(0.25, 12);
+  });
+
+  it('is strictly increasing between its knots, so different scores get different probabilities', () => {
+    const fit = makeMiscalibrated(5000, 4);
+    const calibrator = fitCalibrator(fit.scores, fit.labels, 'isotonic');
+    const outputs = new Set<string>();
+    for (let s = 0.2; s <= 0.8; s += 0.01) outputs.add(calibrator.apply(s).toFixed(4));
+    // 61 scores between the extremes: the flat steps of a plain isotonic fit would give a handful.
+    expect(outputs.size).toBeGreaterThanOrEqual(50);
   });
 
   it('round-trips through JSON with identical outputs', () => {
@@ -81,10 +91,10 @@ describe('Platt calibration', () => {
     expect(loadCalibrator(json).apply(0.2)).toBe(calibrator.apply(0.2));
   });
 
-  it('keeps outputs inside [0.001, 0.999] for perfectly separated scores', () => {
+  it('keeps outputs inside [0.01, 0.99] for perfectly separated scores', () => {
     const calibrator = fitCalibrator([0, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 1], 'platt');
-    expect(calibrator.apply(-100)).toBe(0.001);
-    expect(calibrator.apply(100)).toBe(0.999);
+    expect(calibrator.apply(-100)).toBe(0.01);
+    expect(calibrator.apply(100)).toBe(0.99);
     expect(calibrator.apply(1)).toBeGreaterThan(0.5);
   });
 });
@@ -95,5 +105,27 @@ describe('calibrator input checks', () => {
     expect(() => fitCalibrator([0.1], [0, 1], 'platt')).toThrow(InputError);
     const calibrator = fitCalibrator([0.1, 0.9], [0, 1], 'isotonic');
     expect(() => calibrator.apply(Number.NaN)).toThrow(InputError);
+  });
+});
+
+describe('base-rate shift', () => {
+  it('moves the mean probability to the recent breach rate and keeps the map monotone and inside [0.01, 0.99]', () => {
+    const fit = makeMiscalibrated(4000, 5);
+    for (const method of ['isotonic', 'platt', 'beta'] as const) {
+      const calibrator = fitCalibrator(fit.scores, fit.labels, method);
+      const shifted = shiftToBaseRate(calibrator, fit.scores, 0.45);
+      const mean = shifted.applyAll(fit.scores).reduce((sum, p) => sum + p, 0) / fit.scores.length;
+      expect(mean).toBeCloseTo(0.45, 3);
+      expect(shifted.shift).toBeGreaterThan(0);
+      let previous = 0;
+      for (let s = -1; s <= 2; s += 0.005) {
+        const p = shifted.apply(s);
+        expect(p).toBeGreaterThanOrEqual(previous);
+        expect(p).toBeGreaterThanOrEqual(0.01);
+        expect(p).toBeLessThanOrEqual(0.99);
+        previous = p;
+      }
+      expect(loadCalibrator(JSON.parse(JSON.stringify(shifted.toJSON()))).apply(0.6)).toBe(shifted.apply(0.6));
+    }
   });
 });

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/shared/errors.js';
 import { datasetFromRows } from '../src/model/dataset.js';
-import { brierScore, calibrationTable, logLoss, prAuc, rocAuc, trainLogistic } from '../src/model/metrics.js';
+import {
+  bootstrapRocAucs,
+  brierScore,
+  calibrationTable,
+  expectedCalibrationError,
+  logLoss,
+  percentileInterval,
+  prAuc,
+  rocAuc,
+  trainLogistic,
+} from '../src/model/metrics.js';
 import { createRandom } from '../src/model/random.js';
 
 describe('rocAuc', () => {
@@ -84,5 +94,62 @@ describe('trainLogistic', () => {
     const probs = model.predict(data);
     expect(probs.every((p) => p > 0 && p < 1)).toBe(true);
     expect(rocAuc(probs, labels)).toBeGreaterThan(0.8);
+  });
+});
+
+describe('expectedCalibrationError', () => {
+  it('matches a hand-computed case: bin weights times |mean prediction − observed rate|', () => {
+    // Bin [0.1, 0.2): 0.1, 0.1 with labels 0, 1 → |0.1 − 0.5| = 0.4, weight 2/4.
+    // Bin [0.9, 1]: 0.9, 0.9 with labels 1, 1 → |0.9 − 1| = 0.1, weight 2/4.  ECE = 0.2 + 0.05.
+    expect(expectedCalibrationError([0.1, 0.1, 0.9, 0.9], [0, 1, 1, 1], 10)).toBeCloseTo(0.25, 12);
+    expect(expectedCalibrationError([0.5, 0.5], [0, 1], 10)).toBeCloseTo(0, 12);
+  });
+});
+
+describe('bootstrapRocAucs', () => {
+  it('brackets the ROC-AUC of a real signal, pairs the vectors on the same resamples, and is reproducible', () => {
+    const random = createRandom(21);
+    const n = 800;
+    const scores = new Float64Array(n);
+    const noise = new Float64Array(n);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = random.next() < 0.4 ? 1 : 0;
+      scores[i] = random.next() + labels[i] * 0.5;
+      noise[i] = random.next();
+    }
+    const [signal, same, none] = bootstrapRocAucs([scores, scores, noise], labels, { resamples: 300, seed: 3 });
+    const [lower, upper] = percentileInterval(signal!);
+    const estimate = rocAuc(scores, labels);
+    expect(lower).toBeLessThan(estimate);
+    expect(upper).toBeGreaterThan(estimate);
+    expect(upper - lower).toBeLessThan(0.12);
+    expect(lower).toBeGreaterThan(0.7);
+    // The same vector on the same resamples: identical values, so a margin of exactly 0.
+    expect(Array.from(same!)).toEqual(Array.from(signal!));
+    expect(percentileInterval(none!)[0]).toBeLessThan(0.5);
+    expect(percentileInterval(none!)[1]).toBeGreaterThan(0.5);
+    expect(bootstrapRocAucs([scores], labels, { resamples: 300, seed: 3 })[0]).toEqual(signal);
+  });
+
+  it('gives 1 for a perfect ranking, 0 for a reversed one and 0.5 for all-tied scores on every resample', () => {
+    const labels = [0, 0, 0, 1, 1, 1];
+    const [perfect, reversed, tied] = bootstrapRocAucs(
+      [
+        [1, 2, 3, 4, 5, 6],
+        [6, 5, 4, 3, 2, 1],
+        [1, 1, 1, 1, 1, 1],
+      ],
+      labels,
+      {
+        resamples: 50,
+      },
+    );
+    for (let r = 0; r < 50; r++) {
+      if (Number.isNaN(perfect![r]!)) continue; // a resample with one class only
+      expect(perfect![r]).toBe(1);
+      expect(reversed![r]).toBe(0);
+      expect(tied![r]).toBe(0.5);
+    }
   });
 });

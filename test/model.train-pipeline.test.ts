@@ -3,7 +3,7 @@ import { engines, createTestWarehouse, type TestWarehouse } from './helpers/data
 import { ingestRows } from '../src/ingest/ingest.js';
 import { bundledSnapshotPath, readSodaSnapshot } from '../src/ingest/snapshot.js';
 import { createLogger } from '../src/shared/logger.js';
-import { trainAndRegister, type TrainReport } from '../src/model/train-pipeline.js';
+import { trainAndRegister, type ModelArtifact, type TrainReport } from '../src/model/train-pipeline.js';
 import { createScorer } from '../src/model/score-ticket.js';
 import { findPromotedModel, listModels } from '../src/warehouse/model.repository.js';
 import { ModelNotTrainedError, UnknownRequestTypeError } from '../src/shared/errors.js';
@@ -13,6 +13,12 @@ const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 const asOf = new Date('2026-11-01T00:00:00Z');
 const risk = { mediumThreshold: 0.4, highThreshold: 0.7 };
+// Measured on the bundled sample (README): ROC-AUC 0.755, ECE 0.045–0.051. Issue #15 aims at
+// 0.76 and 0.03, not reached yet; these floors catch a regression below what the model does now.
+const ROC_AUC_FLOOR = 0.75;
+const ECE_CEILING = 0.06;
+// Cross-fitting and the backtest train the learner 13 times; a shared machine can take minutes.
+const TRAIN_TIMEOUT_MS = 300_000;
 
 describe.each(engines)('training and scoring on the Gainesville snapshot ($name)', ({ name }) => {
   let warehouse: TestWarehouse;
@@ -29,42 +35,76 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     await expect(scorer.scoreTicket({ requestType: 'Road Repair' })).rejects.toBeInstanceOf(ModelNotTrainedError);
   });
 
-  it('trains on the earliest 80% and tests on the latest 20%, beating the baselines and the base-rate Brier score', async () => {
-    report = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf });
-    expect(new Date(report.test_from) >= new Date(report.train_from)).toBe(true);
-    expect(report.n_test).toBe(Math.ceil((report.n_train + report.n_test) * 0.2));
-    expect(report.roc_auc).toBeGreaterThanOrEqual(0.74);
-    expect(report.roc_auc).toBeGreaterThan(report.baselines.type_breach_rate_roc_auc);
-    expect(report.brier).toBeLessThan(report.brier_base_rate);
-    expect(report.pr_auc).toBeGreaterThan(report.base_rate);
-    expect(report.calibration.reduce((sum, row) => sum + row.count, 0)).toBe(report.n_test);
-    expect(report.promoted).toBe(true);
-    for (const key of ['model_version', 'roc_auc', 'pr_auc', 'brier', 'base_rate', 'n_train', 'n_test', 'test_from', 'promoted']) {
-      expect(report).toHaveProperty(key);
+  it(
+    'trains on the earliest 80% and tests on the latest 20%, beating the baselines and the base-rate Brier score',
+    async () => {
+      report = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf });
+      expect(new Date(report.test_from) >= new Date(report.train_from)).toBe(true);
+      expect(report.n_test).toBe(Math.ceil((report.n_train + report.n_test) * 0.2));
+      expect(report.roc_auc).toBeGreaterThanOrEqual(0.74);
+      expect(report.roc_auc).toBeGreaterThan(report.baselines.type_breach_rate_roc_auc);
+      expect(report.brier).toBeLessThan(report.brier_base_rate);
+      expect(report.pr_auc).toBeGreaterThan(report.base_rate);
+      expect(report.calibration.reduce((sum, row) => sum + row.count, 0)).toBe(report.n_test);
+      expect(report.promoted).toBe(true);
+      for (const key of ['model_version', 'roc_auc', 'pr_auc', 'brier', 'ece', 'base_rate', 'n_train', 'n_test', 'test_from', 'promoted']) {
+        expect(report).toHaveProperty(key);
+      }
+    },
+    TRAIN_TIMEOUT_MS,
+  );
+
+  it('reports a margin over the type rate with its interval, calibration, graded probabilities and a backtest (issue #15)', () => {
+    expect(report.roc_auc).toBeGreaterThanOrEqual(ROC_AUC_FLOOR);
+    expect(report.roc_auc_ci95[0]).toBeLessThan(report.roc_auc);
+    expect(report.roc_auc_ci95[1]).toBeGreaterThan(report.roc_auc);
+    expect(report.margin_over_type_rate).toBeCloseTo(report.roc_auc - report.baselines.type_breach_rate_roc_auc, 3);
+    expect(report.margin_over_type_rate).toBeGreaterThanOrEqual(0.04);
+    expect(report.margin_over_type_rate_ci95[0]).toBeGreaterThan(0);
+    expect(report.ece).toBeLessThanOrEqual(ECE_CEILING);
+    expect(report.ece).toBeGreaterThan(0);
+    expect(report.probabilities.min).toBeGreaterThanOrEqual(0.01);
+    expect(report.probabilities.max).toBeLessThanOrEqual(0.99);
+    expect(report.probabilities.distinct).toBeGreaterThanOrEqual(50);
+    expect(report.backtest.length).toBeGreaterThanOrEqual(4);
+    for (const fold of report.backtest) {
+      expect(fold.roc_auc).toBeGreaterThan(0.5);
+      expect(fold.roc_auc).toBeLessThan(1);
+      expect(new Date(fold.to) > new Date(fold.from)).toBe(true);
     }
+    expect(report.feature_trials.map((trial) => trial.feature)).toContain('hoursToNextBusinessDay');
+    expect(['isotonic', 'platt', 'beta']).toContain(report.calibration_method);
   });
 
-  it('registers every model with its window, features and metrics, and keeps a better promoted one', async () => {
-    const promoted = await findPromotedModel(warehouse.db);
-    expect(promoted?.modelVersion).toBe(report.model_version);
-    expect(promoted?.featureNames).not.toContain('status');
-    expect(promoted?.metrics.roc_auc).toBe(report.roc_auc);
-    // Make the promoted model look far better: a new, ordinary model must not replace it…
-    await warehouse.db
-      .updateTable('model_registry')
-      .set({ metrics: JSON.stringify({ roc_auc: 0.99 }) })
-      .where('promoted', '=', true)
-      .execute();
-    const second = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf, seed: 7 });
-    expect(second.promoted).toBe(false);
-    expect(second.promotion_note).toContain('--force');
-    expect((await findPromotedModel(warehouse.db))?.modelVersion).toBe(report.model_version);
-    // …unless forced.
-    const forced = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf, seed: 8, force: true });
-    expect(forced.promoted).toBe(true);
-    expect((await findPromotedModel(warehouse.db))?.modelVersion).toBe(forced.model_version);
-    expect((await listModels(warehouse.db)).length).toBe(3);
-  });
+  it(
+    'registers every model with its window, features and metrics, and keeps a better promoted one',
+    async () => {
+      const promoted = await findPromotedModel(warehouse.db);
+      expect(promoted?.modelVersion).toBe(report.model_version);
+      expect(promoted?.featureNames).not.toContain('status');
+      expect(promoted?.metrics.roc_auc).toBe(report.roc_auc);
+      // Make the promoted model look far better: a new, ordinary model must not replace it…
+      await warehouse.db
+        .updateTable('model_registry')
+        .set({ metrics: JSON.stringify({ roc_auc: 0.99 }) })
+        .where('promoted', '=', true)
+        .execute();
+      // One learner is enough here: this is about the registry, not the choice of learner.
+      const second = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf, seed: 7, kinds: ['gbt'] });
+      expect(second.promoted).toBe(false);
+      expect(second.promotion_note).toContain('--force');
+      expect((await findPromotedModel(warehouse.db))?.modelVersion).toBe(report.model_version);
+      // …unless forced.
+      const forced = await trainAndRegister(
+        { db: warehouse.db, logger, slaHours: 72, timeZone },
+        { asOf, seed: 8, force: true, kinds: ['gbt'] },
+      );
+      expect(forced.promoted).toBe(true);
+      expect((await findPromotedModel(warehouse.db))?.modelVersion).toBe(forced.model_version);
+      expect((await listModels(warehouse.db)).length).toBe(3);
+    },
+    2 * TRAIN_TIMEOUT_MS,
+  );
 
   it('scores a ticket with a calibrated probability, a risk level and reasons from the model', async () => {
     const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk, now: () => asOf });
@@ -78,6 +118,25 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     expect(score.modelVersion).toBe(scorer.currentModelVersion());
     expect(score.slaHours).toBe(72);
     expect(score.ticketId).toMatch(/^hyp-/);
+  });
+
+  it("the seed's example scores higher with a long backlog than a short one", async () => {
+    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk, now: () => asOf });
+    const at = async (backlog: number) =>
+      (await scorer.scoreTicket({ requestType: 'road repair', overrides: { rolling7dVolume: 12, backlogAtCreation: backlog } }))
+        .slaBreachProbability;
+    expect(await at(150)).toBeGreaterThan(await at(5));
+  });
+
+  it('a type the model never saw says so in its reasons and uses its category', async () => {
+    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk, now: () => asOf });
+    // First filed in 2023, after the training period.
+    const score = await scorer.scoreTicket({ requestType: 'Trees Near Wires or Cables' });
+    expect(score.topFactors[0]).toBe('The model has not seen this request type; it uses the Trees and grass category.');
+    expect(score.topFactors.join(' ')).not.toContain('Trees Near Wires or Cables tickets');
+    // A renamed type is not new to the model: its old name's record counts.
+    const renamed = await scorer.scoreTicket({ requestType: 'Overgrown Grass' });
+    expect(renamed.topFactors.join(' ')).not.toContain('has not seen');
   });
 
   it('a Friday ticket and a Tuesday ticket of the same type get different risks (weekends fall inside 72 h)', async () => {
@@ -107,10 +166,13 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     });
     const { loadClassifier } = await import('../src/model/classifier.js');
     const { loadCalibrator } = await import('../src/model/calibration.js');
-    const artifact = promoted!.artifact as { classifier: never; calibrator: never };
+    const { buildModelDataset, loadModelFeatures } = await import('../src/model/model-features.js');
+    const { selectRows, extractRow } = await import('../src/model/dataset.js');
+    const artifact = promoted!.artifact as ModelArtifact;
     const classifier = loadClassifier(artifact.classifier);
-    const row = Float64Array.from(set.data.columns, (column) => column[index]!);
-    const expected = loadCalibrator(artifact.calibrator).apply(classifier.predictRow(row));
+    const features = loadModelFeatures(artifact.modelFeatures!);
+    const modelData = buildModelDataset(features, selectRows(set.data, [index]), [set.typeKeys[index]!]);
+    const expected = loadCalibrator(artifact.calibrator).apply(classifier.predictRow(extractRow(modelData, 0)));
     expect(viaScorer.slaBreachProbability).toBeCloseTo(expected, 4);
     expect(viaScorer.ticketId).toBe('8806604');
   });

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createApiServer, type ApiServer } from '../src/api/api-server.js';
 import { loadConfig, type AppConfig } from '../src/config/config.js';
+import { createScorer } from '../src/model/score-ticket.js';
 import type { Scorer } from '../src/model/scorer.js';
 import { createLogger } from '../src/shared/logger.js';
 import { createSlackHandler } from '../src/slack/app.js';
@@ -16,9 +17,15 @@ import type { Warehouse } from '../src/warehouse/database.js';
 export const SIGNING_SECRET = 'test-signing-secret-8f3a';
 export const CHANNEL_ID = 'C0CIVIC311';
 
+/** Risk thresholds of the harness's scorer (the app's defaults). */
+export const HARNESS_RISK = { mediumThreshold: 0.4, highThreshold: 0.7 };
+export const HARNESS_TIME_ZONE = 'America/New_York';
+
 export interface SlackHarness {
   fake: FakeSlack;
   config: AppConfig;
+  /** The scorer the app answers with: the one passed in, else 72 h SLA in HARNESS_TIME_ZONE with the clock at `now`. */
+  scorer: Scorer;
   eventsUrl: string;
   /** POSTs a raw body signed with `secret` (default: the app's) at `timestamp` (default: now). */
   post(body: string, options?: { secret?: string; timestamp?: number }): Promise<{ status: number; text: string }>;
@@ -33,30 +40,30 @@ export interface SlackHarness {
   close(): Promise<void>;
 }
 
-export async function startSlackHarness(deps: { warehouse: Warehouse; scorer: Scorer; now: () => Date }): Promise<SlackHarness> {
+export async function startSlackHarness(deps: { warehouse: Warehouse; scorer?: Scorer; now: () => Date }): Promise<SlackHarness> {
+  const logger = createLogger({ level: 'silent' });
+  const scorer =
+    deps.scorer ??
+    (await createScorer({ db: deps.warehouse.db, logger, slaHours: 72, timeZone: HARNESS_TIME_ZONE, risk: HARNESS_RISK, now: deps.now }));
   const fake = await startFakeSlack();
   const config = loadConfig({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: fake.botToken,
     SLACK_API_URL: fake.apiUrl,
-    TZ_CITY: 'America/New_York',
+    TZ_CITY: HARNESS_TIME_ZONE,
     SLA_HOURS: '72',
     LOG_LEVEL: 'silent',
   });
-  const logger = createLogger({ level: 'silent' });
-  const { handler } = createSlackHandler({ config, logger, warehouse: deps.warehouse, scorer: deps.scorer, now: deps.now });
-  const api: ApiServer = createApiServer({ config, logger, warehouse: deps.warehouse, scorer: deps.scorer, slackHandler: handler });
+  const { handler } = createSlackHandler({ config, logger, warehouse: deps.warehouse, scorer, now: deps.now });
+  const api: ApiServer = createApiServer({ config, logger, warehouse: deps.warehouse, scorer, slackHandler: handler });
   const { port } = await api.listen(0, '127.0.0.1');
   const eventsUrl = `http://127.0.0.1:${port}/slack/events`;
 
-  const post: SlackHarness['post'] = async (body, options = {}) => {
-    const headers = signSlackRequest({ body, signingSecret: options.secret ?? SIGNING_SECRET, timestamp: options.timestamp });
-    const response = await fetch(eventsUrl, { method: 'POST', headers: { ...headers }, body });
-    return { status: response.status, text: await response.text() };
-  };
+  const post: SlackHarness['post'] = (body, options = {}) => postSigned(eventsUrl, body, options);
   return {
     fake,
     config,
+    scorer,
     eventsUrl,
     post,
     async command(command, text, options = {}) {
@@ -75,6 +82,20 @@ export async function startSlackHarness(deps: { warehouse: Warehouse; scorer: Sc
       await fake.close();
     },
   };
+}
+
+/**
+ * POSTs `body` to a /slack/events URL signed as Slack signs it, with `secret` (default: the
+ * harness's) at `timestamp` (default: now), plus extra headers such as X-Slack-Retry-Num.
+ */
+export async function postSigned(
+  eventsUrl: string,
+  body: string,
+  options: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string }> {
+  const signed = signSlackRequest({ body, signingSecret: options.secret ?? SIGNING_SECRET, timestamp: options.timestamp });
+  const response = await fetch(eventsUrl, { method: 'POST', headers: { ...signed, ...options.headers }, body });
+  return { status: response.status, text: await response.text() };
 }
 
 /** Polls until `probe` returns a value (not undefined/false), or fails after `timeoutMs`. */

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ingestRows } from '../src/ingest/ingest.js';
 import { bundledSnapshotPath, readSodaSnapshot } from '../src/ingest/snapshot.js';
-import { createScorer } from '../src/model/score-ticket.js';
 import type { Scorer } from '../src/model/scorer.js';
 import { trainAndRegister } from '../src/model/train-pipeline.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -15,7 +14,6 @@ const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 // Inside the bundled 2014–2023 snapshot, so the model and its context have history.
 const now = new Date('2023-07-10T14:00:00Z');
-const risk = { mediumThreshold: 0.4, highThreshold: 0.7 };
 
 type Values = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -59,8 +57,8 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
     warehouse = await createTestWarehouse(name);
     await ingestRows({ db: warehouse.db, logger, timeZone }, await readSodaSnapshot(bundledSnapshotPath), { source: 'file:snapshot' });
     await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf: now });
-    scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk, now: () => now });
-    harness = await startSlackHarness({ warehouse, scorer, now: () => now });
+    harness = await startSlackHarness({ warehouse, now: () => now });
+    scorer = harness.scorer;
   });
   afterAll(async () => {
     await harness?.close();

@@ -1,7 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createScorer } from '../src/model/score-ticket.js';
-import { createLogger } from '../src/shared/logger.js';
 import { UnknownRequestTypeError } from '../src/shared/errors.js';
 import { buildAlertReplyPages, type AlertItem } from '../src/slack/blocks/alert-blocks.js';
 import { SLA_SHARE_ACTION_ID } from '../src/slack/blocks/sla-blocks.js';
@@ -22,7 +20,6 @@ import { createTestWarehouse, engines, type TestWarehouse } from './helpers/data
 import { cityTime, insertFixtureTickets, seededRandom, type FixtureTicket } from './helpers/ticket-fixtures.js';
 import { CHANNEL_ID, collectBlockText, findButtons, startSlackHarness, waitFor, type SlackHarness } from './slack.app.harness.js';
 
-const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 const now = cityTime('2024-06-03 08:00');
 const DAY_MS = 86_400_000;
@@ -70,15 +67,7 @@ describe.each(engines)('Slack app /sla, Share, did-you-mean, Acknowledge and req
   beforeAll(async () => {
     warehouse = await createTestWarehouse(name);
     await insertFixtureTickets(warehouse.db, generateSlaTickets());
-    const scorer = await createScorer({
-      db: warehouse.db,
-      logger,
-      slaHours: 72,
-      timeZone,
-      risk: { mediumThreshold: 0.4, highThreshold: 0.7 },
-      now: () => now,
-    });
-    harness = await startSlackHarness({ warehouse, scorer, now: () => now });
+    harness = await startSlackHarness({ warehouse, now: () => now });
   });
   afterAll(async () => {
     await harness?.close();

@@ -5,8 +5,6 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createScorer } from '../src/model/score-ticket.js';
-import { createLogger } from '../src/shared/logger.js';
 import { SLA_SHARE_ACTION_ID } from '../src/slack/blocks/sla-blocks.js';
 import { createMemoryDedupeStore, identifySlackRequest } from '../src/slack/request-dedupe.js';
 import {
@@ -21,7 +19,6 @@ import { createTestWarehouse, type TestWarehouse } from './helpers/databases.js'
 import { cityTime, insertFixtureTickets, type FixtureTicket } from './helpers/ticket-fixtures.js';
 import { findButtons, SIGNING_SECRET, startSlackHarness, waitFor, type SlackHarness } from './slack.app.harness.js';
 
-const logger = createLogger({ level: 'silent' });
 const now = cityTime('2024-06-03 08:00');
 const HOUR_MS = 3_600_000;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -46,15 +43,7 @@ describe('Slack request hardening', () => {
   beforeAll(async () => {
     warehouse = await createTestWarehouse('pglite');
     await insertFixtureTickets(warehouse.db, roadRepairTickets());
-    const scorer = await createScorer({
-      db: warehouse.db,
-      logger,
-      slaHours: 72,
-      timeZone: 'America/New_York',
-      risk: { mediumThreshold: 0.4, highThreshold: 0.7 },
-      now: () => now,
-    });
-    harness = await startSlackHarness({ warehouse, scorer, now: () => now });
+    harness = await startSlackHarness({ warehouse, now: () => now });
   });
   afterAll(async () => {
     await harness?.close();

@@ -4,7 +4,6 @@ import { summarizeForecastTotal } from '../src/forecast/forecast-summary.js';
 import { forecastWorkload } from '../src/forecast/forecast-workload.js';
 import { ingestRows } from '../src/ingest/ingest.js';
 import { bundledSnapshotPath, readSodaSnapshot } from '../src/ingest/snapshot.js';
-import { createScorer } from '../src/model/score-ticket.js';
 import type { Scorer } from '../src/model/scorer.js';
 import { trainAndRegister } from '../src/model/train-pipeline.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -24,7 +23,6 @@ const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 /** The bundled snapshot ends on 9 July 2023; the Home tab is opened on the 13th, so the data is stale. */
 const now = new Date('2023-07-13T12:00:00Z');
-const risk = { mediumThreshold: 0.4, highThreshold: 0.7 };
 const OTHER_USER = 'U0OTHEROPS';
 
 type SodaRow = Record<string, unknown>;
@@ -119,8 +117,8 @@ describe.each(engines)('Slack Home tab, /sla "At risk now" and the digest foreca
       { db: warehouse.db, logger, slaHours: 72, timeZone },
       { asOf: new Date('2023-07-10T12:00:00Z'), kinds: ['gbt'] },
     );
-    scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk, now: () => now });
-    harness = await startSlackHarness({ warehouse, scorer, now: () => now });
+    harness = await startSlackHarness({ warehouse, now: () => now });
+    scorer = harness.scorer;
   }, 240_000);
   afterAll(async () => {
     await harness?.close();
@@ -285,8 +283,7 @@ describe.each(engines)('Slack Home tab before any ingest or training ($name)', (
 
   beforeAll(async () => {
     warehouse = await createTestWarehouse(name);
-    const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk, now: () => now });
-    harness = await startSlackHarness({ warehouse, scorer, now: () => now });
+    harness = await startSlackHarness({ warehouse, now: () => now });
   });
   afterAll(async () => {
     await harness?.close();

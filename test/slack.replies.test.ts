@@ -1,7 +1,5 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createScorer } from '../src/model/score-ticket.js';
-import { createLogger } from '../src/shared/logger.js';
 import {
   ALERT_ACKNOWLEDGE_ACTION_ID,
   MAX_BLOCKS_PER_MESSAGE,
@@ -20,7 +18,6 @@ import { createTestWarehouse, engines, type TestWarehouse } from './helpers/data
 import { cityTime, insertFixtureTickets, type FixtureTicket } from './helpers/ticket-fixtures.js';
 import { CHANNEL_ID, collectBlockText, findButtons, startSlackHarness, waitFor, type SlackHarness } from './slack.app.harness.js';
 
-const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 const now = cityTime('2024-06-03 08:00');
 const HOUR_MS = 3_600_000;
@@ -174,15 +171,7 @@ describe.each(engines)('Slack replies: help, refusals, escaping, unhandled actio
   beforeAll(async () => {
     warehouse = await createTestWarehouse(name);
     await insertFixtureTickets(warehouse.db, tickets());
-    const scorer = await createScorer({
-      db: warehouse.db,
-      logger,
-      slaHours: 72,
-      timeZone,
-      risk: { mediumThreshold: 0.4, highThreshold: 0.7 },
-      now: () => now,
-    });
-    harness = await startSlackHarness({ warehouse, scorer, now: () => now });
+    harness = await startSlackHarness({ warehouse, now: () => now });
   });
   afterAll(async () => {
     await harness?.close();

@@ -86,7 +86,7 @@ describe.skipIf(!available).each(engines)('the dashboard at GET / in chromium ($
     base = `http://127.0.0.1:${port}`;
     browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
-  }, 180_000);
+  }, 600_000);
   afterAll(async () => {
     await browser?.close();
     await app?.close();
@@ -204,6 +204,105 @@ describe.skipIf(!available).each(engines)('the dashboard at GET / in chromium ($
       expect(await figureText(page, 'Tickets')).toMatch(/^\d[\d,]*$/);
       expect(await page.locator('#sign-in').isVisible()).toBe(false);
       expect(problems.list).toEqual([]);
+    } finally {
+      await context.close();
+      await keyed.close();
+    }
+  });
+
+  it('asks for the panels in page order, at most two at a time, each once (the head preloads the first two)', async () => {
+    const context = await browser.newContext({ viewport: VIEWPORTS.laptop });
+    const page = await context.newPage();
+    const problems = watchProblems(page);
+    const warnings: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text());
+    });
+    const asked: string[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const isApi = (url: string) => new URL(url).pathname.startsWith('/api/v1/');
+    page.on('request', (request) => {
+      if (!isApi(request.url())) return;
+      asked.push(new URL(request.url()).pathname.replace('/api/v1/', ''));
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+    });
+    const done = (request: { url(): string }) => {
+      if (isApi(request.url())) inFlight -= 1;
+    };
+    page.on('requestfinished', done);
+    page.on('requestfailed', done);
+    await page.goto(`${base}/?since=2023-04-01&until=2023-06-30`);
+    await waitForDashboard(page);
+    expect(asked).toEqual(['summary', 'sla-by-type', 'volume', 'backlog', 'surges', 'forecast', 'worklist', 'model', 'filters']);
+    expect(mostInFlight).toBeLessThanOrEqual(2);
+    // A preload the page did not use is fetched twice and warned about.
+    expect(warnings.filter((text) => /preload/i.test(text))).toEqual([]);
+    expect(await page.evaluate<number>("performance.getEntriesByName('dashboard:first-figure').length")).toBe(1);
+
+    // A new window asks again only for what depends on it.
+    asked.length = 0;
+    await page.fill('#filter-since', '2023-03-01');
+    await page.locator('#filter-since').dispatchEvent('change');
+    await waitForDashboard(page);
+    expect(asked).toEqual(['summary', 'sla-by-type', 'volume', 'backlog', 'surges', 'forecast']);
+    expect(problems.list).toEqual([]);
+    await context.close();
+  });
+
+  it('wraps the longest request-type name in the SLA chart instead of cutting it off at the canvas edge', async () => {
+    const report = await runReport(config, warehouse, '2023-01-01', '2023-06-30');
+    const longest = [...report].sort((a, b) => b.displayName.length - a.displayName.length)[0];
+    expect(longest.displayName.length).toBeGreaterThan(35);
+    for (const [device, viewport] of Object.entries(VIEWPORTS)) {
+      const context = await browser.newContext({ viewport });
+      const { page, problems } = await openPage(context, `/?since=2023-01-01&until=2023-06-30&type=${encodeURIComponent(longest.typeKey)}`);
+      // A label wider than the y axis' room runs off the left edge: ink in the canvas' first columns.
+      const leftEdgeInk = await page.evaluate<number>(`(() => {
+        const canvas = document.querySelector('[data-chart="sla-by-type"] canvas');
+        const data = canvas.getContext('2d').getImageData(0, 0, 3, canvas.height).data;
+        let ink = 0;
+        for (let index = 3; index < data.length; index += 4) if (data[index] !== 0) ink += 1;
+        return ink;
+      })()`);
+      expect(leftEdgeInk, `${device}: ink at the SLA chart's left edge`).toBe(0);
+      // The whole name is in the chart (its label lines, which its tooltip shows), in order.
+      const labels = await page.evaluate<string[][]>(
+        `fetch('/api/v1/sla-by-type' + location.search).then((reply) => reply.json()).then((body) => body.chart.config.data.labels)`,
+      );
+      const lines = labels[0] ?? [];
+      const squeeze = (text: string) => text.replace(/\s+/g, '');
+      expect(lines.length).toBeGreaterThan(2);
+      expect(squeeze(lines.slice(0, -1).join(''))).toBe(squeeze(longest.displayName));
+      expect(problems.list).toEqual([]);
+      await page.locator('[data-panel="sla-by-type"]').screenshot({ path: join(SCREENSHOTS, `sla-long-label-${device}-${name}.png`) });
+      await context.close();
+    }
+  });
+
+  it('after signing in, a shared link with API_KEY set lands on the same view (the query kept)', async () => {
+    const keyed = createApp({
+      config: loadConfig({ API_KEY: 'dashboard-test-key' }),
+      logger,
+      warehouse: { ...warehouse, close: async () => {} },
+    });
+    const server = await keyed.server();
+    const { port } = await server.listen(0, '127.0.0.1');
+    const context = await browser.newContext({ viewport: VIEWPORTS.laptop });
+    try {
+      const report = await runReport(config, warehouse, '2023-04-01', '2023-06-30');
+      const busiest = [...report].sort((a, b) => b.current.tickets - a.current.tickets)[0];
+      const shared = `http://127.0.0.1:${port}/?type=${encodeURIComponent(busiest.typeKey)}&since=2023-04-01&until=2023-06-30`;
+      const page = await context.newPage();
+      await page.goto(shared);
+      expect(new URL(page.url()).pathname).toBe('/login');
+      await page.fill('#api_key', 'dashboard-test-key');
+      await Promise.all([page.waitForURL(shared), page.click('button[type="submit"]')]);
+      await waitForDashboard(page);
+      expect(page.url()).toBe(shared);
+      expect(await page.inputValue('#filter-since')).toBe('2023-04-01');
+      expect(await figureText(page, 'Tickets')).toBe(busiest.current.tickets.toLocaleString('en-US'));
     } finally {
       await context.close();
       await keyed.close();

@@ -75,8 +75,9 @@ export function createApiKeyCheck(apiKey: string | undefined): (req: IncomingMes
   return (req) => {
     if (verifier.isSignedIn(req)) return;
     if (isPageNavigation(req) && req.headers['x-api-key'] === undefined) {
+      // The page asked for (with its query: a shared view) is where the sign-in returns to.
       throw new HttpRequestError(303, 'SIGN_IN_REQUIRED', 'Sign in first: see /login.', {
-        location: '/login',
+        location: req.url && req.url !== '/' ? `/login?${new URLSearchParams({ next: req.url })}` : '/login',
         'cache-control': 'no-store',
       });
     }

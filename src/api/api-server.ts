@@ -10,7 +10,7 @@ import { mapErrorToHttp } from './http-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createRouter, jsonReply, type Reply, type RouteGroup } from './router.js';
 import { createDocsRoutes } from './routes/docs.routes.js';
-import { createHealthRoutes } from './routes/health.routes.js';
+import { createHealthRoutes, type HealthRoutesDeps } from './routes/health.routes.js';
 import { createScoreRoutes } from './routes/score.routes.js';
 import { createSlackRoutes, type SlackRequestHandler } from './routes/slack.routes.js';
 import type { HealthResponse } from './score-ticket.schema.js';
@@ -40,6 +40,8 @@ export interface ApiServerDeps {
   healthTimeoutMs?: number;
   /** Health of the scheduled jobs for /healthz (getJobHealth of src/jobs), when they run here. */
   jobHealth?: () => Promise<NonNullable<HealthResponse['jobs']>>;
+  /** Staleness and feature drift of the promoted model for /healthz (the App's ModelHealthMonitor). */
+  modelHealth?: HealthRoutesDeps['modelHealth'];
 }
 
 export interface ApiServer {
@@ -111,6 +113,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       scorer: deps.scorer,
       timeoutMs: deps.healthTimeoutMs ?? 2_000,
       jobHealth: deps.jobHealth,
+      modelHealth: deps.modelHealth,
     }),
     ...(deps.slackHandler ? [createSlackRoutes(deps.slackHandler)] : []),
     ...(deps.routes ?? []),

@@ -102,7 +102,7 @@ export function buildOpenApiDocument(options: OpenApiOptions, extensions: readon
       version: options.version,
       description: [
         `Scores Gainesville 311 service requests for the risk of missing the ${options.slaHours}-hour SLA.`,
-        'Context features you leave out (rolling_7d_volume, backlog_at_creation, …) are computed from the warehouse as of created_at (default now); values you send override them.',
+        "Context features you leave out (rolling_7d_volume, backlog_at_creation, …) are computed from the warehouse as of created_at; values you send override them. Without created_at a ticket is scored now, or at the warehouse's last event when the data stops before today (scored_at and created_at_assumed in the response say which).",
         '`status` is accepted for compatibility with the original API and ignored by the model.',
         riskText,
         options.apiKeyRequired
@@ -137,7 +137,7 @@ export function buildOpenApiDocument(options: OpenApiOptions, extensions: readon
       '/healthz': {
         get: {
           operationId: 'health',
-          summary: 'Database reachable, model loaded and its version',
+          summary: 'Database reachable, model loaded, its version, and whether it is older than its data or its features drifted',
           responses: {
             '200': { description: 'Serving (status ok, or degraded when no model is trained yet).', content: json('Health') },
             '503': { description: 'The database is unreachable.', content: json('Health') },

@@ -43,5 +43,8 @@ export function formatTicketScore(score: TicketScore): TicketScoreResponse {
     top_factors: score.topFactors,
     model_version: score.modelVersion,
     sla_hours: score.slaHours,
+    scored_at: score.scoredAt.toISOString(),
+    created_at_assumed: score.createdAtAssumed,
+    note: score.scoringNote,
   };
 }

@@ -73,7 +73,7 @@ export const scoreTicketRequestSchema = z
       .refine(isPlausibleCreatedAt, { message: `Must be between ${EARLIEST_CREATED_AT} and one day from now` })
       .optional()
       .describe(
-        `When the ticket was created: ISO 8601 with an offset ("2024-05-02T14:30:00Z"), or without one for city local time; from ${EARLIEST_CREATED_AT} to one day from now. Default: now.`,
+        `When the ticket was created: ISO 8601 with an offset ("2024-05-02T14:30:00Z"), or without one for city local time; from ${EARLIEST_CREATED_AT} to one day from now. Default: now, or the warehouse's last event when the data stops more than 48 hours before now (the response's scored_at and created_at_assumed say which).`,
       ),
     latitude: z.number().min(-90).max(90).optional().describe('WGS84 latitude.'),
     longitude: z.number().min(-180).max(180).optional().describe('WGS84 longitude.'),
@@ -108,6 +108,14 @@ export const ticketScoreResponseSchema = z
     top_factors: z.array(z.string()).describe("Readable sentences from the model's own attributions, strongest first."),
     model_version: z.string().describe('Version of the model that produced the score (see `civicops train`).'),
     sla_hours: z.number().describe('The SLA the probability refers to, in hours.'),
+    scored_at: z.string().describe('The creation instant the ticket was scored at (ISO 8601, UTC): created_at, or the one assumed.'),
+    created_at_assumed: z
+      .enum(['now', 'data_through'])
+      .nullable()
+      .describe(
+        "null: created_at was sent. now: none was sent and the data is fresh. data_through: none was sent and the data stops before today, so the warehouse's last event stands in for now.",
+      ),
+    note: z.string().nullable().describe('One sentence when created_at was assumed; null otherwise.'),
   })
   .meta({
     title: 'TicketScore',
@@ -119,6 +127,9 @@ export const ticketScoreResponseSchema = z
       top_factors: ['Road Repair tickets miss the SLA more often than most types.'],
       model_version: 'gbt-2024-05-02T02:30:00Z',
       sla_hours: 72,
+      scored_at: '2024-05-02T14:30:00.000Z',
+      created_at_assumed: null,
+      note: null,
     },
   });
 
@@ -154,10 +165,32 @@ export const healthResponseSchema = z
     status: z
       .enum(['ok', 'degraded', 'down'])
       .describe(
-        'ok: database reachable, model loaded, no job failing or overdue; degraded: no model yet, or a job failing/overdue; down: database unreachable.',
+        'ok: database reachable, model loaded and not stale, no job failing or overdue; degraded: no model yet, a stale model, or a job failing/overdue; down: database unreachable. Feature drift is reported but does not degrade.',
       ),
     database: z.object({ reachable: z.boolean(), engine: z.string() }),
-    model: z.object({ loaded: z.boolean(), version: z.string().nullable() }),
+    model: z.object({
+      loaded: z.boolean(),
+      version: z.string().nullable(),
+      trained_through: z.string().optional().describe('The newest ticket the model was built and checked on (end of its test period).'),
+      data_through: z.string().nullable().optional().describe("The warehouse's last event."),
+      age_days: z.number().nullable().optional().describe('data_through − trained_through, in days.'),
+      max_age_days: z.number().optional().describe('MODEL_MAX_AGE_DAYS.'),
+      stale: z.boolean().optional().describe('age_days above max_age_days: retrain.'),
+      drift: z
+        .array(z.object({ feature: z.string(), psi: z.number() }))
+        .nullable()
+        .optional()
+        .describe(
+          "Population stability index of the model's strongest features, recent tickets against the training window (10 bins from training deciles). null while the first measurement runs.",
+        ),
+      drifted: z.boolean().nullable().optional().describe('Any PSI above 0.2.'),
+      drift_measured_at: z
+        .string()
+        .nullable()
+        .optional()
+        .describe('The data clock the drift was measured at (measured once per model version and data clock).'),
+      notes: z.array(z.string()).optional().describe('One sentence per problem found (stale model, drift, too few tickets).'),
+    }),
     jobs: z
       .array(
         z.object({

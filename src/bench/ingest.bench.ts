@@ -10,9 +10,12 @@ import { openPGlite, openPostgres, type Warehouse } from '../warehouse/database.
 import { migrate } from '../warehouse/migrate.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { benchFileIngest } from './ingest-file.bench.js';
 
 const ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 100_000);
 const PAGE_SIZE = 50_000;
+/** Rows of the `ingest --from-file` against `\copy` comparison (1,000,000 by default; smaller for a quick run). */
+const FILE_ROWS = Number(process.env.BENCH_INGEST_FILE_ROWS ?? 1_000_000);
 
 /** CPU time (user + system) of a process, in ms, from /proc; 0 where /proc is not there. */
 function processCpuMs(pid: number): number {
@@ -112,6 +115,16 @@ export async function runIngestBench(options: { postgresUrl?: string } = {}): Pr
       admin = undefined;
     }
     if (admin) {
+      console.log(`  ingest --from-file of ${FILE_ROWS.toLocaleString('en-US')} rows against psql \\copy, same run:`);
+      const file = await benchFileIngest(adminUrl, FILE_ROWS);
+      if (file) {
+        results.ingest_file_rows = file.rows;
+        results.ingest_file_rows_per_s = Math.round(file.ingestRowsPerSecond);
+        results.ingest_file_copy_rows_per_s = Math.round(file.copyRowsPerSecond);
+        results.ingest_file_vs_copy_percent = Math.round(file.ratio * 100);
+        if (file.peakRssMb !== null) results.ingest_file_peak_rss_mb = Math.round(file.peakRssMb);
+      }
+      console.log(`  over loopback SODA (${ROWS.toLocaleString('en-US')} rows):`);
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
       // The bench drops its own database at the end; a pooled connection cut by that is expected.

@@ -97,15 +97,58 @@ export function buildSlaChart(input: SlaChartInput): ChartSpec {
       },
     },
   };
-  // Each row needs ~40 px (two label lines) to stay readable; grow past the default height.
-  const height = Math.max(CHART_SIZE.height, 150 + shown.length * 40);
+  // Rows are evenly spaced, so each gets the room of the tallest label: ~17 px a line (14 px
+  // ticks) and a gap, at least 40 px; grow past the default height.
+  const rowHeight = Math.max(40, Math.max(...labels.map((label) => label.length)) * 17 + 10);
+  const height = Math.max(CHART_SIZE.height, 150 + shown.length * rowHeight);
   return { kind: 'sla', config, width: CHART_SIZE.width, height, backgroundColor: COLOR.background };
 }
 
-/** Two-line axis label: name, then attainment, tickets and p90 time to close. */
+/**
+ * Axis label: the name wrapped to lines of at most NAME_LINE_CHARS, then attainment, tickets and
+ * p90 time to close. Chart.js never wraps a label and lets the y axis take at most half the
+ * chart's width, so a long name on one line ran off the canvas' left edge; wrapped, every word
+ * stays on the canvas, and the tooltip (which shows the label's lines) has the full name.
+ */
 export function describeSlaType(type: TypeAttainment): string[] {
   const p90 = type.p90Hours === null ? 'p90 n/a' : `p90 ${formatDuration(type.p90Hours)}`;
-  return [type.name, `${toPercent(type.attainment)}% · ${type.tickets.toLocaleString('en-US')} tickets · ${p90}`];
+  return [
+    ...wrapLabel(type.name, NAME_LINE_CHARS),
+    `${toPercent(type.attainment)}% · ${type.tickets.toLocaleString('en-US')} tickets · ${p90}`,
+  ];
+}
+
+/** Longest name line: about 250 px of the 14 px tick font, no wider than the stats line. */
+export const NAME_LINE_CHARS = 30;
+
+/**
+ * Greedy word wrap: breaks at spaces (and after a slash or hyphen, as in "Traffic / Pedestrian"
+ * or "Non-Operational"); a single word longer than a line is cut into line-sized pieces.
+ */
+export function wrapLabel(text: string, maxChars: number): string[] {
+  // Each piece keeps what follows it (a space, or nothing after a slash or hyphen).
+  const pieces = text
+    .trim()
+    .replace(/\s+/g, ' ')
+    .split(/(?<= )|(?<=[/-])(?=[^ ])/)
+    .flatMap((piece) => (piece.trimEnd().length > maxChars ? chunk(piece, maxChars) : [piece]));
+  const lines: string[] = [];
+  let line = '';
+  for (const piece of pieces) {
+    if (line !== '' && (line + piece).trimEnd().length > maxChars) {
+      lines.push(line.trimEnd());
+      line = '';
+    }
+    line += piece;
+  }
+  lines.push(line.trimEnd());
+  return lines;
+}
+
+function chunk(word: string, size: number): string[] {
+  const parts: string[] = [];
+  for (let start = 0; start < word.length; start += size) parts.push(word.slice(start, start + size));
+  return parts;
 }
 
 function formatHours(hours: number): string {

@@ -89,6 +89,11 @@ export const commandCatalog: readonly CommandEntry[] = [
     load: async () => (await import('./commands/quarantine.js')).quarantineCommand,
   },
   {
+    name: 'city',
+    summary: 'List the shipped city profiles, or propose a profile for any Socrata 311 dataset',
+    load: async () => (await import('./commands/city.js')).cityCommand,
+  },
+  {
     name: 'migrate',
     summary: 'Apply pending warehouse migrations (also done automatically on first use)',
     load: async () => (await import('./commands/migrate.js')).migrateCommand,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors.js';
+import { type CityProfile, DEFAULT_CITY, loadCityProfile } from './city-profile.js';
 
 const optionalString = z
   .string()
@@ -28,11 +29,13 @@ const cronExpression = (fallback: string) =>
       message: 'must be a cron expression with 5 or 6 fields, e.g. "*/15 * * * *"',
     });
 
+// Unset: the city profile's zone.
 const timeZone = z
   .string()
-  .default('America/New_York')
+  .optional()
   .refine(
     (value) => {
+      if (value === undefined) return true;
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: value });
         return true;
@@ -54,13 +57,14 @@ export const envSchema = z.object({
       .optional(),
   ),
   CIVICOPS_DATA_DIR: z.string().default('./.civicops'),
-  SOCRATA_BASE_URL: z
-    .url({ message: 'must be a URL such as https://data.cityofgainesville.org' })
-    .default('https://data.cityofgainesville.org'),
+  // A shipped profile (cities/<name>.json) or a path to one; host, dataset, zone and ticket links come from it.
+  CIVICOPS_CITY: z.string().trim().min(1).default(DEFAULT_CITY),
+  // These two override the profile's host and dataset (a test points any profile at a loopback server).
+  SOCRATA_BASE_URL: z.url({ message: 'must be a URL such as https://data.cityofgainesville.org' }).optional(),
   SOCRATA_DATASET: z
     .string()
     .regex(/^[a-z0-9]{4}-[a-z0-9]{4}$/, 'must be a Socrata dataset id such as 78uv-94ar')
-    .default('78uv-94ar'),
+    .optional(),
   SOCRATA_APP_TOKEN: optionalString,
   SOCRATA_PAGE_SIZE: z.coerce.number().int().min(1).max(50_000).default(50_000),
   SOCRATA_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
@@ -76,6 +80,7 @@ export const envSchema = z.object({
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   RISK_MEDIUM_THRESHOLD: z.coerce.number().min(0).max(1).default(0.4),
   RISK_HIGH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  MODEL_MAX_AGE_DAYS: z.coerce.number().positive().max(3_650).default(30),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
@@ -83,7 +88,8 @@ export const envSchema = z.object({
   ALERT_CHANNEL: optionalString,
   ALERT_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   CHART_HOST: optionalString,
-  TICKET_URL_TEMPLATE: z.string().default('https://data.cityofgainesville.org/resource/78uv-94ar.json?id={id}'),
+  // Unset: the city profile's ticket page.
+  TICKET_URL_TEMPLATE: z.string().optional(),
   INGEST_CRON: cronExpression('*/15 * * * *'),
   TRAIN_CRON: cronExpression('30 2 * * *'),
   DIGEST_CRON: cronExpression('0 8 * * *'),
@@ -94,6 +100,8 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface AppConfig {
   readonly database: { readonly url?: string; readonly dataDir: string };
+  /** The city profile CIVICOPS_CITY picks (cities/<name>.json): column mapping, formats, statuses. */
+  readonly city: CityProfile;
   readonly socrata: {
     readonly baseUrl: string;
     readonly dataset: string;
@@ -119,6 +127,8 @@ export interface AppConfig {
   /** Minutes between reloads of the promoted model and feature context by a listening server (0 = never). */
   readonly scorerRefreshMinutes: number;
   readonly risk: { readonly mediumThreshold: number; readonly highThreshold: number };
+  /** Days of data past the model's training data after which status and /healthz call the model stale. */
+  readonly modelMaxAgeDays: number;
   readonly slack: {
     readonly signingSecret?: string;
     readonly botToken?: string;
@@ -141,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
+  const city = loadCityProfile(e.CIVICOPS_CITY);
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
@@ -149,16 +160,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return deepFreeze({
     database: { url: e.DATABASE_URL, dataDir: resolve(e.CIVICOPS_DATA_DIR) },
+    city,
     socrata: {
-      baseUrl: e.SOCRATA_BASE_URL.replace(/\/+$/, ''),
-      dataset: e.SOCRATA_DATASET,
+      baseUrl: (e.SOCRATA_BASE_URL ?? `https://${city.host}`).replace(/\/+$/, ''),
+      dataset: e.SOCRATA_DATASET ?? city.dataset,
       appToken: e.SOCRATA_APP_TOKEN,
       pageSize: e.SOCRATA_PAGE_SIZE,
       timeoutMs: e.SOCRATA_TIMEOUT_MS,
       maxRetries: e.SOCRATA_MAX_RETRIES,
     },
     slaHours: e.SLA_HOURS,
-    cityTimeZone: e.TZ_CITY,
+    cityTimeZone: e.TZ_CITY ?? city.timeZone,
     http: {
       port: e.PORT,
       apiKey: e.API_KEY,
@@ -169,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     scorerRefreshMinutes: e.SCORER_REFRESH_MINUTES,
     risk: { mediumThreshold: e.RISK_MEDIUM_THRESHOLD, highThreshold: e.RISK_HIGH_THRESHOLD },
+    modelMaxAgeDays: e.MODEL_MAX_AGE_DAYS,
     slack: {
       signingSecret: e.SLACK_SIGNING_SECRET,
       botToken: e.SLACK_BOT_TOKEN,
@@ -176,7 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       digestChannel: e.DIGEST_CHANNEL,
       alertChannel: e.ALERT_CHANNEL,
       alertThreshold: e.ALERT_THRESHOLD,
-      ticketUrlTemplate: e.TICKET_URL_TEMPLATE,
+      ticketUrlTemplate: e.TICKET_URL_TEMPLATE ?? city.ticketUrlTemplate,
     },
     charts: { chartHost: e.CHART_HOST },
     schedules: { ingest: e.INGEST_CRON, train: e.TRAIN_CRON, digest: e.DIGEST_CRON },

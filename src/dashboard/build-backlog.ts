@@ -7,7 +7,7 @@ import {
   dataClockShape,
   describeDashboardWindow,
   filtersEchoSchema,
-  resolveDashboardWindow,
+  resolveWindowFor,
   windowSchema,
   type DashboardQuery,
 } from './dashboard-window.js';
@@ -30,10 +30,7 @@ export type BacklogResponse = z.infer<typeof backlogResponseSchema>;
 
 /** Open tickets at the end of every day of the window (same rule as the report's backlog). */
 export async function buildBacklog(deps: DashboardDeps, query: DashboardQuery): Promise<BacklogResponse> {
-  const window = await resolveDashboardWindow(
-    { db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now },
-    query,
-  );
+  const window = await resolveWindowFor(deps, query);
   const series = await getBacklogSeries(deps.db, {
     firstDay: window.sinceDay,
     lastDay: window.untilDay,

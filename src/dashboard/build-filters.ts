@@ -5,7 +5,7 @@ import {
   dataClockShape,
   describeDashboardWindow,
   filtersEchoSchema,
-  resolveDashboardWindow,
+  resolveWindowFor,
   windowSchema,
   type DashboardQuery,
 } from './dashboard-window.js';
@@ -37,10 +37,7 @@ const toOption = (option: FilterOption) => ({
 
 /** Every request type and district, with their tickets in the window (type and district filters are echoed, not applied). */
 export async function buildFilters(deps: DashboardDeps, query: DashboardQuery): Promise<FiltersResponse> {
-  const window = await resolveDashboardWindow(
-    { db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now },
-    query,
-  );
+  const window = await resolveWindowFor(deps, query);
   const [types, districts] = await Promise.all([
     countTicketsByType(deps.db, window.analytics),
     countTicketsByDistrict(deps.db, window.analytics),

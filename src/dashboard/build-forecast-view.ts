@@ -15,7 +15,7 @@ import {
   dataClockShape,
   describeDashboardWindow,
   filtersEchoSchema,
-  resolveDashboardWindow,
+  resolveWindowFor,
   windowSchema,
   type DashboardQuery,
 } from './dashboard-window.js';
@@ -44,10 +44,7 @@ export async function buildForecastView(
   deps: DashboardDeps,
   query: DashboardQuery & { horizon_days?: number },
 ): Promise<ForecastViewResponse> {
-  const window = await resolveDashboardWindow(
-    { db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now },
-    query,
-  );
+  const window = await resolveWindowFor(deps, query);
   const timeZone = window.analytics.timeZone;
   const typeKey = window.type?.typeKey;
   const forecast = await forecastWorkload(deps.db, {

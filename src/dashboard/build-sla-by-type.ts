@@ -11,7 +11,7 @@ import {
   dataClockShape,
   describeDashboardWindow,
   filtersEchoSchema,
-  resolveDashboardWindow,
+  resolveWindowFor,
   windowSchema,
   type DashboardQuery,
 } from './dashboard-window.js';
@@ -69,10 +69,7 @@ function asJson(types: TypeSlaSummary[]): z.infer<typeof typeSlaSummarySchema>[]
 
 /** Every request type's SLA figures for the window, worst first, and the chart of their attainment. */
 export async function buildSlaByType(deps: DashboardDeps, query: DashboardQuery): Promise<SlaByTypeResponse> {
-  const window = await resolveDashboardWindow(
-    { db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now },
-    query,
-  );
+  const window = await resolveWindowFor(deps, query);
   const all = await listTypeReports(deps.db, window.analytics);
   const types = window.type ? all.filter((type) => type.typeKey === window.type?.typeKey) : all;
   const charted = types.filter((type) => type.current.attainment !== null);

@@ -10,17 +10,16 @@ import { backlogInstant, previousBacklogInstant, previousWindow, type AnalyticsW
 import type { SlaPeriod } from '../analytics/sla-report.js';
 import type { AppConfig } from '../config/config.js';
 import type { Scorer } from '../model/scorer.js';
-import { ModelNotTrainedError } from '../shared/errors.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
-import { getSlaReport } from '../warehouse/sla-report.repository.js';
-import { getTicketTimeRange } from '../warehouse/volume.repository.js';
-import { buildWorklist, MAX_WORKLIST_LIMIT } from '../worklist/build-worklist.js';
+import { getSlaPeriods, type SlaPeriodBounds } from '../warehouse/sla-report.repository.js';
+import { getFirstCreatedAt } from '../warehouse/volume.repository.js';
+import { countAtRiskTickets } from '../worklist/build-worklist.js';
 import { percentileOf } from './dashboard-schemas.js';
 import {
   dataClockShape,
   describeDashboardWindow,
   filtersEchoSchema,
-  resolveDashboardWindow,
+  resolveWindowFor,
   windowSchema,
   type DashboardQuery,
   type DashboardWindow,
@@ -88,48 +87,43 @@ function shift(window: AnalyticsWindow, windows: number): AnalyticsWindow {
 }
 
 /** Open tickets at_risk or breached at an instant, by the worklist's rule; null without a trained model. */
-async function countAtRisk(deps: DashboardDeps, window: DashboardWindow, asOf: Date): Promise<number | null> {
-  const query = { type: window.type?.typeKey, district: window.district ?? undefined, asOf, status: 'all' as const };
-  try {
-    const all = await buildWorklist(deps, { ...query, limit: MAX_WORKLIST_LIMIT });
-    if (all.total <= all.tickets.length) return all.tickets.filter((ticket) => ticket.sla_status !== 'on_track').length;
-    const [atRisk, breached] = await Promise.all([
-      buildWorklist(deps, { ...query, status: 'at_risk', limit: 1 }),
-      buildWorklist(deps, { ...query, status: 'breached', limit: 1 }),
-    ]);
-    return atRisk.total + breached.total;
-  } catch (error) {
-    if (error instanceof ModelNotTrainedError) return null;
-    throw error;
-  }
+function countAtRisk(deps: DashboardDeps, window: DashboardWindow, asOf: Date): Promise<number | null> {
+  return countAtRiskTickets(deps, { asOf, typeKey: window.type?.typeKey, district: window.district ?? undefined });
+}
+
+/**
+ * The window and the 8 before it (1 = previous), each with the instant its backlog is counted at:
+ * the same instants `civicops report` uses, whose report of window k holds window k + 1 as its
+ * previous period (counted at previousBacklogInstant of window k).
+ */
+function summaryPeriods(base: AnalyticsWindow): SlaPeriodBounds[] {
+  return Array.from({ length: USUAL_WINDOWS + 1 }, (_, windows) => {
+    const window = shift(base, windows);
+    const backlogAt = windows % 2 === 0 ? backlogInstant(window) : previousBacklogInstant(shift(base, windows - 1));
+    return { since: window.since, until: window.until, backlogAt };
+  });
 }
 
 /** The headline figures of a window (see the module comment). */
 export async function buildSummary(deps: DashboardDeps, query: DashboardQuery): Promise<SummaryResponse> {
-  const window = await resolveDashboardWindow(
-    { db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now },
-    query,
-  );
+  const window = await resolveWindowFor(deps, query);
   const base = window.analytics;
   const typeKey = window.type?.typeKey;
-  const range = await getTicketTimeRange(deps.db);
-  // Window k (1 = previous) comes from the report of window k or k−1 (each report holds its previous period).
-  const [current, ...older] = await Promise.all(
-    [0, 2, 4, 6, 8].map((windows) => getSlaReport(deps.db, { ...shift(base, windows), typeKey })),
-  );
-  const periods: SlaPeriod[] = [current.previous];
-  for (const report of older) periods.push(report.current, report.previous);
-  // Windows that start before the first ticket would count history the warehouse does not have.
-  const usualPeriods = periods
-    .slice(0, USUAL_WINDOWS)
-    .filter((period) => range.firstCreatedAt !== null && period.since.getTime() >= range.firstCreatedAt.getTime());
-  const usualOf = (pick: (period: SlaPeriod) => number | null) => usualPeriods.map(pick);
-  const figure = (pick: (period: SlaPeriod) => number | null) => toFigure(pick(current.current), pick(current.previous), usualOf(pick));
-
-  const [atRiskNow, atRiskBefore] = await Promise.all([
+  // The SLA figures of the 9 windows and the two at-risk counts are independent reads.
+  const [firstCreatedAt, periods, atRiskNow, atRiskBefore] = await Promise.all([
+    getFirstCreatedAt(deps.db),
+    getSlaPeriods(deps.db, { ...base, periods: summaryPeriods(base), typeKey }),
     countAtRisk(deps, window, backlogInstant(base)),
     countAtRisk(deps, window, previousBacklogInstant(base)),
   ]);
+  const [current, previous] = [periods[0]!, periods[1]!];
+  // Windows that start before the first ticket would count history the warehouse does not have.
+  const usualPeriods = periods
+    .slice(1, USUAL_WINDOWS + 1)
+    .filter((period) => firstCreatedAt !== null && period.since.getTime() >= firstCreatedAt.getTime());
+  const usualOf = (pick: (period: SlaPeriod) => number | null) => usualPeriods.map(pick);
+  const figure = (pick: (period: SlaPeriod) => number | null) => toFigure(pick(current), pick(previous), usualOf(pick));
+
   const days = window.days;
   return {
     ...describeDashboardWindow(window, ['district']),

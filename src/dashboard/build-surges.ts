@@ -11,7 +11,7 @@ import {
   dataClockShape,
   describeDashboardWindow,
   filtersEchoSchema,
-  resolveDashboardWindow,
+  resolveWindowFor,
   windowSchema,
   type DashboardQuery,
 } from './dashboard-window.js';
@@ -48,10 +48,7 @@ export type SurgesResponse = z.infer<typeof surgesResponseSchema>;
 
 /** Every type with recent intake, surging ones first, judged at the end of the window. */
 export async function buildSurges(deps: DashboardDeps, query: DashboardQuery): Promise<SurgesResponse> {
-  const window = await resolveDashboardWindow(
-    { db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now },
-    query,
-  );
+  const window = await resolveWindowFor(deps, query);
   const judgedAt = new Date(Math.min(window.analytics.until.getTime(), window.clock.asOf.getTime()));
   const all = await assessTypeSurges(deps.db, { now: judgedAt });
   const assessed = window.type ? all.filter((type) => type.typeKey === window.type?.typeKey) : all;

@@ -12,7 +12,7 @@ import {
   dataClockShape,
   describeDashboardWindow,
   filtersEchoSchema,
-  resolveDashboardWindow,
+  resolveWindowFor,
   windowSchema,
   type DashboardQuery,
 } from './dashboard-window.js';
@@ -46,10 +46,7 @@ export type VolumeResponse = z.infer<typeof volumeResponseSchema>;
 
 /** Weekly volume of the window with its usual range (see the module comment). */
 export async function buildVolume(deps: DashboardDeps, query: DashboardQuery): Promise<VolumeResponse> {
-  const window = await resolveDashboardWindow(
-    { db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now },
-    query,
-  );
+  const window = await resolveWindowFor(deps, query);
   const filter = { typeKey: window.type?.typeKey, district: window.district ?? undefined, timeZone: window.analytics.timeZone };
   const all = await getWeeklyCreatedCounts(deps.db, {
     ...filter,

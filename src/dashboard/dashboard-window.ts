@@ -122,6 +122,17 @@ export async function resolveDashboardWindow(deps: WindowDeps, query: DashboardQ
   };
 }
 
+/**
+ * The window of a dashboard query with the app's configuration (city time zone, SLA_HOURS) and
+ * clock: what every build-*.ts of the dashboard starts with.
+ */
+export function resolveWindowFor(
+  deps: { db: Db; config: { cityTimeZone: string; slaHours: number }; now?: () => Date },
+  query: DashboardQuery,
+): Promise<DashboardWindow> {
+  return resolveDashboardWindow({ db: deps.db, timeZone: deps.config.cityTimeZone, slaHours: deps.config.slaHours, now: deps.now }, query);
+}
+
 /** The data clock and window fields of a reply. */
 export function describeDashboardWindow(window: DashboardWindow, ignored: string[] = []) {
   const { clock } = window;

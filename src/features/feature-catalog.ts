@@ -159,6 +159,18 @@ export function explainFactor(featureName: FeatureName | string, value: number, 
     case 'globalBreachRate90d':
       return `Across all types, ${percent(value)} of tickets closed in the last 90 days breached the SLA.`;
     default:
+      return explainModelFactor(featureName, value, typeTickets);
+  }
+}
+
+/** Sentences for the columns a trained model adds to the engine's (model/model-features.ts). */
+function explainModelFactor(featureName: string, value: number, typeTickets: string): string {
+  switch (featureName) {
+    case 'typeFamilyBreachRate':
+      return `${typeTickets} (under this name or an earlier one) breached the SLA ${percent(value)} of the time in training.`;
+    case 'hoursToNextBusinessDay':
+      return value === 0 ? 'Filed during business hours.' : `Filed ${value} hours before the next business day starts.`;
+    default:
       return `${featureName} = ${value}.`;
   }
 }

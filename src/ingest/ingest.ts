@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { CityProfile } from '../config/city-profile.js';
 import type { Logger } from '../shared/logger.js';
 import { asError, SocrataRequestError } from '../shared/errors.js';
 import type { SodaClient } from '../socrata/soda-client.js';
@@ -7,13 +8,11 @@ import {
   DUPLICATE_REASON_PREFIX,
   deleteQuarantinedRows,
   listQuarantinedRows,
-  prepareTicketBatch,
   quarantineRows,
-  upsertTicketBatch,
-  upsertTickets,
-  type PreparedTicketBatch,
   type QuarantinedRow,
 } from '../warehouse/ticket.repository.js';
+import { clearStaging, prepareTicketBatch, upsertTicketBatch, type PreparedTicketBatch } from '../warehouse/staging.repository.js';
+import { transactionWithCopy } from '../warehouse/staging-copy.js';
 import {
   findHighWaterMark,
   findLatestRun,
@@ -64,6 +63,8 @@ export interface IngestDeps {
   db: Kysely<WarehouseSchema>;
   logger: Logger;
   timeZone: string;
+  /** The city's column mapping, formats and status words (config.city); default Gainesville. */
+  profile?: CityProfile;
   /** Called after each committed page; the run waits for it (tests use it to change the source mid-run). */
   onProgress?: (progress: IngestProgress) => void | Promise<void>;
   /** Stops between pages: the committed pages stay, the run is left resumable. */
@@ -176,11 +177,17 @@ function keepNewerCopy(chunk: ValidatedChunk, copies: PageCopies, ticket: Ticket
 const VALIDATION_SLICE = 500;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function validateChunk(rows: unknown[], timeZone: string, highWaterMark: Date | null, copies: PageCopies): Promise<ValidatedChunk> {
+async function validateChunk(
+  rows: unknown[],
+  timeZone: string,
+  highWaterMark: Date | null,
+  copies: PageCopies,
+  profile?: CityProfile,
+): Promise<ValidatedChunk> {
   const chunk: ValidatedChunk = { valid: [], rejected: [], highWaterMark, nulReplaced: [], duplicateIds: [] };
   for (let index = 0; index < rows.length; index++) {
     if (index > 0 && index % VALIDATION_SLICE === 0) await yieldToEventLoop();
-    const outcome = validateSodaRow(rows[index], timeZone);
+    const outcome = validateSodaRow(rows[index], timeZone, profile);
     if (outcome.nulReplaced) chunk.nulReplaced.push(outcome.ok ? outcome.ticket.ticketId : outcome.ticketId);
     if (outcome.ok) {
       if (keepNewerCopy(chunk, copies, outcome.ticket, outcome.raw)) chunk.valid.push(outcome.ticket);
@@ -216,8 +223,9 @@ async function validateAndPrepareChunk(
   timeZone: string,
   highWaterMark: Date | null,
   copies: PageCopies,
+  profile?: CityProfile,
 ): Promise<PreparedChunk> {
-  const { valid, ...rest } = await validateChunk(rows, timeZone, highWaterMark, copies);
+  const { valid, ...rest } = await validateChunk(rows, timeZone, highWaterMark, copies, profile);
   return { ...rest, tickets: prepareTicketBatch(valid) };
 }
 
@@ -256,8 +264,9 @@ async function commitPage(
   const writeChunk = async (tickets: PreparedTicketBatch, rejected: QuarantinedRow[]) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        const counts = await deps.db.transaction().execute(async (trx) => {
-          const upserted = await upsertTicketBatch(trx, tickets, { runId: run.runId, fetchedAt });
+        // The chunk is COPYed into ingest_staging and upserted from there in this one transaction.
+        const counts = await transactionWithCopy(deps.db, async (trx, copyIn) => {
+          const upserted = await upsertTicketBatch(trx, copyIn, tickets, { runId: run.runId, fetchedAt });
           await quarantineRows(trx, rejected, run.runId);
           return upserted;
         });
@@ -274,7 +283,13 @@ async function commitPage(
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   for (let start = 0; start < rows.length && failure === undefined; start += UPSERT_CHUNK) {
-    const chunk = await validateAndPrepareChunk(rows.slice(start, start + UPSERT_CHUNK), deps.timeZone, next.highWaterMark, copies);
+    const chunk = await validateAndPrepareChunk(
+      rows.slice(start, start + UPSERT_CHUNK),
+      deps.timeZone,
+      next.highWaterMark,
+      copies,
+      deps.profile,
+    );
     next.highWaterMark = chunk.highWaterMark;
     rejectedCount += chunk.rejected.length - chunk.duplicateIds.length;
     firstRejected ??= chunk.rejected.find((row) => !row.reasons[0]?.startsWith(DUPLICATE_REASON_PREFIX));
@@ -294,6 +309,7 @@ async function commitPage(
   if (failure !== undefined) throw failure;
   next.quarantined += rejectedCount;
   await recordPage(deps.db, run.runId, next);
+  await clearStaging(deps.db); // the page's staged rows are all upserted by now
   Object.assign(tally.progress, next);
   tally.pages += 1;
   tally.duplicates += duplicateIds.length;
@@ -369,6 +385,8 @@ const QUARANTINE_PAGE = 1_000;
  * validator recovers them without re-reading the city's API. Returns how many were recovered.
  */
 export async function recoverQuarantinedRows(deps: IngestDeps, runId: number): Promise<number> {
+  // Whatever a killed run left staged was committed and upserted already (or rolled back).
+  await clearStaging(deps.db);
   let recovered = 0;
   let afterId = 0;
   for (;;) {
@@ -378,15 +396,16 @@ export async function recoverQuarantinedRows(deps: IngestDeps, runId: number): P
     const valid: TicketRecord[] = [];
     const ids: number[] = [];
     for (const row of page) {
-      const outcome = validateSodaRow(row.payload, deps.timeZone);
+      const outcome = validateSodaRow(row.payload, deps.timeZone, deps.profile);
       if (outcome.ok) {
         valid.push(outcome.ticket);
         ids.push(row.quarantineId);
       }
     }
     if (valid.length === 0) continue;
-    await deps.db.transaction().execute(async (trx) => {
-      await upsertTickets(trx, valid, { runId, fetchedAt: new Date() });
+    const batch = prepareTicketBatch(valid);
+    await transactionWithCopy(deps.db, async (trx, copyIn) => {
+      await upsertTicketBatch(trx, copyIn, batch, { runId, fetchedAt: new Date() });
       await deleteQuarantinedRows(trx, ids);
     });
     recovered += valid.length;
@@ -508,14 +527,33 @@ export async function ingestFromSocrata(deps: IngestDeps, options: SocrataIngest
   return summary;
 }
 
+/** Groups rows into pages of `size`, pulling from the source only as fast as pages are taken. */
+async function* pagesOf(rows: AsyncIterable<unknown> | Iterable<unknown>, size: number): AsyncGenerator<unknown[]> {
+  let page: unknown[] = [];
+  for await (const row of rows) {
+    page.push(row);
+    if (page.length === size) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
+export interface RowStreamIngestOptions {
+  source: string;
+  pageSize?: number;
+}
+
 /**
- * Loads rows already in hand (a SODA JSON snapshot file) through the same validation and upserts,
- * in pages of `pageSize`, recorded as a 'file' run.
+ * Loads rows from a stream (a snapshot file read by streamSnapshotRows, or rows in hand) through
+ * the same validation and upserts, page by page, recorded as a 'file' run. The next page is read
+ * while the current one is written, and at most those two pages are in memory.
  */
-export async function ingestRows(
+export async function ingestRowStream(
   deps: IngestDeps,
-  rows: unknown[],
-  options: { source: string; pageSize?: number },
+  rows: AsyncIterable<unknown> | Iterable<unknown>,
+  options: RowStreamIngestOptions,
 ): Promise<IngestSummary> {
   const pageSize = options.pageSize ?? 5_000;
   const run = await startRun(deps.db, {
@@ -528,16 +566,31 @@ export async function ingestRows(
   });
   const recovered = await recoverQuarantinedRows(deps, run.runId);
   const tally = new RunTally(null, 0);
+  const pages = pagesOf(rows, pageSize);
   try {
-    for (let offset = 0; offset < rows.length; offset += pageSize) {
+    let offset = 0;
+    let pending = pages.next();
+    for (;;) {
+      const current = await pending;
+      if (current.done) break;
       deps.signal?.throwIfAborted();
-      const page = rows.slice(offset, offset + pageSize);
-      await commitPage(deps, run, tally, page, offset + page.length);
+      offset += current.value.length;
+      const commit = commitPage(deps, run, tally, current.value, offset);
+      // Read (parse) the next page while this one is written; a read error surfaces on its turn.
+      pending = pages.next();
+      pending.catch(() => undefined);
+      await commit;
     }
   } catch (error) {
+    await pages.return(undefined); // closes the file
     await finishRun(deps.db, run.runId, { status: 'failed', error: asError(error).message });
     throw error;
   }
   await finishRun(deps.db, run.runId, { status: 'succeeded' });
   return { ...summarise(run, tally, null), recovered_from_quarantine: recovered };
+}
+
+/** Loads rows already in hand (see ingestRowStream). */
+export function ingestRows(deps: IngestDeps, rows: unknown[], options: RowStreamIngestOptions): Promise<IngestSummary> {
+  return ingestRowStream(deps, rows, options);
 }

@@ -1,32 +1,17 @@
 import { hash } from 'node:crypto';
-import { z } from 'zod';
-import { cityDateKey, cityLocalToInstant, parseCityLocalTimestamp, type LocalDateTime } from '../shared/city-time.js';
+import { type CityProfile, DEFAULT_CITY, loadCityProfile } from '../config/city-profile.js';
+import { cityDateKey } from '../shared/city-time.js';
 import type { TicketRecord } from '../warehouse/ticket-record.js';
+import { pointCoordinates, rowRulesFor, type TimestampValue, timestampToInstant } from './row-rules.js';
 
-/** Data columns of dataset 78uv-94ar. A row with any other (non-system) key is quarantined. */
-export const KNOWN_DATA_FIELDS = new Set([
-  'id',
-  'status',
-  'request_type',
-  'description',
-  'created',
-  'last_updated',
-  'reporter_display',
-  'location_detail',
-  'latitude',
-  'longitude',
-  'location',
-  'commission_district',
-  'police_sector',
-  'assigned_to',
-  'closed',
-  'minutes_to_close',
-  'days_to_close',
-  'acknowledged',
-  'minutes_to_acknowledge',
-  'days_to_acknowledge',
-  'reopened',
-]);
+/** Gainesville (78uv-94ar): the profile a caller without one gets, as before city profiles. */
+const defaultProfile: CityProfile = loadCityProfile(DEFAULT_CITY);
+
+/**
+ * Data columns of the default profile (dataset 78uv-94ar). A row with any other (non-system)
+ * key is quarantined; adding a column here recovers its quarantined rows on the next run.
+ */
+export const KNOWN_DATA_FIELDS: Set<string> = rowRulesFor(defaultProfile).knownColumns;
 
 /** System fields SODA adds with `$select=:*,*`; `:@computed_region_*` are geographic joins. */
 const SYSTEM_FIELD = /^:(id|created_at|updated_at|version|@computed_region_[a-z0-9_]+)$/;
@@ -34,52 +19,8 @@ const SYSTEM_FIELD = /^:(id|created_at|updated_at|version|@computed_region_[a-z0
 // Any longer is no plausible 311 lifetime; such durations are flagged, not trusted.
 const IMPLAUSIBLE_MINUTES = 5 * 365 * 24 * 60;
 
-// Parsed once here; the result is the wall-clock time, turned into an instant with the city's zone.
-const localTimestamp = z.string().transform((text, ctx) => {
-  const local = parseCityLocalTimestamp(text);
-  if (!local) {
-    ctx.addIssue({ code: 'custom', message: 'is not a date in MM/DD/YYYY HH:MM[:SS] or YYYY-MM-DDTHH:MM:SS form' });
-    return z.NEVER;
-  }
-  return local;
-});
-
-// One reason per bad value: "not a number" and "out of range" never both.
-const numericText = (min: number, max: number) =>
-  z.string().superRefine((text, ctx) => {
-    const value = text.trim() === '' ? Number.NaN : Number(text);
-    if (!Number.isFinite(value)) ctx.addIssue({ code: 'custom', message: 'is not a number' });
-    else if (value < min || value > max) ctx.addIssue({ code: 'custom', message: `is outside ${min}..${max}` });
-  });
-
-const optionalText = z.string().optional();
-
-/** One SODA row as served (all values text, GeoJSON location, null fields omitted). */
-export const sodaRowSchema = z
-  .object({
-    id: z.string().trim().regex(/^\d+$/, 'must be a numeric ticket id'),
-    status: z.string().trim().min(1, 'is empty'),
-    request_type: z.string().trim().min(1, 'is empty'),
-    created: localTimestamp,
-    closed: localTimestamp.optional(),
-    acknowledged: localTimestamp.optional(),
-    reopened: localTimestamp.optional(),
-    last_updated: localTimestamp.optional(),
-    latitude: numericText(-90, 90).optional(),
-    longitude: numericText(-180, 180).optional(),
-    minutes_to_close: numericText(-1e9, 1e9).optional(),
-    minutes_to_acknowledge: numericText(-1e9, 1e9).optional(),
-    description: optionalText,
-    reporter_display: optionalText,
-    location_detail: optionalText,
-    commission_district: optionalText,
-    police_sector: optionalText,
-    assigned_to: optionalText,
-    ':updated_at': z.string().optional(),
-  })
-  // Other keys are checked by validateSodaRow (system fields pass, anything else is quarantined)
-  // and kept in the raw row; zod need not copy them into its output (measured: a quarter of its time).
-  .strip();
+/** One SODA row of the default profile as served (all values text, null fields omitted). */
+export const sodaRowSchema = rowRulesFor(defaultProfile).schema;
 
 export type SodaRow = Record<string, unknown>;
 
@@ -148,10 +89,6 @@ function withSystemFields(row: SodaRow, dataJson: string): string {
   return dataJson.length > 2 ? `{${system},${dataJson.slice(1)}` : `{${system}}`;
 }
 
-function toInstant(local: LocalDateTime | undefined, timeZone: string): Date | null {
-  return local ? cityLocalToInstant(local, timeZone) : null;
-}
-
 function nullIfBlank(text: string | undefined): string | null {
   if (text === undefined) return null;
   const trimmed = text.trim();
@@ -188,8 +125,21 @@ export function withoutNulCharacters(row: SodaRow): SodaRow {
   return hasNulCharacter(row) ? (replaceNulCharacters(row) as SodaRow) : row;
 }
 
-/** Validates one SODA row; a failure carries every reason, in words a person can act on. */
-export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutcome {
+/** A row's numeric text as a number (it passed validation), or null when absent. */
+function numberOrNull(text: unknown): number | null {
+  return typeof text === 'string' ? Number(text) : null;
+}
+
+function textOf(data: Record<string, unknown>, column: string | undefined): string | null {
+  return column === undefined ? null : nullIfBlank(data[column] as string | undefined);
+}
+
+/**
+ * Validates one SODA row of `profile` (default: Gainesville) and maps the city's columns to a
+ * ticket; a failure carries every reason, in words a person can act on. A field the city does
+ * not publish is null, never invented.
+ */
+export function validateSodaRow(raw: unknown, timeZone: string, profile: CityProfile = defaultProfile): ValidationOutcome {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const wrapped = { value: raw };
     const clean = withoutNulCharacters(wrapped);
@@ -201,12 +151,16 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
       ...(clean !== wrapped ? { nulReplaced: true } : {}),
     };
   }
+  const rules = rowRulesFor(profile);
   const row = raw as SodaRow;
-  const idValue = typeof row.id === 'string' ? row.id.trim() : null;
+  const idColumn = profile.fields.id;
+  const idValue = typeof row[idColumn] === 'string' ? (row[idColumn] as string).trim() : null;
   const reasons: string[] = [];
-  const unknown = Object.keys(row).filter((key) => !KNOWN_DATA_FIELDS.has(key) && !SYSTEM_FIELD.test(key));
-  if (unknown.length > 0) reasons.push(`unexpected field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);
-  const parsed = sodaRowSchema.safeParse(row);
+  if (profile.unknownColumns === 'quarantine') {
+    const unknown = Object.keys(row).filter((key) => !rules.knownColumns.has(key) && !SYSTEM_FIELD.test(key));
+    if (unknown.length > 0) reasons.push(`unexpected field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  }
+  const parsed = rules.schema.safeParse(row);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = issue.path.join('.') || 'row';
@@ -220,55 +174,66 @@ export function validateSodaRow(raw: unknown, timeZone: string): ValidationOutco
   if (reasons.length > 0 || !parsed.success) {
     // Rare rows, so the walk is affordable here; the id and key names of a reason must be clean too.
     const clean = withoutNulCharacters(row);
-    if (clean !== row) return { ...validateSodaRow(clean, timeZone), nulReplaced: true };
+    if (clean !== row) return { ...validateSodaRow(clean, timeZone, profile), nulReplaced: true };
     return { ok: false, ticketId: idValue || null, reasons, raw: row };
   }
 
   const data = parsed.data;
-  const createdAt = toInstant(data.created, timeZone)!;
-  const closedAt = toInstant(data.closed, timeZone);
-  const acknowledgedAt = toInstant(data.acknowledged, timeZone);
+  const fields = profile.fields;
+  const instant = (column: string | undefined) =>
+    column === undefined ? null : timestampToInstant(data[column] as TimestampValue | undefined, timeZone);
+  const createdAt = instant(fields.createdAt)!;
+  const closedAt = instant(fields.closedAt);
+  const acknowledgedAt = instant(fields.acknowledgedAt);
   const minutesToClose = closedAt ? (closedAt.getTime() - createdAt.getTime()) / 60_000 : null;
   const minutesToAcknowledge = acknowledgedAt ? (acknowledgedAt.getTime() - createdAt.getTime()) / 60_000 : null;
   let durationFlag: TicketRecord['durationFlag'] = null;
   if (minutesToClose !== null && minutesToClose < 0) durationFlag = 'negative_duration';
   else if (minutesToClose !== null && minutesToClose > IMPLAUSIBLE_MINUTES) durationFlag = 'implausible_duration';
-  const updatedAtText = data[':updated_at'];
+  const updatedAtText = data[':updated_at'] as string | undefined;
   const sourceUpdatedAt = updatedAtText && !Number.isNaN(Date.parse(updatedAtText)) ? new Date(updatedAtText) : null;
-  const requestType = data.request_type.trim();
+  const requestType = (data[fields.requestType] as string).trim();
+  const status = (data[fields.status] as string).trim();
+  let latitude = fields.latitude === undefined ? null : numberOrNull(data[fields.latitude]);
+  let longitude = fields.longitude === undefined ? null : numberOrNull(data[fields.longitude]);
+  if ((latitude === null || longitude === null) && fields.point !== undefined) {
+    const point = pointCoordinates(data[fields.point]);
+    if (point) ({ latitude, longitude } = point);
+  }
   const dataJson = rowDataJson(row);
   const payloadJson = withSystemFields(row, dataJson);
   // JSON shows a NUL as \u0000: a cheap test on text already made, instead of a walk of every row.
   if (payloadJson.includes('\\u0000')) {
     const clean = withoutNulCharacters(row);
-    if (clean !== row) return { ...validateSodaRow(clean, timeZone), nulReplaced: true };
+    if (clean !== row) return { ...validateSodaRow(clean, timeZone, profile), nulReplaced: true };
   }
   return {
     ok: true,
     raw: row,
     ticket: {
-      ticketId: data.id,
+      ticketId: data[idColumn] as string,
       typeKey: canonicalTypeKey(requestType),
       requestType,
-      status: data.status.trim(),
+      status,
+      statusIsOpen: rules.isOpenStatus(status),
       createdAt,
       createdDate: cityDateKey(createdAt, timeZone),
       acknowledgedAt,
       closedAt,
-      reopenedAt: toInstant(data.reopened, timeZone),
-      lastUpdatedAt: toInstant(data.last_updated, timeZone),
+      reopenedAt: instant(fields.reopenedAt),
+      lastUpdatedAt: instant(fields.updatedAt),
       minutesToClose,
       minutesToAcknowledge,
-      sourceMinutesToClose: data.minutes_to_close === undefined ? null : Number(data.minutes_to_close),
+      sourceMinutesToClose: fields.minutesToClose === undefined ? null : numberOrNull(data[fields.minutesToClose]),
       durationFlag,
-      latitude: data.latitude === undefined ? null : Number(data.latitude),
-      longitude: data.longitude === undefined ? null : Number(data.longitude),
-      commissionDistrict: nullIfBlank(data.commission_district),
-      policeSector: nullIfBlank(data.police_sector),
-      locationDetail: nullIfBlank(data.location_detail),
-      reporterDisplay: nullIfBlank(data.reporter_display),
-      assignedTo: nullIfBlank(data.assigned_to),
-      description: nullIfBlank(data.description),
+      latitude,
+      longitude,
+      commissionDistrict: textOf(data, fields.district),
+      policeSector: textOf(data, fields.policeSector),
+      locationDetail: textOf(data, fields.address),
+      reporterDisplay: textOf(data, fields.reporter),
+      assignedTo: textOf(data, fields.assignedTo),
+      description: textOf(data, fields.description),
       sourceUpdatedAt,
       rowHash: hash('sha1', dataJson),
       payloadJson,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { ingestFromSocrata, type IngestSummary } from '../ingest/ingest.js';
+import { ingestFromSocrata, type IngestDeps, type IngestSummary } from '../ingest/ingest.js';
 import type { Logger } from '../shared/logger.js';
 import type { SodaClient } from '../socrata/soda-client.js';
 import type { JobCounts } from '../warehouse/job-run.repository.js';
@@ -51,10 +51,12 @@ export function createIngestJob(deps: {
   source: string;
   pageSize: number;
   timeZone: string;
+  /** The city profile (config.city): column mapping, formats, status words. */
+  profile?: IngestDeps['profile'];
 }): JobFn {
   return async ({ signal, logger }) => {
     const summary = await ingestFromSocrata(
-      { db: deps.db, logger, timeZone: deps.timeZone, signal },
+      { db: deps.db, logger, timeZone: deps.timeZone, profile: deps.profile, signal },
       { client: deps.client, source: deps.source, pageSize: deps.pageSize },
     );
     return ingestCounts(summary);

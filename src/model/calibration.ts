@@ -1,19 +1,28 @@
 import { InputError } from '../shared/errors.js';
 
-export type CalibrationMethod = 'isotonic' | 'platt';
+export type CalibrationMethod = 'isotonic' | 'platt' | 'beta';
 
-/** Calibrated probabilities never reach 0 or 1: no ticket is ever "certain". */
-export const MIN_PROBABILITY = 0.001;
-export const MAX_PROBABILITY = 0.999;
+/**
+ * Calibrated probabilities stay inside [0.01, 0.99]: no ticket is ever "certain", and a score
+ * near the edge of what the calibration data saw is not trusted beyond one in a hundred.
+ */
+export const MIN_PROBABILITY = 0.01;
+export const MAX_PROBABILITY = 0.99;
 
-/** Plain JSON form of a Calibrator. */
+/**
+ * Plain JSON form of a Calibrator. `shift` (log-odds, default 0) moves every probability toward
+ * a more recent base rate; isotonic knots are block centres (mean score, mean label).
+ */
 export type SerializedCalibrator =
-  | { format: 'civicops-calibrator/1'; method: 'isotonic'; x: number[]; y: number[] }
-  | { format: 'civicops-calibrator/1'; method: 'platt'; a: number; b: number };
+  | { format: 'civicops-calibrator/1'; method: 'isotonic'; x: number[]; y: number[]; shift?: number }
+  | { format: 'civicops-calibrator/1'; method: 'platt'; a: number; b: number; shift?: number }
+  | { format: 'civicops-calibrator/1'; method: 'beta'; a: number; b: number; c: number; shift?: number };
 
-/** Maps a model score to a calibrated probability in [0.001, 0.999]. */
+/** Maps a model score to a calibrated probability in [0.01, 0.99], monotone non-decreasing. */
 export interface Calibrator {
   readonly method: CalibrationMethod;
+  /** Log-odds added after the fitted map (the base-rate shift). */
+  readonly shift: number;
   apply(score: number): number;
   applyAll(scores: ArrayLike<number>): Float64Array;
   toJSON(): SerializedCalibrator;
@@ -23,40 +32,87 @@ function clipProbability(p: number): number {
   return Math.min(MAX_PROBABILITY, Math.max(MIN_PROBABILITY, p));
 }
 
-/**
- * Fits a calibrator on held-out (score, label) pairs: isotonic regression (pool-adjacent-
- * violators, linear interpolation between fitted points) or Platt scaling (sigmoid(a*s + b)).
- */
-export function fitCalibrator(scores: ArrayLike<number>, labels: ArrayLike<number>, method: CalibrationMethod): Calibrator {
+const logit = (p: number): number => Math.log(p / (1 - p));
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+function assertFitInput(scores: ArrayLike<number>, labels: ArrayLike<number>): void {
   if (scores.length !== labels.length) throw new InputError(`Got ${scores.length} scores but ${labels.length} labels.`);
   if (scores.length === 0) throw new InputError('Cannot fit a calibrator on 0 scores.');
   for (let i = 0; i < scores.length; i++) {
     if (!Number.isFinite(scores[i])) throw new InputError(`Score at ${i} is ${scores[i]}; calibration needs finite scores.`);
   }
+}
+
+/**
+ * Fits a calibrator on out-of-sample (score, label) pairs: isotonic regression (pool-adjacent-
+ * violators; the fitted blocks' centres joined by straight lines, so the map is continuous and
+ * tied scores are rare) or Platt scaling (sigmoid(a*s + b)).
+ */
+export function fitCalibrator(scores: ArrayLike<number>, labels: ArrayLike<number>, method: CalibrationMethod): Calibrator {
+  assertFitInput(scores, labels);
   if (method === 'isotonic') return loadCalibrator({ format: 'civicops-calibrator/1', method, ...fitIsotonic(scores, labels) });
   if (method === 'platt') return loadCalibrator({ format: 'civicops-calibrator/1', method, ...fitPlatt(scores, labels) });
+  if (method === 'beta') return loadCalibrator({ format: 'civicops-calibrator/1', method, ...fitBeta(scores, labels) });
   throw new InputError(`Unknown calibration method "${String(method)}".`);
+}
+
+/**
+ * The same calibrator with its log-odds shifted so that its mean probability on `scores` equals
+ * `targetRate` (bisection; the map stays monotone). Used to follow a drifting breach rate.
+ */
+export function shiftToBaseRate(calibrator: Calibrator, scores: ArrayLike<number>, targetRate: number): Calibrator {
+  if (!(targetRate > 0 && targetRate < 1)) throw new InputError(`Target rate must be in (0, 1), got ${targetRate}.`);
+  if (scores.length === 0) throw new InputError('Cannot shift a calibrator on 0 scores.');
+  const json = calibrator.toJSON();
+  const mean = (shift: number) => {
+    const shifted = loadCalibrator({ ...json, shift });
+    let sum = 0;
+    for (let i = 0; i < scores.length; i++) sum += shifted.apply(scores[i]);
+    return sum / scores.length;
+  };
+  let lo = -3;
+  let hi = 3;
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const mid = (lo + hi) / 2;
+    if (mean(mid) < targetRate) lo = mid;
+    else hi = mid;
+  }
+  return loadCalibrator({ ...json, shift: (lo + hi) / 2 });
 }
 
 /** Rebuilds a calibrator from its JSON. */
 export function loadCalibrator(json: SerializedCalibrator): Calibrator {
   if (json.format !== 'civicops-calibrator/1') throw new InputError(`Unsupported calibrator format "${String(json.format)}".`);
   const snapshot = structuredClone(json);
-  let apply: (score: number) => number;
+  const shift = json.shift ?? 0;
+  if (!Number.isFinite(shift)) throw new InputError(`Calibrator shift is ${shift}; expected a finite number.`);
+  let fitted: (score: number) => number;
   if (json.method === 'isotonic') {
     if (json.x.length === 0 || json.x.length !== json.y.length)
       throw new InputError('Isotonic calibrator needs matching, non-empty x and y.');
     const x = Float64Array.from(json.x);
     const y = Float64Array.from(json.y);
-    apply = (score) => clipProbability(interpolate(x, y, checkScore(score)));
+    fitted = (score) => interpolate(x, y, checkScore(score));
   } else if (json.method === 'platt') {
     const { a, b } = json;
-    apply = (score) => clipProbability(1 / (1 + Math.exp(-(a * checkScore(score) + b))));
+    fitted = (score) => sigmoid(a * checkScore(score) + b);
+  } else if (json.method === 'beta') {
+    const { a, b, c } = json;
+    fitted = (score) => {
+      const s = Math.min(1 - BETA_EDGE, Math.max(BETA_EDGE, checkScore(score)));
+      return sigmoid(a * Math.log(s) - b * Math.log(1 - s) + c);
+    };
   } else {
     throw new InputError(`Unknown calibration method "${String((json as { method: unknown }).method)}".`);
   }
+  // The shift works in log-odds, on the fitted value kept off 0 and 1 so its logit is finite.
+  const apply =
+    shift === 0
+      ? (score: number) => clipProbability(fitted(score))
+      : (score: number) => clipProbability(sigmoid(logit(clipProbability(fitted(score))) + shift));
   return {
     method: json.method,
+    shift,
     apply,
     applyAll(scores) {
       const out = new Float64Array(scores.length);
@@ -89,53 +145,46 @@ function interpolate(x: Float64Array, y: Float64Array, s: number): number {
 }
 
 /**
- * Pool-adjacent-violators on scores sorted ascending (equal scores pooled first).
- * Returns the fitted step function as knots: each block contributes its first and last score.
+ * Pool-adjacent-violators on scores sorted ascending (equal scores pooled first). Returns one
+ * knot per fitted block at its centre (mean score, mean label): interpolating between centres
+ * instead of keeping the flat steps gives a continuous, monotone map whose outputs differ
+ * wherever the scores differ (a worklist ranked by it has few ties).
  */
 function fitIsotonic(scores: ArrayLike<number>, labels: ArrayLike<number>): { x: number[]; y: number[] } {
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  // Blocks: [minScore, maxScore, weight, sumLabels]
-  const lo: number[] = [];
+  // Blocks: [last score, weight, sum of scores, sum of labels]
   const hi: number[] = [];
   const weight: number[] = [];
+  const sumScore: number[] = [];
   const sum: number[] = [];
   for (const i of order) {
     const s = scores[i];
-    const top = lo.length - 1;
+    const top = hi.length - 1;
     if (top >= 0 && hi[top] === s) {
       weight[top] += 1;
+      sumScore[top] += s;
       sum[top] += labels[i];
     } else {
-      lo.push(s);
       hi.push(s);
       weight.push(1);
+      sumScore.push(s);
       sum.push(labels[i]);
     }
-    // Merge while the last block's mean is below the previous one's (a violation).
-    while (lo.length > 1) {
-      const k = lo.length - 1;
-      if (sum[k - 1] / weight[k - 1] <= sum[k] / weight[k]) break;
+    // Merge while the last block's mean is not above the previous one's (a violation or a tie).
+    while (hi.length > 1) {
+      const k = hi.length - 1;
+      if (sum[k - 1] / weight[k - 1] < sum[k] / weight[k]) break;
       hi[k - 1] = hi[k];
       weight[k - 1] += weight[k];
+      sumScore[k - 1] += sumScore[k];
       sum[k - 1] += sum[k];
-      lo.pop();
       hi.pop();
       weight.pop();
+      sumScore.pop();
       sum.pop();
     }
   }
-  const x: number[] = [];
-  const y: number[] = [];
-  for (let k = 0; k < lo.length; k++) {
-    const mean = sum[k] / weight[k];
-    x.push(lo[k]);
-    y.push(mean);
-    if (hi[k] > lo[k]) {
-      x.push(hi[k]);
-      y.push(mean);
-    }
-  }
-  return { x, y };
+  return { x: hi.map((_, k) => sumScore[k] / weight[k]), y: hi.map((_, k) => sum[k] / weight[k]) };
 }
 
 /** Platt scaling by Newton's method with Platt's smoothed targets (avoids infinite slopes). */
@@ -155,7 +204,7 @@ function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): { a: nu
     let hbb = 1e-12;
     for (let i = 0; i < scores.length; i++) {
       const s = scores[i];
-      const p = 1 / (1 + Math.exp(-(a * s + b)));
+      const p = sigmoid(a * s + b);
       const t = labels[i] === 1 ? targetPositive : targetNegative;
       const r = p - t;
       const w = Math.max(p * (1 - p), 1e-12);
@@ -174,4 +223,64 @@ function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<number>): { a: nu
     if (Math.abs(da) < 1e-10 && Math.abs(db) < 1e-10) break;
   }
   return { a, b };
+}
+
+/** Beta calibration reads scores as probabilities: they are kept this far from 0 and 1. */
+const BETA_EDGE = 1e-6;
+
+/**
+ * Beta calibration (Kull et al. 2017): sigmoid(a·ln s − b·ln(1 − s) + c), a logistic regression
+ * on ln s and −ln(1 − s), by Newton's method with a small ridge. It bends at both tails where
+ * Platt's straight line in s cannot (a forest's scores crowd the middle). a and b are kept ≥ 0 so
+ * the map stays monotone; fitted with one of them at 0 it is Platt on ln s or ln(1 − s).
+ */
+function fitBeta(scores: ArrayLike<number>, labels: ArrayLike<number>): { a: number; b: number; c: number } {
+  const n = scores.length;
+  const u = new Float64Array(n);
+  const v = new Float64Array(n);
+  let positives = 0;
+  for (let i = 0; i < n; i++) {
+    const s = Math.min(1 - BETA_EDGE, Math.max(BETA_EDGE, scores[i]));
+    u[i] = Math.log(s);
+    v[i] = -Math.log(1 - s);
+    positives += labels[i] === 1 ? 1 : 0;
+  }
+  const theta = [1, 1, Math.log((positives + 1) / (n - positives + 1))];
+  const ridge = 1e-6 * n;
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const g = [0, 0, 0];
+    const h = [
+      [ridge, 0, 0],
+      [0, ridge, 0],
+      [0, 0, 1e-9],
+    ];
+    for (let i = 0; i < n; i++) {
+      const x = [u[i], v[i], 1];
+      const p = sigmoid(theta[0] * x[0] + theta[1] * x[1] + theta[2]);
+      const r = p - (labels[i] === 1 ? 1 : 0);
+      const w = Math.max(p * (1 - p), 1e-12);
+      for (let j = 0; j < 3; j++) {
+        g[j] += r * x[j];
+        for (let k = 0; k < 3; k++) h[j][k] += w * x[j] * x[k];
+      }
+    }
+    const step = solve3(h, g);
+    if (!step) break;
+    for (let j = 0; j < 3; j++) theta[j] -= step[j];
+    theta[0] = Math.max(0, theta[0]);
+    theta[1] = Math.max(0, theta[1]);
+    if (Math.abs(step[0]) + Math.abs(step[1]) + Math.abs(step[2]) < 1e-10) break;
+  }
+  return { a: theta[0], b: theta[1], c: theta[2] };
+}
+
+/** Solves a 3×3 system by Cramer's rule; null when singular. */
+function solve3(m: number[][], y: number[]): number[] | null {
+  const det = (a: number[][]) =>
+    a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+    a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+    a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  const d = det(m);
+  if (!(Math.abs(d) > 1e-300)) return null;
+  return [0, 1, 2].map((column) => det(m.map((row, r) => row.map((value, k) => (k === column ? y[r] : value)))) / d);
 }

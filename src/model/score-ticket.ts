@@ -16,8 +16,11 @@ import {
   type RequestTypeCatalog,
 } from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
+import { findLatestEventAt } from '../warehouse/worklist.repository.js';
+import { resolveScoringInstant, restateAssumedTimeReasons, type ScoringInstant } from './assumed-creation.js';
 import { loadCalibrator, type Calibrator } from './calibration.js';
 import { loadClassifier, type Contributions, type TrainedClassifier } from './classifier.js';
+import { loadModelFeatures, type ModelFeatures } from './model-features.js';
 import type { RiskLevel, Scorer, TicketScore, TicketToScore } from './scorer.js';
 import type { ModelArtifact } from './train-pipeline.js';
 
@@ -35,11 +38,20 @@ interface LoadedModel {
   classifier: TrainedClassifier;
   calibrator: Calibrator;
   featureNames: string[];
+  /** The model's own columns (type encoding, derived features); null for models trained before them. */
+  features: ModelFeatures | null;
   /** Column of each of the model's features in FEATURE_NAMES order (-1: a feature the engine does not compute). */
   engineColumns: Int32Array;
 }
 
 const TOP_FACTORS = 3;
+
+/** A stored ticket's creation features (FEATURE_NAMES order), its type and creation instant. */
+interface StoredCreation {
+  typeKey: string;
+  createdAt: Date;
+  row: Float64Array;
+}
 /** Past-dated tickets allowed in one batch (each is scored with its own SQL feature query). */
 export const MAX_PAST_DATED_PER_BATCH = 100;
 
@@ -97,14 +109,31 @@ export function explainPrediction(
   classifier: TrainedClassifier,
   contributions: Contributions,
   row: ArrayLike<number>,
-  context: { typeName: string; slaHours: number },
+  context: { typeName: string; slaHours: number; unseenTypeCategory?: string },
 ): string[] {
-  return strongestFactors(contributions.perFeature, TOP_FACTORS).map((index) => {
+  const unseen = context.unseenTypeCategory;
+  // A type the model has no record of: its type features are a fallback, not a fact about the
+  // type, so the first reason says so and the others come from the remaining features.
+  const perFeature =
+    unseen === undefined
+      ? contributions.perFeature
+      : contributions.perFeature.map((value, index) => (TYPE_HISTORY_FEATURES.has(classifier.featureNames[index]!) ? 0 : value));
+  const reasons = strongestFactors(perFeature, unseen === undefined ? TOP_FACTORS : TOP_FACTORS - 1).map((index) => {
     const sentence = explainFactor(classifier.featureNames[index]!, row[index], context);
     const direction = contributions.perFeature[index] > 0 ? 'raises' : 'lowers';
     return `${sentence.endsWith('.') ? sentence.slice(0, -1) : sentence} (${direction} the risk).`;
   });
+  return unseen === undefined ? reasons : [`The model has not seen this request type; it uses ${unseen}.`, ...reasons];
 }
+
+/** Features that describe the request type's own history (meaningless for a type the model never saw). */
+const TYPE_HISTORY_FEATURES = new Set([
+  'requestTypeCode',
+  'typeFamilyBreachRate',
+  'typeBreachRate',
+  'typeMedianHoursToClose',
+  'typePriorTickets',
+]);
 
 /** For each model feature, its column in FEATURE_NAMES order, or -1 when the engine has none of that name. */
 function engineColumnsOf(featureNames: readonly string[]): Int32Array {
@@ -126,7 +155,9 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   let typesByKey = new Map<string, RequestType>();
   // Creation features (FEATURE_NAMES order) of the tickets open at the last refresh, by ticket id:
   // what scoreStoredTickets reads for the usual case (every open ticket) without a query.
-  let openAtCreation = new Map<string, { typeKey: string; row: Float64Array }>();
+  let openAtCreation = new Map<string, StoredCreation>();
+  // The warehouse's last event: what a ticket without createdAt is scored at when the data is stale.
+  let dataThrough: Date | null = null;
 
   // The in-memory features of one ticket, reused by every call: filled and read without an await between.
   const engineRow = new Float64Array(FEATURE_NAMES.length);
@@ -148,24 +179,26 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   }
 
   /** Creation features (FEATURE_NAMES order) of the chosen tickets of a feature pass, by ticket id. */
-  function creationRows(state: FeatureState, keep: (index: number) => boolean): Map<string, { typeKey: string; row: Float64Array }> {
-    const rows = new Map<string, { typeKey: string; row: Float64Array }>();
+  function creationRows(state: FeatureState, keep: (index: number) => boolean): Map<string, StoredCreation> {
+    const rows = new Map<string, StoredCreation>();
     const { history, data } = state;
     for (let i = 0; i < history.count; i++) {
       if (!keep(i)) continue;
       const row = new Float64Array(data.columns.length);
       for (let f = 0; f < row.length; f++) row[f] = data.columns[f][i];
-      rows.set(history.ticketIds[i], { typeKey: history.typeKeys[history.typeIndex[i]], row });
+      rows.set(history.ticketIds[i], { typeKey: history.typeKeys[history.typeIndex[i]], createdAt: new Date(history.createdMs[i]), row });
     }
     return rows;
   }
 
   async function rebuild(): Promise<void> {
-    const [promoted, state, nextCatalog] = await Promise.all([
+    const [promoted, state, nextCatalog, latestEvent] = await Promise.all([
       findPromotedModel(deps.db),
       buildFeatureState(deps.db, { slaHours: deps.slaHours, timeZone: deps.timeZone }),
       loadRequestTypeCatalog(deps.db),
+      findLatestEventAt(deps.db),
     ]);
+    dataThrough = latestEvent;
     context = state.context;
     catalog = nextCatalog;
     openAtCreation = creationRows(state, (i) => state.history.isOpen[i] === 1);
@@ -190,6 +223,7 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
         classifier: loadClassifier(artifact.classifier),
         calibrator: loadCalibrator(artifact.calibrator),
         featureNames: artifact.featureNames,
+        features: artifact.modelFeatures ? loadModelFeatures(artifact.modelFeatures) : null,
         engineColumns: engineColumnsOf(artifact.featureNames),
       };
     } else {
@@ -203,7 +237,8 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
     if (!loaded) throw new ModelNotTrainedError();
     const type =
       exactTypes.get(normalizeTypeText(ticket.requestType)) ?? matchRequestType(ticket.requestType, catalog.types, catalog.spellings);
-    const createdAt = ticket.createdAt ?? now();
+    const instant = resolveScoringInstant(ticket.createdAt, dataThrough, now(), context.horizon);
+    const { createdAt } = instant;
     const overrides: Partial<FeatureVector> = {};
     if (ticket.overrides?.rolling7dVolume !== undefined) overrides.typeVolume7d = ticket.overrides.rolling7dVolume;
     if (ticket.overrides?.backlogAtCreation !== undefined) overrides.typeBacklog = ticket.overrides.backlogAtCreation;
@@ -224,22 +259,36 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
       !horizon || createdAt >= horizon
         ? modelRowInMemory(input, loaded.engineColumns)
         : toFeatureRow(await computeFeaturesAt(deps.db, input, { sla: context.slaPolicy, timeZone: deps.timeZone }), loaded.featureNames);
-    return scoreRow(loaded, type, ticket.ticketId ?? `hyp-${randomUUID()}`, row);
+    const score = scoreRow(loaded, type, ticket.ticketId ?? `hyp-${randomUUID()}`, row, instant);
+    // An assumed instant's weekday or hour is not something the caller said: the reasons say so.
+    score.topFactors = restateAssumedTimeReasons(score.topFactors, loaded.classifier.featureNames, row, instant.assumed);
+    return score;
   }
 
   /** Probability, risk level and reasons of one ticket from its row in the model's column order. */
-  function scoreRow(loaded: LoadedModel, type: RequestType, ticketId: string, row: Float64Array): TicketScore {
+  function scoreRow(loaded: LoadedModel, type: RequestType, ticketId: string, row: Float64Array, instant: ScoringInstant): TicketScore {
+    loaded.features?.completeRow(type.typeKey, row);
     const { score, contributions } = scoreWithAttributions(loaded.classifier, row);
     const probability = loaded.calibrator.apply(score);
     const slaHours = context.slaHoursOf(type.typeKey);
+    const encoded = loaded.features?.encoding.encode(type.typeKey);
+    const unseenTypeCategory =
+      encoded && encoded.familyTickets === 0
+        ? encoded.category === null
+          ? 'the rate of all request types'
+          : `the ${encoded.category} category`
+        : undefined;
     return {
       ticketId,
       requestType: type,
       slaBreachProbability: Number(probability.toFixed(4)),
       riskLevel: riskLevelOf(probability, deps.risk),
-      topFactors: explainPrediction(loaded.classifier, contributions, row, { typeName: type.displayName, slaHours }),
+      topFactors: explainPrediction(loaded.classifier, contributions, row, { typeName: type.displayName, slaHours, unseenTypeCategory }),
       modelVersion: loaded.version,
       slaHours,
+      scoredAt: instant.createdAt,
+      createdAtAssumed: instant.assumed,
+      scoringNote: instant.note,
     };
   }
 
@@ -265,7 +314,11 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
       const stored = rows.get(id)!;
       // A type first seen after the last refresh is still a real type: its key stands in for its name.
       const type = typesByKey.get(stored.typeKey) ?? { typeKey: stored.typeKey, displayName: stored.typeKey };
-      return scoreRow(loaded, type, id, toModelRow(stored.row, loaded.engineColumns));
+      return scoreRow(loaded, type, id, toModelRow(stored.row, loaded.engineColumns), {
+        createdAt: stored.createdAt,
+        assumed: null,
+        note: null,
+      });
     });
   }
 
@@ -286,7 +339,9 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
       // A ticket created before the in-memory horizon costs a full warehouse query: bound them
       // so one request cannot tie up the database.
       const horizon = context.horizon;
-      const pastDated = horizon ? tickets.filter((ticket) => ticket.createdAt && ticket.createdAt < horizon).length : 0;
+      // A ticket without createdAt on stale data is scored at the last event, which may lie before the horizon.
+      const assumedAt = resolveScoringInstant(undefined, dataThrough, now(), context.horizon).createdAt;
+      const pastDated = horizon ? tickets.filter((ticket) => (ticket.createdAt ?? assumedAt) < horizon).length : 0;
       if (pastDated > MAX_PAST_DATED_PER_BATCH) {
         throw new InputError(
           `At most ${MAX_PAST_DATED_PER_BATCH} tickets of a batch may have a created_at before ${horizon!.toISOString()} (got ${pastDated}); split the batch.`,

@@ -9,7 +9,10 @@ export interface TicketToScore {
   ticketId?: string;
   /** Request type as a person writes it ("road repair"); resolved to the canonical type. */
   requestType: string;
-  /** Creation instant; default now. Context features are computed as of this instant. */
+  /**
+   * Creation instant. Context features are computed as of this instant. Absent: now, or the
+   * warehouse's last event when the data stops before today (see TicketScore.createdAtAssumed).
+   */
   createdAt?: Date;
   latitude?: number;
   longitude?: number;
@@ -36,7 +39,18 @@ export interface TicketScore {
   topFactors: string[];
   modelVersion: string;
   slaHours: number;
+  /** The creation instant the ticket was scored at: the caller's createdAt, or the one assumed. */
+  scoredAt: Date;
+  /**
+   * null: the caller sent createdAt. 'now': none sent, the data is fresh. 'data_through': none
+   * sent and the data stops before today, so the warehouse's last event stands in for now.
+   */
+  createdAtAssumed: CreatedAtAssumption | null;
+  /** One sentence for people when the creation instant was assumed; null otherwise. */
+  scoringNote: string | null;
 }
+
+export type CreatedAtAssumption = 'now' | 'data_through';
 
 export interface Scorer {
   /** Throws UnknownRequestTypeError (with suggestions) or ModelNotTrainedError. */

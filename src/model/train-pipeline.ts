@@ -2,14 +2,17 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../shared/logger.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import type { SerializedCalibrator } from './calibration.js';
-import { chooseAndCalibrate, type ChosenModel } from './choose-model.js';
+import { rollingOriginBacktest, type BacktestFold } from './backtest.js';
+import { chooseAndCalibrate, type ChosenModel, type FeatureTrial } from './choose-model.js';
 import type { ModelKind, SerializedClassifier } from './classifier.js';
 import type { Dataset } from './dataset.js';
 import { evaluateOnTestPeriod, round, type TrainEvaluation } from './evaluate-model.js';
 import type { CalibrationRow } from './metrics.js';
 import { PROMOTION_TOLERANCE } from './promotion.js';
 import { registerModel } from './register-model.js';
+import type { ModelFeatureSpec } from './model-features.js';
 import { loadTrainingSplit, type TrainingSplit } from './training-split.js';
+import { loadTypeContinuity } from './type-encoding.js';
 
 /** What the registry stores to serve a model: the trees, the calibration, and the feature order. */
 export interface ModelArtifact {
@@ -17,6 +20,8 @@ export interface ModelArtifact {
   classifier: SerializedClassifier;
   calibrator: SerializedCalibrator;
   featureNames: string[];
+  /** The model's columns beyond the feature engine's (type encoding, derived features); absent in older models. */
+  modelFeatures?: ModelFeatureSpec;
   slaHours: number;
 }
 
@@ -24,8 +29,16 @@ export interface TrainReport {
   model_version: string;
   kind: ModelKind;
   roc_auc: number;
+  /** Percentile bootstrap 95% interval of the test ROC-AUC. */
+  roc_auc_ci95: [number, number];
+  /** Test ROC-AUC minus that of the type's breach rate alone, with its bootstrap 95% interval. */
+  margin_over_type_rate: number;
+  margin_over_type_rate_ci95: [number, number];
+  bootstrap_resamples: number;
   pr_auc: number;
   brier: number;
+  /** Expected calibration error over 10 equal-width bins (the `calibration` table). */
+  ece: number;
   /** Brier of always predicting the training base rate: the model must beat it. */
   brier_base_rate: number;
   base_rate: number;
@@ -37,9 +50,21 @@ export interface TrainReport {
   test_from: string;
   test_to: string;
   as_of: string;
-  baselines: { type_breach_rate_roc_auc: number; logistic_roc_auc: number };
+  baselines: { type_breach_rate_roc_auc: number; type_family_rate_roc_auc: number; logistic_roc_auc: number };
   candidates: { kind: ModelKind; calibration_roc_auc: number; train_seconds: number }[];
+  /** Optional features with the calibration-slice ROC-AUC with and without each. */
+  feature_trials: FeatureTrial[];
+  calibration_method: 'isotonic' | 'platt' | 'beta';
+  /** Cross-validated log-loss of each method on the out-of-fold training scores (the lowest is used). */
+  calibration_log_loss: { isotonic: number; platt: number; beta: number };
+  /** The base-rate shift: the latest training slice's breach rate it follows (null: none) and the log-odds added. */
+  calibration_shift: { to_rate: number | null; log_odds: number };
+  /** 10-bin reliability table on the test period. */
   calibration: CalibrationRow[];
+  /** Range and number of distinct (4-decimal) test probabilities. */
+  probabilities: { min: number; max: number; distinct: number };
+  /** Rolling-origin backtest inside the training period, one ROC-AUC per fold. */
+  backtest: BacktestFold[];
   top_features: { feature: string; importance: number }[];
   unseen_types_in_test: number;
   promoted: boolean;
@@ -77,6 +102,7 @@ function artifactOf(chosen: ChosenModel, slaHours: number): ModelArtifact {
     classifier: chosen.classifier.toJSON(),
     calibrator: chosen.calibrator.toJSON(),
     featureNames: chosen.classifier.featureNames,
+    modelFeatures: chosen.features.spec,
     slaHours,
   };
 }
@@ -103,7 +129,18 @@ async function registerEvaluatedModel(
       nTrain: evaluation.n_train,
       nTest: evaluation.n_test,
       featureNames: artifact.featureNames,
-      metrics: { roc_auc: evaluation.roc_auc, pr_auc: evaluation.pr_auc, brier: evaluation.brier, base_rate: evaluation.base_rate },
+      metrics: {
+        roc_auc: evaluation.roc_auc,
+        pr_auc: evaluation.pr_auc,
+        brier: evaluation.brier,
+        base_rate: evaluation.base_rate,
+        ece: evaluation.ece,
+        roc_auc_ci95_lower: evaluation.roc_auc_ci95[0],
+        roc_auc_ci95_upper: evaluation.roc_auc_ci95[1],
+        margin_over_type_rate: evaluation.margin_over_type_rate,
+        margin_over_type_rate_ci95_lower: evaluation.margin_over_type_rate_ci95[0],
+        margin_over_type_rate_ci95_upper: evaluation.margin_over_type_rate_ci95[1],
+      },
       report: registered,
       artifact,
     },
@@ -125,14 +162,18 @@ export async function trainAndRegister(deps: TrainDeps, options: TrainOptions = 
   const progress = deps.onProgress ?? (() => undefined);
   progress('building point-in-time features');
   const split = await loadTrainingSplit(deps.db, { slaHours: deps.slaHours, timeZone: deps.timeZone, asOf });
-  const { candidates, chosen } = await chooseAndCalibrate(split, {
+  const continuity = loadTypeContinuity();
+  const { candidates, chosen, datasets } = await chooseAndCalibrate(split, {
     kinds: options.kinds ?? ['gbt', 'forest'],
     seed: options.seed ?? 311,
     logger: deps.logger,
     progress,
+    continuity,
   });
+  progress('rolling-origin backtest (4 folds of the training period)');
+  const backtest = await rollingOriginBacktest(split, continuity, chosen.features.spec, chosen.options);
   progress('evaluating on the latest 20% (test period)');
-  const evaluation = evaluateOnTestPeriod(split, chosen, candidates, asOf);
+  const evaluation = evaluateOnTestPeriod(split, { chosen, datasets, candidates, backtest }, asOf);
   progress('registering the model');
   const version = modelVersion(new Date(), chosen.kind);
   const report = await registerEvaluatedModel(deps, { version, split, chosen, evaluation }, options.force ?? false);

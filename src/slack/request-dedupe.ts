@@ -3,12 +3,17 @@
  * acknowledged (X-Slack-Retry-Num 1, 2, 3 within about five minutes) and a double click can deliver
  * one action twice; without this, each copy would post, upload or update again.
  *
- * The store is in memory, per process: with several replicas behind a load balancer a retry can
- * land on another replica and run again there (a shared store, e.g. a warehouse table with a
- * primary key on the identity, would close that gap; `RequestDedupeStore` is the seam for it).
+ * With several replicas behind a load balancer a retry can land on another replica, so the
+ * deployed store is the warehouse's (`createWarehouseDedupeStore`, one table every replica
+ * shares); the in-memory store serves a single process and is the fallback while the warehouse
+ * cannot be reached.
  */
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type { Kysely } from 'kysely';
+import { asError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { WarehouseSchema } from '../warehouse/schema.js';
+import { claimSlackRequest } from '../warehouse/slack-request-seen.repository.js';
 
 /** How long an identity is remembered: beyond Slack's retry window (retries within about 5 minutes). */
 export const SLACK_DEDUPE_TTL_MS = 10 * 60_000;
@@ -38,6 +43,28 @@ export function createMemoryDedupeStore(options: { now?: () => number; maxEntrie
       if (expiries.has(key)) return false;
       expiries.set(key, at + ttlMs);
       return true;
+    },
+  };
+}
+
+/**
+ * A store shared by every replica on one warehouse (table slack_request_seen): a retry that lands on
+ * another replica is skipped there too. If the warehouse cannot answer, the claim falls back to
+ * this process's memory (logged), so a database hiccup neither drops a request nor fails its ack.
+ */
+export function createWarehouseDedupeStore(db: Kysely<WarehouseSchema>, options: { logger: Logger }): RequestDedupeStore {
+  const fallback = createMemoryDedupeStore();
+  return {
+    async claim(key, ttlMs) {
+      try {
+        return await claimSlackRequest(db, { requestKey: key, ttlMs });
+      } catch (error) {
+        options.logger.warn(
+          { err: asError(error), slack_request: key },
+          'could not record a Slack request in the warehouse; deduplicated in this process only',
+        );
+        return fallback.claim(key, ttlMs);
+      }
     },
   };
 }

@@ -27,7 +27,7 @@ export interface SodaQuery {
 }
 
 type Attempt =
-  | { ok: true; rows: Record<string, unknown>[] }
+  | { ok: true; body: unknown }
   | { ok: false; retryable: boolean; status?: number; reason: string; retryAfterMs?: number; cause?: unknown };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -81,13 +81,26 @@ export class SodaClient {
 
   /** Fetches one page of rows, retrying transient failures within the configured budget. */
   async fetchPage(query: SodaQuery, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
-    const url = this.buildUrl(query);
+    return (await this.fetchJson(this.buildUrl(query), 'rows', signal)) as Record<string, unknown>[];
+  }
+
+  /** The metadata URL of the dataset: `/api/views/{id}.json` (its columns, their types and descriptions). */
+  buildViewUrl(): string {
+    return `${this.options.baseUrl}/api/views/${this.options.dataset}.json`;
+  }
+
+  /** The dataset's view object (`columns[].fieldName`, `dataTypeName`, `name`, `description`), with the same retries. */
+  async fetchView(signal?: AbortSignal): Promise<SodaView> {
+    return (await this.fetchJson(this.buildViewUrl(), 'view', signal)) as SodaView;
+  }
+
+  private async fetchJson(url: string, expected: 'rows' | 'view', signal?: AbortSignal): Promise<unknown> {
     const { maxRetries, retryBaseDelayMs, maxRetryDelayMs, logger, sleep } = this.options;
     let last: Extract<Attempt, { ok: false }> | undefined;
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       signal?.throwIfAborted();
-      const outcome = await this.attempt(url, signal);
-      if (outcome.ok) return outcome.rows;
+      const outcome = await this.attempt(url, expected, signal);
+      if (outcome.ok) return outcome.body;
       last = outcome;
       if (!outcome.retryable || attempt === maxRetries) break;
       const backoff = Math.random() * retryBaseDelayMs * 2 ** attempt;
@@ -111,7 +124,7 @@ export class SodaClient {
    * body. undici's own headersTimeout/bodyTimeout measure only the gaps between bytes, so a source
    * that trickles its body a byte at a time would otherwise stall the ingest for ever.
    */
-  private async attempt(url: string, signal?: AbortSignal): Promise<Attempt> {
+  private async attempt(url: string, expected: 'rows' | 'view', signal?: AbortSignal): Promise<Attempt> {
     const { timeoutMs } = this.options;
     const deadline = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
@@ -182,11 +195,45 @@ export class SodaClient {
         cause: error,
       };
     }
-    if (!Array.isArray(parsed)) {
+    if (expected === 'rows' && !Array.isArray(parsed)) {
       return { ok: false, retryable: true, status, reason: `expected a JSON array of rows, got ${summarise(body)}` };
     }
-    return { ok: true, rows: parsed as Record<string, unknown>[] };
+    if (expected === 'view' && !isViewObject(parsed)) {
+      return { ok: false, retryable: false, status, reason: `expected a view object with columns[], got ${summarise(body)}` };
+    }
+    return { ok: true, body: parsed };
   }
+}
+
+/** One column of `/api/views/{id}.json` (only the keys this project reads). */
+export interface SodaViewColumn {
+  fieldName: string;
+  name: string;
+  dataTypeName: string;
+  description?: string;
+}
+
+/** The dataset's view object, as far as this project reads it. */
+export interface SodaView {
+  id: string;
+  name: string;
+  description?: string;
+  columns: SodaViewColumn[];
+}
+
+function isViewObject(value: unknown): value is SodaView {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const columns = (value as { columns?: unknown }).columns;
+  return (
+    Array.isArray(columns) &&
+    columns.every(
+      (column) =>
+        column !== null &&
+        typeof column === 'object' &&
+        typeof (column as SodaViewColumn).fieldName === 'string' &&
+        typeof (column as SodaViewColumn).dataTypeName === 'string',
+    )
+  );
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in ms; undefined when absent or unreadable. */

@@ -6,6 +6,7 @@
  */
 export type { FakeSoda, FakeSodaOptions, FakeSodaRequest } from './soda/fake-soda.types.js';
 export type { FakeSodaFault, FaultTarget } from './soda/soda-faults.js';
+export type { FakeSodaViewSpec, SodaView, SodaViewColumn } from './soda/soda-views.js';
 export { DEFAULT_FAKE_DATASET, startFakeSoda } from './soda/soda-server.js';
 export { SODA_DEFAULT_LIMIT, SODA_MAX_LIMIT } from './soda/soql.js';
 export { parseSoqlInstant } from './soda/soql-where.js';

@@ -7,6 +7,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { migrate } from './migrate.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { WarehouseSchema } from './schema.js';
+import { pgliteCopyTransactions, postgresCopyTransactions, registerCopyTransactions } from './staging-copy.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -34,6 +35,9 @@ export async function openPostgres(
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
+    // The dashboard's report queries scan the facts once; their cost estimates trip PostgreSQL's JIT,
+    // whose compile time (seconds) exceeds the query's own run time.
+    options: '-c jit=off',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === INT8 || oid === NUMERIC) return parseNumber;
@@ -49,6 +53,7 @@ export async function openPostgres(
     options.onIdleClientError ?? ((error) => process.stderr.write(`warehouse: idle PostgreSQL connection lost: ${error.message}\n`)),
   );
   const db = new Kysely<WarehouseSchema>({ dialect: new PostgresDialect({ pool }) });
+  registerCopyTransactions(db, postgresCopyTransactions(pool));
   const url = new URL(connectionString);
   return {
     db,
@@ -165,6 +170,7 @@ export async function openPGlite(dataDir?: string): Promise<Warehouse> {
     throw error;
   }
   const db = new Kysely<WarehouseSchema>({ dialect: new PGliteDialect(pglite) });
+  registerCopyTransactions(db, pgliteCopyTransactions(db, pglite));
   return {
     db,
     kind: 'pglite',

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { WarehouseSchema } from './schema.js';
+import { warehouseColumns } from './schema-columns.js';
 import type { ModelRegistryTable } from './schema-model.js';
 
 type Db = Kysely<WarehouseSchema> | Transaction<WarehouseSchema>;
@@ -28,24 +29,10 @@ export type NewModel = Omit<RegisteredModel, 'trainedAt' | 'promoted' | 'promote
 
 type Row = Omit<Selectable<ModelRegistryTable>, 'artifact'>;
 
-const SUMMARY_COLUMNS = [
-  'model_version',
-  'trained_at',
-  'kind',
-  'sla_hours',
-  'train_from',
-  'train_to',
-  'test_from',
-  'test_to',
-  'n_train',
-  'n_test',
-  'feature_names',
-  'metrics',
-  'report',
-  'promoted',
-  'promoted_at',
-  'promotion_note',
-] as const;
+type SummaryColumn = Exclude<keyof ModelRegistryTable & string, 'artifact'>;
+
+/** Every registry column but the artifact (megabytes), derived so that a new column is never forgotten. */
+const SUMMARY_COLUMNS = warehouseColumns.model_registry.filter((column): column is SummaryColumn => column !== 'artifact');
 
 function toModel(row: Row & { artifact?: unknown }): RegisteredModel {
   return {

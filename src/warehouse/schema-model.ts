@@ -22,7 +22,21 @@ export interface ModelRegistryTable {
   promotion_note: string | null;
 }
 
-/** Tables owned by the model domain (db/migrations/003_model_registry.sql). */
+/** ticket_score: one ticket's score by one model version, as of its creation (008_ticket_score.sql). */
+export interface TicketScoreTable {
+  model_version: string;
+  ticket_id: string;
+  /** The ticket's created_at and type_key when it was scored; a ticket that differs is scored again. */
+  created_at: ColumnType<Date, Date, Date>;
+  type_key: string;
+  probability: number;
+  risk_level: 'Low' | 'Medium' | 'High';
+  top_factors: Json<string[]>;
+  scored_at: Generated<Date>;
+}
+
+/** Tables owned by the model domain (db/migrations/003_model_registry.sql, 008_ticket_score.sql). */
 export interface ModelTables {
   model_registry: ModelRegistryTable;
+  ticket_score: TicketScoreTable;
 }

@@ -52,9 +52,19 @@ export interface DigestPostTable {
   posted_at: NullableTimestamp;
 }
 
+/**
+ * A Slack request's identity, claimed by the replica that runs it (db/migrations/009_slack_request_seen.sql);
+ * a repeat of it (Slack's retry, a double click) finds the row and is skipped on every replica.
+ */
+export interface SlackRequestSeenTable {
+  request_key: string;
+  seen_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 /** Tables owned by the slack domain (migration files in db/migrations). */
 export interface SlackTables {
   slack_alert_run: SlackAlertRunTable;
   slack_alert: SlackAlertTable;
   digest_post: DigestPostTable;
+  slack_request_seen: SlackRequestSeenTable;
 }

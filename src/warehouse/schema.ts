@@ -3,6 +3,7 @@ import type { AnalyticsTables } from './schema-analytics.js';
 import type { ModelTables } from './schema-model.js';
 import type { SlackTables } from './schema-slack.js';
 import type { JobTables } from './schema-jobs.js';
+import type { StagingTables } from './schema-staging.js';
 
 /** timestamptz: read as Date, written as Date or ISO text. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -138,4 +139,4 @@ export interface CoreTables {
 }
 
 /** Every table of the warehouse; each domain declares its own in a schema-*.ts file. */
-export interface WarehouseSchema extends CoreTables, AnalyticsTables, ModelTables, SlackTables, JobTables {}
+export interface WarehouseSchema extends CoreTables, AnalyticsTables, ModelTables, SlackTables, JobTables, StagingTables {}

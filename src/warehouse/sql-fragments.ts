@@ -39,6 +39,8 @@ export function effectiveSlaHoursSql(typeKeyColumn: RawBuilder<unknown>, fallbac
  * Outcome per ticket as of `now`, classified in one place for every report query (columns
  * closed_known, close_ms, open_now, age_ms, sla_ms; filter with metSql / breachedSql).
  * Flagged durations and closed-without-date tickets (Archived) have no known outcome.
+ * The SLA is effectiveSlaHoursSql's rule written as a join (type_key is sla_policy's key): a
+ * correlated sub-select per ticket made every report query cost one index probe per row.
  */
 export function judgedTicketsSql(window: AnalyticsWindow, from: Date, typeKey: string | undefined): RawBuilder<unknown> {
   const now = window.now;
@@ -48,8 +50,11 @@ export function judgedTicketsSql(window: AnalyticsWindow, from: Date, typeKey: s
       (extract(epoch from f.closed_at) - extract(epoch from f.created_at)) * 1000 as close_ms,
       ((f.closed_at is null and f.is_open) or f.closed_at > ${now}::timestamptz) as open_now,
       (extract(epoch from ${now}::timestamptz) - extract(epoch from f.created_at)) * 1000 as age_ms,
-      ${effectiveSlaHoursSql(sql`f.type_key`, window.slaHours)} * ${HOUR_MS}::float8 as sla_ms
+      coalesce(own.sla_hours,
+        (select p.sla_hours from sla_policy p where p.type_key = ${DEFAULT_SLA_POLICY_KEY}),
+        ${window.slaHours}::float8) * ${HOUR_MS}::float8 as sla_ms
     from fact_ticket f
+    left join sla_policy own on own.type_key = f.type_key
     where f.created_at >= ${from}::timestamptz and f.created_at < ${window.until}::timestamptz ${typeFilterSql(typeKey)}`;
 }
 

@@ -7,6 +7,8 @@ export interface TicketRecord {
   typeKey: string;
   requestType: string;
   status: string;
+  /** The city profile's reading of `status` (true: work pending); absent, isOpenState(status) decides. */
+  statusIsOpen?: boolean;
   createdAt: Date;
   createdDate: string;
   acknowledgedAt: Date | null;

@@ -100,3 +100,12 @@ export async function getTicketTimeRange(db: Db): Promise<{ tickets: number; fir
     .executeTakeFirstOrThrow();
   return { tickets: Number(row.tickets), firstCreatedAt: row.first ?? null, lastCreatedAt: row.last ?? null };
 }
+
+/** The first ticket creation in the warehouse (null when it is empty): min(created_at) from its index. */
+export async function getFirstCreatedAt(db: Db): Promise<Date | null> {
+  const row = await db
+    .selectFrom('fact_ticket')
+    .select((eb) => eb.fn.min('created_at').as('first'))
+    .executeTakeFirst();
+  return row?.first ? new Date(row.first) : null;
+}

@@ -3,6 +3,7 @@
  * works as a plain GET form without the script) and an empty panel per figure, which the
  * browser script fills from the JSON API. No inline script or style, so the CSP can forbid both.
  */
+import { CONCURRENT_CALLS, PANELS, panelPaths, readFilters } from './client/dashboard-query.js';
 
 export interface DashboardPageOptions {
   /** URLs of the bundled assets (content-hashed names, served under /assets/). */
@@ -41,6 +42,17 @@ function sortHeader(key: string, label: string): string {
   return `<th scope="col" data-sort="${key}"><button type="button">${label} <span class="sort-indicator" aria-hidden="true"></span></button></th>`;
 }
 
+/**
+ * The first API calls the script will make, started from the head while the script loads. The
+ * script's fetch must match them (same URL, CORS mode, credentials, no custom header) to reuse them.
+ */
+function preloadLinks(query: URLSearchParams): string {
+  const paths = panelPaths(readFilters(query));
+  return PANELS.slice(0, CONCURRENT_CALLS)
+    .map((panel) => `<link rel="preload" as="fetch" crossorigin="anonymous" href="${escapeHtml(paths[panel])}">`)
+    .join('\n  ');
+}
+
 /** The whole page for GET /. */
 export function renderDashboardPage(options: DashboardPageOptions): string {
   const { query } = options;
@@ -58,6 +70,7 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
   <title>CivicOps-311 — 311 operations dashboard</title>
   <link rel="stylesheet" href="${escapeHtml(options.styleUrl)}">
   <script type="module" src="${escapeHtml(options.scriptUrl)}"></script>
+  ${preloadLinks(query)}
 </head>
 <body data-ready="false" aria-busy="true">
   <a class="skip-link" href="#main">Skip to the figures</a>

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import {
   DUE_SOON_HOURS,
+  placeOnWorklist,
   rankWorklist,
   type RankableTicket,
   type WorklistSlaStatus,
@@ -14,11 +15,17 @@ import {
 } from '../analytics/worklist-ranking.js';
 import { resolveDataClock, STALE_AFTER_HOURS } from '../analytics/data-clock.js';
 import type { AppConfig } from '../config/config.js';
-import type { Scorer, TicketScore } from '../model/scorer.js';
+import type { Scorer } from '../model/scorer.js';
 import { InputError, ModelNotTrainedError } from '../shared/errors.js';
 import { resolveRequestType } from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
-import { findLatestEventAt, findOpenTicketsAt, type OpenTicket } from '../warehouse/worklist.repository.js';
+import {
+  findOpenTicketScores,
+  findScoredTicketDetails,
+  saveTicketScores,
+  type TicketScoreRow,
+} from '../warehouse/ticket-score.repository.js';
+import { findLatestEventAt } from '../warehouse/worklist.repository.js';
 
 export const DEFAULT_WORKLIST_LIMIT = 50;
 export const MAX_WORKLIST_LIMIT = 1_000;
@@ -117,19 +124,73 @@ export function ticketUrlOf(template: string, ticketId: string): string | null {
   return template.split('{id}').join(encodeURIComponent(ticketId));
 }
 
-interface ScoredOpenTicket extends RankableTicket {
-  ticket: OpenTicket;
-  score: TicketScore;
-}
-
 const roundTenth = (value: number) => Math.round(value * 10) / 10 || 0;
 
+interface OpenTicketFilters {
+  asOf: Date;
+  typeKey?: string;
+  district?: string;
+}
+
 /**
- * Every ticket open at the worklist's instant (optionally one type, one district), scored in one
- * batch by the promoted model as of its creation (`scorer.scoreStoredTickets`, the alerts' scores),
- * placed against its SLA deadline and ranked by WORKLIST_RANKING_RULE. Throws
- * ModelNotTrainedError before a first training, UnknownRequestTypeError for an unknown type and
- * InputError for a bad limit or date.
+ * Every ticket open at `asOf` (optionally one type, one district) with the promoted model's
+ * probability, as of its creation. A ticket's score never changes for one model version, so it is
+ * computed once (`scorer.scoreStoredTickets`, the alerts' scores, in one batch for every ticket not
+ * yet scored) and kept in ticket_score; a later request, or the dashboard's at-risk count, reads it.
+ */
+async function findScoredOpenTickets(
+  deps: WorklistDeps,
+  modelVersion: string,
+  filters: OpenTicketFilters,
+): Promise<{ open: RankableTicket[]; fresh: Map<string, TicketScoreRow> }> {
+  const open = await findOpenTicketScores(deps.db, { ...filters, fallbackSlaHours: deps.config.slaHours, modelVersion });
+  const unscored = open.filter((ticket) => ticket.probability === null);
+  const fresh = new Map<string, TicketScoreRow>();
+  if (unscored.length > 0) {
+    const scores = await deps.scorer.scoreStoredTickets(unscored.map((ticket) => ticket.ticketId));
+    const rows = unscored.map((ticket, index) => ({
+      ticketId: ticket.ticketId,
+      createdAt: ticket.createdAt,
+      typeKey: ticket.typeKey,
+      probability: scores[index].slaBreachProbability,
+      riskLevel: scores[index].riskLevel,
+      topFactors: scores[index].topFactors,
+    }));
+    // Scored by the version loaded now: a promotion between the two calls must not store its scores under the old name.
+    const version = scores[0]?.modelVersion ?? modelVersion;
+    await saveTicketScores(deps.db, version, rows);
+    for (const row of rows) fresh.set(row.ticketId, row);
+  }
+  const ranked = open.map((ticket) => ({
+    ticketId: ticket.ticketId,
+    createdAt: ticket.createdAt,
+    sla: { hours: ticket.slaHours },
+    probability: ticket.probability ?? fresh.get(ticket.ticketId)!.probability,
+  }));
+  return { open: ranked, fresh };
+}
+
+/**
+ * Open tickets at `asOf` whose worklist status is at_risk or breached (the dashboard's at-risk
+ * figure), or null before a first training.
+ */
+export async function countAtRiskTickets(
+  deps: WorklistDeps,
+  filters: { asOf: Date; typeKey?: string; district?: string },
+): Promise<number | null> {
+  const modelVersion = deps.scorer.currentModelVersion();
+  if (modelVersion === null) return null;
+  const { open } = await findScoredOpenTickets(deps, modelVersion, filters);
+  const rules = { mediumThreshold: deps.config.risk.mediumThreshold };
+  return open.filter((ticket) => placeOnWorklist(ticket, filters.asOf, rules).slaStatus !== 'on_track').length;
+}
+
+/**
+ * Every ticket open at the worklist's instant (optionally one type, one district), with the
+ * promoted model's breach probability and reasons as of its creation (scored once per model
+ * version, see findScoredOpenTickets), placed against its SLA deadline and ranked by
+ * WORKLIST_RANKING_RULE. Throws ModelNotTrainedError before a first training,
+ * UnknownRequestTypeError for an unknown type and InputError for a bad limit or date.
  */
 export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {}): Promise<WorklistResponse> {
   const limit = query.limit ?? DEFAULT_WORKLIST_LIMIT;
@@ -150,41 +211,44 @@ export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {
   const now = deps.now?.() ?? new Date();
   const { asOf, stale, notice } = resolveDataClock(latestEvent, now, query.asOf);
 
-  const open = await findOpenTicketsAt(deps.db, {
+  const { open, fresh } = await findScoredOpenTickets(deps, modelVersion, {
     asOf,
     typeKey: type?.typeKey,
     district: district ?? undefined,
-    fallbackSlaHours: deps.config.slaHours,
   });
-  const scores = open.length === 0 ? [] : await deps.scorer.scoreStoredTickets(open.map((ticket) => ticket.ticketId));
-  const scored: ScoredOpenTicket[] = open.map((ticket, index) => ({
-    ticketId: ticket.ticketId,
-    createdAt: ticket.createdAt,
-    sla: { hours: ticket.slaHours },
-    probability: scores[index].slaBreachProbability,
-    ticket,
-    score: scores[index],
-  }));
-  const matching = rankWorklist(scored, { asOf, status, rules: { mediumThreshold: deps.config.risk.mediumThreshold } });
+  const matching = rankWorklist(open, { asOf, status, rules: { mediumThreshold: deps.config.risk.mediumThreshold } });
+  const shown = matching.slice(0, limit);
+  const details = new Map(
+    (
+      await findScoredTicketDetails(
+        deps.db,
+        modelVersion,
+        shown.map((entry) => entry.ticketId),
+      )
+    ).map((detail) => [detail.ticketId, detail]),
+  );
 
-  const tickets = matching.slice(0, limit).map(
-    (entry, index): WorklistTicket => ({
+  const tickets = shown.map((entry, index): WorklistTicket => {
+    const detail = details.get(entry.ticketId)!;
+    // Scored by this request under a model promoted meanwhile: its score is in memory, not under modelVersion.
+    const score = detail.score ?? fresh.get(entry.ticketId)!;
+    return {
       rank: index + 1,
       ticket_id: entry.ticketId,
-      request_type: entry.ticket.requestType,
+      request_type: detail.requestType,
       created_at: entry.createdAt.toISOString(),
       due_at: entry.dueAt.toISOString(),
       sla_hours: entry.sla.hours,
       hours_left: roundTenth(entry.hoursLeft),
       sla_status: entry.slaStatus satisfies WorklistSlaStatus,
-      sla_breach_probability: entry.score.slaBreachProbability,
-      risk_level: entry.score.riskLevel,
-      top_factors: entry.score.topFactors,
-      address: entry.ticket.address,
-      district: entry.ticket.district,
+      sla_breach_probability: entry.probability,
+      risk_level: score.riskLevel,
+      top_factors: score.topFactors,
+      address: detail.address,
+      district: detail.district,
       url: ticketUrlOf(deps.config.slack.ticketUrlTemplate, entry.ticketId),
-    }),
-  );
+    };
+  });
   return {
     as_of: asOf.toISOString(),
     data_through: latestEvent?.toISOString() ?? null,

@@ -39,19 +39,39 @@ function sessionCookie(value: string, req: IncomingMessage, maxAgeSeconds?: numb
   ].join('; ');
 }
 
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]);
+}
+
+/**
+ * Where to go after signing in: the `next` page when it is a path on this server (so a shared
+ * link like /?type=…&since=… lands on its view), else the dashboard. Anything that could leave
+ * the origin (`//host`, `/\host`, `https:`) or carries control characters is refused.
+ */
+export function safeNextPath(next: string | null | undefined): string {
+  if (!next?.startsWith('/') || next.startsWith('//')) return '/';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+  if (/[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  return next;
+}
+
 /** The sign-in page: one labelled field, one button, and the error line when the key was wrong. */
-export function renderLoginPage(options: { error?: string; keyRequired: boolean }): string {
+export function renderLoginPage(options: { error?: string; keyRequired: boolean; next?: string }): string {
+  const next = safeNextPath(options.next);
+  const nextField = next === '/' ? '' : `\n      <input type="hidden" name="next" value="${escapeHtml(next)}">`;
   const error = options.error
     ? `<p id="login-error" class="error" role="alert">${options.error}</p>`
     : '<p id="login-error" class="error" role="alert" hidden></p>';
   const body = options.keyRequired
-    ? `<form method="post" action="/login">
+    ? `<form method="post" action="/login">${nextField}
       <label for="api_key">API key</label>
       <input id="api_key" name="api_key" type="password" autocomplete="current-password" required aria-describedby="login-error"${options.error ? ' aria-invalid="true"' : ''} autofocus>
       ${error}
       <button type="submit">Sign in</button>
     </form>`
-    : '<p>This server has no API key configured: no sign-in is needed. <a href="/">Open the dashboard</a>.</p>';
+    : `<p>This server has no API key configured: no sign-in is needed. <a href="${escapeHtml(next)}">Open the dashboard</a>.</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -97,7 +117,7 @@ export function createSessionRoutes(deps: SessionRoutesDeps): RouteGroup {
         method: 'GET',
         path: '/login',
         access: 'public',
-        handle: () => htmlReply(200, renderLoginPage({ keyRequired })),
+        handle: ({ query }) => htmlReply(200, renderLoginPage({ keyRequired, next: query.get('next') ?? undefined })),
       },
       {
         method: 'POST',
@@ -112,11 +132,12 @@ export function createSessionRoutes(deps: SessionRoutesDeps): RouteGroup {
           }
           const form = new URLSearchParams((await readBody(req, MAX_LOGIN_BODY_BYTES)).toString('utf8'));
           const given = form.get('api_key') ?? '';
-          if (!keyRequired) return seeOther('/');
+          const next = safeNextPath(form.get('next'));
+          if (!keyRequired) return seeOther(next);
           if (given === '' || !verifier.matches(given)) {
-            return htmlReply(401, renderLoginPage({ keyRequired, error: WRONG_KEY_MESSAGE }));
+            return htmlReply(401, renderLoginPage({ keyRequired, error: WRONG_KEY_MESSAGE, next }));
           }
-          return seeOther('/', { 'set-cookie': sessionCookie(verifier.sessionToken ?? '', req) });
+          return seeOther(next, { 'set-cookie': sessionCookie(verifier.sessionToken ?? '', req) });
         },
       },
       {

@@ -1,4 +1,5 @@
 import { pingWarehouse } from '../../warehouse/advisory-lock.repository.js';
+import type { ModelHealth } from '../../model/model-health.js';
 import type { Scorer } from '../../model/scorer.js';
 import type { Warehouse } from '../../warehouse/database.js';
 import { jsonReply, type RouteGroup } from '../router.js';
@@ -10,6 +11,27 @@ export interface HealthRoutesDeps {
   /** How long the database may take before it counts as unreachable. */
   timeoutMs: number;
   jobHealth?: () => Promise<NonNullable<HealthResponse['jobs']>>;
+  /** Staleness and drift of the promoted model; must answer without a feature pass (cached drift). */
+  modelHealth?: () => Promise<ModelHealth | null>;
+}
+
+/** The model part of /healthz: version, how far the data runs past the training, and feature drift. */
+export function formatModelHealth(version: string | null, health: ModelHealth | null): HealthResponse['model'] {
+  if (!health || health.version !== version) return { loaded: version !== null, version };
+  const notes = [health.message, health.drift?.message ?? null].filter((note): note is string => note !== null);
+  return {
+    loaded: true,
+    version,
+    trained_through: health.trainedThrough.toISOString(),
+    data_through: health.dataThrough?.toISOString() ?? null,
+    age_days: health.ageDays,
+    max_age_days: health.maxAgeDays,
+    stale: health.stale,
+    drift: health.drift ? health.drift.features.map(({ feature, psi }) => ({ feature, psi })) : null,
+    drifted: health.drift ? health.drift.drifted : null,
+    drift_measured_at: health.drift?.measuredAt?.toISOString() ?? null,
+    notes: health.drift ? notes : [...notes, 'Feature drift is being measured; it shows on a later call.'],
+  };
 }
 
 async function checkDatabase(warehouse: Warehouse, timeoutMs: number): Promise<boolean> {
@@ -24,16 +46,17 @@ async function checkDatabase(warehouse: Warehouse, timeoutMs: number): Promise<b
   }
 }
 
-/** Database reachable, model loaded, jobs healthy: ok, degraded (no model or a failing job) or down. */
+/** Database reachable, model loaded and fresh, jobs healthy: ok, degraded (no model, a stale one or a failing job) or down. */
 export async function readHealth(deps: HealthRoutesDeps): Promise<HealthResponse> {
   const reachable = await checkDatabase(deps.warehouse, deps.timeoutMs);
   const version = deps.scorer.currentModelVersion();
-  const jobs = reachable && deps.jobHealth ? await deps.jobHealth() : undefined;
+  const [jobs, modelHealth] = reachable ? await Promise.all([deps.jobHealth?.(), deps.modelHealth?.() ?? null]) : [undefined, null];
   const jobsOk = !jobs || jobs.every((job) => job.state === 'ok' || job.state === 'never_run');
+  const model = formatModelHealth(version, modelHealth);
   return {
-    status: !reachable ? 'down' : version && jobsOk ? 'ok' : 'degraded',
+    status: !reachable ? 'down' : version && jobsOk && model.stale !== true ? 'ok' : 'degraded',
     database: { reachable, engine: deps.warehouse.kind },
-    model: { loaded: version !== null, version },
+    model,
     ...(jobs ? { jobs } : {}),
   };
 }

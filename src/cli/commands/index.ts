@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command.js';
 import { alertsCommand } from './alerts.js';
 import { chartCommand } from './chart.js';
+import { cityCommand } from './city.js';
 import { demoCommand } from './demo.js';
 import { digestCommand } from './digest.js';
 import { forecastCommand } from './forecast.js';
@@ -33,5 +34,6 @@ export const commands: readonly CliCommand[] = [
   alertsCommand,
   chartCommand,
   quarantineCommand,
+  cityCommand,
   migrateCommand,
 ];

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { ingestFromSocrata, ingestRows, type IngestSummary } from '../../ingest/ingest.js';
-import { readSodaSnapshot } from '../../ingest/snapshot.js';
+import { ingestFromSocrata, ingestRowStream, type IngestSummary } from '../../ingest/ingest.js';
+import { streamSnapshotRows } from '../../ingest/snapshot.js';
 import { ingestCounts } from '../../jobs/job-catalog.js';
 import { lockTakenMessage, runCommandAsJob } from '../../jobs/run-command-job.js';
 import type { SodaClient } from '../../socrata/soda-client.js';
@@ -35,12 +35,11 @@ export async function runIngestWith(
 ): Promise<IngestSummary> {
   const { config, logger } = app;
   const progress = createIngestProgressPrinter(context.stderr);
-  const deps = { db: app.warehouse.db, logger, timeZone: config.cityTimeZone, onProgress: progress.update };
+  const deps = { db: app.warehouse.db, logger, timeZone: config.cityTimeZone, profile: config.city, onProgress: progress.update };
   try {
     if (options.fromFile) {
       const path = resolve(options.fromFile);
-      const rows = await readSodaSnapshot(path);
-      return await ingestRows(deps, rows, { source: `file:${path}`, pageSize: options.pageSize });
+      return await ingestRowStream(deps, streamSnapshotRows(path), { source: `file:${path}`, pageSize: options.pageSize });
     }
     return await ingestFromSocrata(deps, {
       client: options.client ?? app.sodaClient(),
@@ -59,7 +58,10 @@ export const ingestCommand: CliCommand = {
   usage: 'civicops ingest [--full] [--from-file FILE] [--page-size N] [--json]',
   options: {
     full: { type: 'boolean', description: 'ignore the high-water mark and re-read the whole dataset' },
-    'from-file': { type: 'string', description: 'load a SODA JSON snapshot (.json or .json.gz) instead of calling the API' },
+    'from-file': {
+      type: 'string',
+      description: 'load a SODA JSON snapshot or a CSV export (.json, .csv, optionally .gz) instead of calling the API',
+    },
     'page-size': { type: 'string', description: 'rows per request ($limit, 1..50000)', default: 'SOCRATA_PAGE_SIZE or 50000' },
     json: { type: 'boolean', description: 'end with one JSON line: fetched, inserted, updated, unchanged, quarantined, high_water_mark' },
   },

@@ -1,5 +1,6 @@
 import type { JobHealth, JobsHealthReport } from '../../jobs/job-health.js';
 import type { JobSchedule } from '../../jobs/schedule.js';
+import type { ModelHealth } from '../../model/model-health.js';
 import { listRecentRuns, type IngestRun } from '../../warehouse/ingest-run.repository.js';
 import { countWarehouseRows } from '../../warehouse/warehouse-counts.repository.js';
 import { writeLine, type CliCommand } from '../command.js';
@@ -14,7 +15,24 @@ export interface StatusReport {
   lastIngestRun: IngestRun | null;
   /** null when no model is trained yet. */
   modelVersion: string | null;
+  /** Staleness and feature drift of the promoted model; null when no model is trained yet. */
+  model: ModelHealth | null;
   jobs: JobsHealthReport;
+}
+
+/** "trained through …, data through … (N days later): STALE" and the drift line, for people. */
+function formatModelLines(health: ModelHealth): string[] {
+  const day = (date: Date | null) => date?.toISOString().slice(0, 10) ?? 'no data';
+  const age = health.ageDays === null ? '' : ` (${health.ageDays} days later; limit ${health.maxAgeDays})`;
+  const lines = [
+    `             trained through ${day(health.trainedThrough)}, data through ${day(health.dataThrough)}${age}: ${health.stale ? 'STALE, retrain (civicops train)' : 'fresh'}`,
+  ];
+  const drift = health.drift;
+  if (drift && drift.features.length > 0) {
+    const psi = drift.features.map((feature) => `${feature.feature} ${feature.psi}`).join(', ');
+    lines.push(`             feature drift (PSI, recent vs training): ${psi}${drift.drifted ? ' — DRIFTED (PSI > 0.2)' : ''}`);
+  } else if (drift?.message) lines.push(`             feature drift: ${drift.message}`);
+  return lines;
 }
 
 function formatJobLine(job: JobHealth, schedules: readonly JobSchedule[]): string {
@@ -43,13 +61,21 @@ export const statusCommand: CliCommand = {
   details: [
     'A job is FAILING when its newest finished run failed, and OVERDUE when it has not succeeded',
     'within twice its cron interval. Exit code 1 when any job is failing or overdue (for monitors).',
+    'The model is STALE when the data runs more than MODEL_MAX_AGE_DAYS past its training data, and',
+    "DRIFTED when a top feature's population stability index (recent tickets against training) is above 0.2;",
+    'both are shown (and in --json under "model") but do not change the exit code.',
   ].join('\n'),
   async run({ values }, context) {
     const app = await context.openApp();
     const { config, warehouse, schedules } = app;
     try {
       const db = warehouse.db;
-      const [counts, ingestRuns, health] = await Promise.all([countWarehouseRows(db), listRecentRuns(db, 1), app.health()]);
+      const [counts, ingestRuns, health, modelHealth] = await Promise.all([
+        countWarehouseRows(db),
+        listRecentRuns(db, 1),
+        app.health(),
+        app.modelHealth({ waitForDrift: true }),
+      ]);
       const { jobs, modelVersion } = health;
       const report: StatusReport = {
         warehouse: warehouse.describe,
@@ -57,6 +83,7 @@ export const statusCommand: CliCommand = {
         quarantined: counts.quarantined,
         lastIngestRun: ingestRuns[0] ?? null,
         modelVersion,
+        model: modelHealth,
         jobs,
       };
       if (values.json) {
@@ -70,6 +97,7 @@ export const statusCommand: CliCommand = {
         );
         writeLine(context.stdout, `Last ingest  ${formatIngestRun(report.lastIngestRun)}`);
         writeLine(context.stdout, `Model        ${model}`);
+        if (modelHealth) for (const line of formatModelLines(modelHealth)) writeLine(context.stdout, line);
         writeLine(
           context.stdout,
           `Jobs         ${jobs.ok ? 'healthy' : 'ATTENTION: a job is failing or overdue'} (times in UTC; schedules in ${config.cityTimeZone})`,

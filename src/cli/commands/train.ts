@@ -4,16 +4,25 @@ import { InputError } from '../../shared/errors.js';
 import { writeLine, type CliCommand } from '../command.js';
 
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
+const interval = ([lower, upper]: [number, number]) => `${lower.toFixed(3)}–${upper.toFixed(3)}`;
 
 export function formatTrainReport(report: TrainReport): string[] {
   const lines = [
     `Model ${report.model_version} (${report.kind}) — ${report.promoted ? 'PROMOTED' : 'not promoted'}: ${report.promotion_note}`,
     `  temporal split: train ${report.train_from.slice(0, 10)} → ${report.test_from.slice(0, 10)} (${report.n_train} tickets, of which the latest ${report.n_calibration} calibrate),`,
     `                  test ${report.test_from.slice(0, 10)} → ${report.test_to.slice(0, 10)} (${report.n_test} tickets)`,
-    `  test ROC-AUC   ${report.roc_auc.toFixed(3)}   (type breach rate alone: ${report.baselines.type_breach_rate_roc_auc.toFixed(3)}, logistic: ${report.baselines.logistic_roc_auc.toFixed(3)})`,
+    `  test ROC-AUC   ${report.roc_auc.toFixed(3)}   (95% CI ${interval(report.roc_auc_ci95)}; type breach rate alone: ${report.baselines.type_breach_rate_roc_auc.toFixed(3)}, logistic: ${report.baselines.logistic_roc_auc.toFixed(3)})`,
+    `  margin over the type rate ${signed(report.margin_over_type_rate)} (95% CI ${interval(report.margin_over_type_rate_ci95)}, ${report.bootstrap_resamples} bootstrap resamples)`,
     `  test PR-AUC    ${report.pr_auc.toFixed(3)}   (base rate ${pct(report.base_rate)}; training base rate ${pct(report.train_base_rate)})`,
     `  test Brier     ${report.brier.toFixed(4)}  (always predicting the training base rate: ${report.brier_base_rate.toFixed(4)})`,
+    `  test ECE       ${report.ece.toFixed(4)}  (${report.calibration_method} on out-of-fold scores${report.calibration_shift.to_rate === null ? '' : `, shifted to the latest slice's ${pct(report.calibration_shift.to_rate)}`}); probabilities ${report.probabilities.min.toFixed(3)}–${report.probabilities.max.toFixed(3)}, ${report.probabilities.distinct} distinct`,
+    `  backtest       ${report.backtest.map((fold) => `${fold.from.slice(0, 7)} ${fold.roc_auc.toFixed(3)}`).join(', ')} — ROC-AUC per rolling origin`,
     `  candidates     ${report.candidates.map((c) => `${c.kind} ${c.calibration_roc_auc.toFixed(3)} (${c.train_seconds}s)`).join(', ')} — ROC-AUC on the calibration slice`,
+    ...report.feature_trials.map(
+      (trial) =>
+        `  feature ${trial.feature}: ${trial.with_roc_auc.toFixed(3)} with, ${trial.without_roc_auc.toFixed(3)} without — ${trial.kept ? 'kept' : 'dropped'}`,
+    ),
     `  request types in the test period unseen in training: ${report.unseen_types_in_test}`,
     '  calibration on the test period (predicted → observed breach rate):',
     ...report.calibration.map(
@@ -39,7 +48,8 @@ export const trainCommand: CliCommand = {
     kind: { type: 'string', description: 'try only this learner (default: both, best on the calibration slice wins)' },
     json: {
       type: 'boolean',
-      description: 'end with one JSON line: model_version, roc_auc, pr_auc, brier, base_rate, n_train, n_test, test_from, promoted, …',
+      description:
+        'end with one JSON line: model_version, roc_auc (+ roc_auc_ci95), margin_over_type_rate (+ ci95), pr_auc, brier, ece, base_rate, calibration, backtest, n_train, n_test, promoted, …',
     },
   },
   details:

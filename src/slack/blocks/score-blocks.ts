@@ -32,6 +32,14 @@ function describeWhere(details: ScoredTicketDetails): string {
   return parts.length ? parts.join(' · ') : 'not given';
 }
 
+/** When the ticket was scored as created: now, or the data's last event when the data stops before today. */
+function describeScoredAt(score: TicketScore): string {
+  if (score.createdAtAssumed === 'data_through') {
+    return `at the data's last event, ${score.scoredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (the data stops then, not today)`;
+  }
+  return score.createdAtAssumed === 'now' ? 'now' : `at ${score.scoredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** The result blocks: risk headline, inputs, top factors, model version. */
 export function buildScoreResultBlocks(score: TicketScore, details: ScoredTicketDetails): KnownBlock[] {
   const factors = score.topFactors.length
@@ -67,7 +75,7 @@ export function buildScoreResultBlocks(score: TicketScore, details: ScoredTicket
       elements: [
         {
           type: 'mrkdwn',
-          text: `Model \`${escapeMrkdwn(score.modelVersion)}\` · calibrated probability for a ticket created now · SLA ${score.slaHours} h`,
+          text: `Model \`${escapeMrkdwn(score.modelVersion)}\` · calibrated probability for a ticket created ${describeScoredAt(score)} · SLA ${score.slaHours} h`,
         },
       ],
     },

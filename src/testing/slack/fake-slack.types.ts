@@ -66,6 +66,13 @@ export interface FakeSlackFault {
    * Web API methods only; `status`, `error` and `messages` are ignored.
    */
   acceptThenDrop?: boolean;
+  /**
+   * Carry the call out (the message is stored and the call recorded), then wait for the promise
+   * this returns before answering: the moment between Slack accepting a post and the client
+   * hearing of it, e.g. to kill the client process right there. A client gone by then gets no
+   * answer. Web API methods only; `status`, `error` and `messages` are ignored.
+   */
+  holdAnswer?: (args: Record<string, unknown>) => Promise<void>;
 }
 
 export interface FakeMessage {

@@ -14,6 +14,8 @@ export type ApiResult = {
   json: Record<string, unknown>;
   /** Close the connection instead of answering (the call took effect: see FakeSlackFault.acceptThenDrop). */
   drop?: boolean;
+  /** Answer only once this settles (the call took effect: see FakeSlackFault.holdAnswer). */
+  hold?: Promise<void>;
 };
 export type MethodHandler = (args: MethodArgs) => ApiResult;
 /** Handlers by Web API method name (`chat.postMessage`). */
@@ -27,7 +29,7 @@ export interface ApiContext {
 
 export function handleApiCall(context: ApiContext, method: string, request: IncomingMessage, parsed: ParsedRequest): ApiResult {
   const fault = context.faults.take(method, parsed.body);
-  if (fault && !fault.acceptThenDrop) return answerApiFault(fault);
+  if (fault && !fault.acceptThenDrop && !fault.holdAnswer) return answerApiFault(fault);
   if (parsed.parseError) return { json: { ok: false, error: parsed.parseError } };
   const token = readToken(request, parsed.body);
   if (!token) return { json: { ok: false, error: 'not_authed' } };
@@ -36,7 +38,8 @@ export function handleApiCall(context: ApiContext, method: string, request: Inco
   if (!handler) return { json: { ok: false, error: 'unknown_method', req_method: method } };
   try {
     const result = handler(parsed.body);
-    return fault?.acceptThenDrop ? { ...result, drop: true } : result;
+    if (fault?.acceptThenDrop) return { ...result, drop: true };
+    return fault?.holdAnswer ? { ...result, hold: fault.holdAnswer(parsed.body) } : result;
   } catch (error) {
     if (error instanceof SlackApiFailure) return { json: slackErrorBody(error.slackError, error.messages) };
     throw error;

@@ -137,6 +137,11 @@ async function handleRequest(context: FakeSlackContext, request: IncomingMessage
       request.socket.destroy();
       return;
     }
+    if (result.hold) {
+      await result.hold;
+      // The client went away while the answer was held (e.g. its process was killed).
+      if (response.destroyed || request.socket.destroyed) return;
+    }
     response.writeHead(status, { 'content-type': JSON_CONTENT_TYPE, ...result.headers });
     response.end(JSON.stringify(result.json));
     return;

@@ -1,5 +1,6 @@
 /** The public shape of the fake SODA resource: options, request log and handle. */
 import type { FakeSodaFault } from './soda-faults.js';
+import type { FakeSodaViewSpec } from './soda-views.js';
 
 export interface FakeSodaOptions {
   /**
@@ -9,6 +10,13 @@ export interface FakeSodaOptions {
   rows: Record<string, unknown>[];
   /** Dataset id in the resource path (default `78uv-94ar`). */
   dataset?: string;
+  /** The column holding the business id that upsertRows/deleteRows match on (default `id`). */
+  idField?: string;
+  /**
+   * What `GET /api/views/{dataset}.json` describes: the view's name and its columns (name,
+   * `dataTypeName`, description). Without it the columns are guessed from the stored rows.
+   */
+  view?: FakeSodaViewSpec;
   /** When set, requests must carry this token (`X-App-Token` header or `$$app_token`). */
   requiredAppToken?: string;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
@@ -38,7 +46,10 @@ export interface FakeSodaRequest {
 }
 
 export interface FakeSoda {
-  /** `http://127.0.0.1:PORT` (no trailing slash); the resource is `${baseUrl}/resource/${dataset}.json`. */
+  /**
+   * `http://127.0.0.1:PORT` (no trailing slash); the resource is `${baseUrl}/resource/${dataset}.json`
+   * and its metadata `${baseUrl}/api/views/${dataset}.json`.
+   */
   readonly baseUrl: string;
   readonly dataset: string;
   /** Every request received, oldest first (live array). */

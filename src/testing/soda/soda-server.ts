@@ -1,5 +1,6 @@
 /**
- * A loopback fake of one Socrata SODA 2.x resource (`GET /resource/{dataset}.json`) speaking the
+ * A loopback fake of one Socrata SODA 2.x resource (`GET /resource/{dataset}.json`, and its
+ * metadata `GET /api/views/{dataset}.json`, soda-views.ts) speaking the
  * real wire format: SoQL `$select`/`$where`/`$order`/`$limit`/`$offset` (soql.ts), string-valued
  * rows with null keys omitted, system fields (`:id`, `:version`, `:created_at`, `:updated_at`)
  * under `$select=:*,*` (soda-store.ts), JSON errors `{ code, error: true, message }`,
@@ -13,9 +14,10 @@ import type { AddressInfo } from 'node:net';
 import type { FakeSoda, FakeSodaOptions, FakeSodaRequest } from './fake-soda.types.js';
 import { createSodaFaultQueue, sendStatusFault, type FakeSodaFault, type SodaFaultQueue } from './soda-faults.js';
 import { serialisePage, writePage } from './soda-page.js';
-import { JSON_CONTENT_TYPE, sendError, sendHtml, socrataRequestId } from './soda-responses.js';
+import { JSON_CONTENT_TYPE, sendError, sendHtml, sendJson, socrataRequestId } from './soda-responses.js';
 import { createSodaStore, type SodaStore } from './soda-store.js';
 import { parseQuery, type ParsedQuery } from './soql.js';
+import { buildSodaView, type FakeSodaViewSpec } from './soda-views.js';
 import { SoqlError } from './soql-error.js';
 
 /** Dataset id served when none is given: Gainesville 311 service requests. */
@@ -24,10 +26,18 @@ export const DEFAULT_FAKE_DATASET = '78uv-94ar';
 /** Starts the fake on 127.0.0.1 and resolves once it listens. */
 export async function startFakeSoda(options: FakeSodaOptions): Promise<FakeSoda> {
   const dataset = options.dataset ?? DEFAULT_FAKE_DATASET;
-  const store = createSodaStore(dataset);
+  const store = createSodaStore(dataset, options.idField);
   const timers = new Set<NodeJS.Timeout>();
   const state: ServerState = {
-    resource: { resourcePath: `/resource/${dataset}.json`, requiredAppToken: options.requiredAppToken, store, timers },
+    resource: {
+      dataset,
+      resourcePath: `/resource/${dataset}.json`,
+      viewPath: `/api/views/${dataset}.json`,
+      viewSpec: options.view,
+      requiredAppToken: options.requiredAppToken,
+      store,
+      timers,
+    },
     failAfterRequests: options.failAfterRequests,
     requests: [],
     unexpectedErrors: [],
@@ -145,7 +155,11 @@ function serveGuarded(
 }
 
 interface ResourceContext {
+  dataset: string;
   resourcePath: string;
+  /** `/api/views/{dataset}.json`: the dataset's metadata (soda-views.ts). */
+  viewPath: string;
+  viewSpec: FakeSodaViewSpec | undefined;
   requiredAppToken: string | undefined;
   store: SodaStore;
   /** The server's timers (a trickling body registers its interval here). */
@@ -171,6 +185,10 @@ function serveResource(
   log: FakeSodaRequest,
   fault: FakeSodaFault | undefined,
 ): void {
+  if (log.path === resource.viewPath) {
+    serveView(resource, req, res, log);
+    return;
+  }
   if (!admitRequest(resource, req, res, log)) return;
   let query: ParsedQuery;
   try {
@@ -204,10 +222,34 @@ function serveResource(
   });
 }
 
+/** The dataset's view object (columns and their types), behind the same token rules as the rows. */
+function serveView(resource: ResourceContext, req: IncomingMessage, res: ServerResponse, log: FakeSodaRequest): void {
+  if (!admitRequest(resource, req, res, log, resource.viewPath)) return;
+  const view = buildSodaView(
+    resource.dataset,
+    resource.store.dataRows(),
+    resource.viewSpec,
+    resource.store.newestUpdatedAtMs || Date.now(),
+  );
+  sendJson(res, log, 200, view);
+}
+
 /** Answers 404/405/401/403 as Socrata does and returns false, or returns true for a servable request. */
-function admitRequest(resource: ResourceContext, req: IncomingMessage, res: ServerResponse, log: FakeSodaRequest): boolean {
-  if (log.path !== resource.resourcePath) {
-    sendError(res, log, 404, 'not_found', `Cannot find view with id ${log.path.replace(/^\/resource\//, '').replace(/\.json$/, '')}`);
+function admitRequest(
+  resource: ResourceContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: FakeSodaRequest,
+  servedPath = resource.resourcePath,
+): boolean {
+  if (log.path !== servedPath) {
+    sendError(
+      res,
+      log,
+      404,
+      'not_found',
+      `Cannot find view with id ${log.path.replace(/^\/(resource|api\/views)\//, '').replace(/\.json$/, '')}`,
+    );
     return false;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {

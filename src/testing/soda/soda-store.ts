@@ -19,10 +19,16 @@ export interface SodaStore {
   deleteRows(ids: string[]): void;
   /** Rows matching the query's filter in its order, cached per (filter, order). */
   selectView(query: ParsedQuery): StoredRow[];
+  /** The data fields of every stored row (what `/api/views/{id}.json` describes). */
+  dataRows(): Record<string, unknown>[];
 }
 
-/** Creates an empty store whose system ids derive from `dataset`. */
-export function createSodaStore(dataset: string): SodaStore {
+/** Creates an empty store whose system ids derive from `dataset`; rows are keyed by `idField`. */
+export function createSodaStore(dataset: string, idField = 'id'): SodaStore {
+  const rowKey = (row: Record<string, unknown>): string | undefined => {
+    const id = row[idField];
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+  };
   let rows = new Map<string, StoredRow>();
   let anonymousRows = 0;
   let newestUpdatedAtMs = 0;
@@ -67,6 +73,9 @@ export function createSodaStore(dataset: string): SodaStore {
     deleteRows(ids) {
       for (const id of ids) rows.delete(id);
       invalidate();
+    },
+    dataRows() {
+      return [...rows.values()].map((row) => row.data);
     },
     selectView(query) {
       const cached = views.get(query.viewKey);
@@ -138,11 +147,6 @@ function isPlainDataRow(row: Record<string, unknown>): boolean {
     if (field.charCodeAt(0) === 58 /* ':' */ && isSystemField(field)) return false;
   }
   return true;
-}
-
-function rowKey(row: Record<string, unknown>): string | undefined {
-  const id = row.id;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
 function parseOverrideInstant(value: unknown, field: string): number | undefined {

@@ -3,36 +3,52 @@
  * JSON API in one place, writes figures and tables, and draws each panel's `chart` (the same
  * plain-JSON Chart.js config that src/charts renders to PNG for Slack) with the bundled Chart.js.
  */
-import { Chart, type ChartConfiguration, registerables } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  SubTitle,
+  Title,
+  Tooltip,
+} from 'chart.js';
+import {
+  CONCURRENT_CALLS,
+  FILTER_OPTIONS_PATH,
+  type Filters,
+  PANELS,
+  type Panel,
+  panelPaths,
+  queryOf,
+  readFilters,
+} from './dashboard-query.js';
 import { arrayAt, type Figure, figureAt, isObject, type Json, numberAt, pick, stringAt } from './read-json.js';
 
-Chart.register(...registerables);
-
-/** The filter state; the URL's query string is its only home, so a view can be shared. */
-export interface Filters {
-  since: string;
-  until: string;
-  type: string;
-  district: string;
-}
-
-const FILTER_KEYS = ['since', 'until', 'type', 'district'] as const;
-const PANELS = ['summary', 'sla-by-type', 'volume', 'backlog', 'surges', 'forecast', 'worklist', 'model'] as const;
-type Panel = (typeof PANELS)[number];
-
-function readFilters(search: string): Filters {
-  const params = new URLSearchParams(search);
-  const read = (key: string) => params.get(key)?.trim() ?? '';
-  return { since: read('since'), until: read('until'), type: read('type'), district: read('district') };
-}
-
-function queryOf(filters: Filters, extra: Record<string, string> = {}): string {
-  const params = new URLSearchParams();
-  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
-  for (const [key, value] of Object.entries(extra)) params.set(key, value);
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
+// Only what src/charts' configs use (bar, line and scatter charts on category and linear
+// scales), not `registerables`: a smaller bundle parses sooner.
+Chart.register(
+  BarController,
+  LineController,
+  ScatterController,
+  BarElement,
+  LineElement,
+  PointElement,
+  CategoryScale,
+  LinearScale,
+  Filler,
+  Legend,
+  Title,
+  SubTitle,
+  Tooltip,
+);
 
 class HttpError extends Error {
   constructor(
@@ -43,8 +59,12 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * No custom header: the page head preloads the first calls (`<link rel=preload as=fetch
+ * crossorigin>`), and a request that differs from the preload would be sent a second time.
+ */
 async function fetchJson(path: string, signal: AbortSignal): Promise<Json> {
-  const response = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin', signal });
+  const response = await fetch(path, { credentials: 'same-origin', signal });
   const body: Json = await response.json().catch(() => null);
   if (!response.ok) {
     const message = stringAt(body, 'error.message', 'message') ?? `${response.status} ${response.statusText}`;
@@ -193,9 +213,11 @@ function drawChart(panel: string, spec: Json, description: string): boolean {
   }
   // The spec's pixel size is Slack's; in the page the chart takes the panel's width and a height
   // near the spec's, so its 14 px labels keep the room they were laid out for.
+  // The SLA chart's height is its rows' (each as tall as its tallest wrapped label), so it is
+  // kept whole: squeezed, its labels would overlap.
   const specHeight = numberAt(spec, 'height') ?? 400;
-  const scale = pick(spec, 'kind') === 'sla' ? 1 : 0.8;
-  holder.style.height = `${Math.round(Math.min(Math.max(specHeight * scale, 260), 620))}px`;
+  const sla = pick(spec, 'kind') === 'sla';
+  holder.style.height = `${Math.round(Math.min(Math.max(specHeight * (sla ? 1 : 0.8), 260), sla ? 1200 : 620))}px`;
   const canvas = el('canvas', { role: 'img', 'aria-label': description });
   canvas.textContent = description;
   holder.replaceChildren(canvas);
@@ -400,61 +422,121 @@ function setBanner(notices: Set<string>, stale: boolean): void {
   byId('stale-text').textContent = [...notices].join(' ');
 }
 
-async function loadAll(filters: Filters): Promise<void> {
+/**
+ * Replies that do not depend on the date window (the model card, the worklist for the same type
+ * and district) are kept for the page's life, so a filter change does not ask for them again.
+ */
+const keptReplies = new Map<string, Promise<Json>>();
+const KEPT_PANELS: ReadonlySet<Panel> = new Set(['worklist', 'model']);
+
+function fetchPanel(panel: Panel, path: string, signal: AbortSignal): Promise<Json> {
+  if (!KEPT_PANELS.has(panel)) return fetchJson(path, signal);
+  const kept = keptReplies.get(path);
+  if (kept) return kept;
+  // Not tied to one load's signal: a newer load may still use the reply.
+  const reply = fetchJson(path, new AbortController().signal);
+  keptReplies.set(path, reply);
+  reply.catch(() => keptReplies.delete(path));
+  return reply;
+}
+
+/**
+ * Runs the tasks in order with at most `limit` in flight: the server's PGlite answers one query
+ * at a time, so calls sent all at once interleave and every panel waits for the slowest, while
+ * calls in page order paint the top of the page first at the same total time.
+ */
+async function inOrder<T>(tasks: (() => Promise<T>)[], limit: number, after?: () => Promise<void>): Promise<PromiseSettledResult<T>[]> {
+  const results: PromiseSettledResult<T>[] = new Array(tasks.length);
+  let next = 0;
+  let afterTask = after;
+  const worker = async () => {
+    for (;;) {
+      if (next >= tasks.length) {
+        const last = afterTask;
+        afterTask = undefined;
+        if (last) await last().catch(() => undefined);
+        return;
+      }
+      const index = next;
+      next += 1;
+      try {
+        results[index] = { status: 'fulfilled', value: await tasks[index]() };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
+let loads = 0;
+
+/** One load of every panel; `after` (the filter lists on the first load) is queued behind them. */
+async function loadAll(filters: Filters, after?: () => Promise<void>): Promise<void> {
   controller?.abort();
   controller = new AbortController();
   const { signal } = controller;
+  loads += 1;
+  const firstLoad = loads === 1;
   document.body.dataset.ready = 'false';
   document.body.setAttribute('aria-busy', 'true');
   performance.mark('dashboard:load-start');
-  const query = queryOf(filters);
-  const paths: Record<Panel, string> = {
-    summary: `/api/v1/summary${query}`,
-    'sla-by-type': `/api/v1/sla-by-type${query}`,
-    volume: `/api/v1/volume${query}`,
-    backlog: `/api/v1/backlog${query}`,
-    surges: `/api/v1/surges${query}`,
-    forecast: `/api/v1/forecast${query}`,
-    worklist: `/api/v1/worklist${queryOf({ ...filters, since: '', until: '' }, { limit: '25' })}`,
-    model: '/api/v1/model',
-  };
+  const paths = panelPaths(filters);
   const notices = new Set<string>();
   let stale = false;
   let unauthorized = false;
   // Each panel is drawn as soon as its reply arrives; the page is "ready" when the last one is.
-  const results = await Promise.allSettled(
-    PANELS.map((panel) =>
-      fetchJson(paths[panel], signal).then(
-        (body) => {
-          if (signal.aborted) return body;
-          const section = document.querySelector<HTMLElement>(`[data-panel="${panel}"]`);
-          showPanelStatus(section, null);
-          const notice = stringAt(body, 'notice');
-          if (notice) notices.add(notice);
-          if (pick(body, 'stale') === true) stale = true;
-          try {
-            renderPanel(panel, body);
-          } catch (error) {
-            showPanelStatus(section, `Not available: ${error instanceof Error ? error.message : String(error)}`);
-          }
-          return body;
-        },
-        (error: unknown) => {
-          if (error instanceof HttpError && error.status === 401) unauthorized = true;
-          if (!signal.aborted) {
+  const results = await inOrder(
+    PANELS.map(
+      (panel) => () =>
+        fetchPanel(panel, paths[panel], signal).then(
+          (body) => {
+            if (signal.aborted) return body;
             const section = document.querySelector<HTMLElement>(`[data-panel="${panel}"]`);
-            showPanelStatus(section, `Not available: ${error instanceof Error ? error.message : 'the request failed.'}`);
-          }
-          throw error;
-        },
-      ),
+            showPanelStatus(section, null);
+            const notice = stringAt(body, 'notice');
+            if (notice) notices.add(notice);
+            if (pick(body, 'stale') === true) stale = true;
+            try {
+              renderPanel(panel, body);
+            } catch (error) {
+              showPanelStatus(section, `Not available: ${error instanceof Error ? error.message : String(error)}`);
+            }
+            if (panel === 'summary') {
+              showWindow(filters, body);
+              if (firstLoad) performance.mark('dashboard:first-figure');
+            }
+            return body;
+          },
+          (error: unknown) => {
+            if (error instanceof HttpError && error.status === 401) unauthorized = true;
+            if (!signal.aborted) {
+              const section = document.querySelector<HTMLElement>(`[data-panel="${panel}"]`);
+              showPanelStatus(section, `Not available: ${error instanceof Error ? error.message : 'the request failed.'}`);
+            }
+            throw error;
+          },
+        ),
     ),
+    CONCURRENT_CALLS,
+    after,
   );
   if (signal.aborted) return;
   if (unauthorized) notices.add('You are not signed in, so the figures cannot be shown.');
-  byId('sign-in').hidden = !unauthorized;
+  const signIn = byId<HTMLAnchorElement>('sign-in');
+  signIn.hidden = !unauthorized;
+  // Back to this very view (its filters) after signing in.
+  signIn.href = `/login?${new URLSearchParams({ next: `${location.pathname}${location.search}` })}`;
   setBanner(notices, stale);
-  const summary = results[0].status === 'fulfilled' ? results[0].value : null;
+  if (results[0].status === 'rejected') showWindow(filters, null);
+  document.body.removeAttribute('aria-busy');
+  document.body.dataset.ready = 'true';
+  if (firstLoad) performance.mark('dashboard:ready');
+}
+
+/** The header line and the form's dates, from the summary (the first reply, so early). */
+function showWindow(filters: Filters, summary: Json): void {
   const asOf = stringAt(summary, 'as_of');
   byId('as-of').textContent = asOf ? `As of ${formatDate(asOf)}` : '';
   const since = stringAt(summary, 'window.since', 'since');
@@ -465,9 +547,6 @@ async function loadAll(filters: Filters): Promise<void> {
   if (until && !filters.until) byId<HTMLInputElement>('filter-until').value = until;
   const ignored = arrayAt(summary, 'filters.ignored').filter((item) => typeof item === 'string');
   byId('filter-note').textContent = ignored.length > 0 ? `The headline SLA figures do not apply the ${ignored.join(', ')} filter.` : '';
-  document.body.removeAttribute('aria-busy');
-  document.body.dataset.ready = 'true';
-  performance.mark('dashboard:ready');
 }
 
 function renderPanel(panel: Panel, body: Json): void {
@@ -531,7 +610,7 @@ function summarizeData(body: Json): string {
 // ---- filters ----------------------------------------------------------------------------------
 
 async function loadFilterOptions(filters: Filters): Promise<void> {
-  const body = await fetchJson('/api/v1/filters', new AbortController().signal).catch(() => null);
+  const body = await fetchJson(FILTER_OPTIONS_PATH, new AbortController().signal).catch(() => null);
   const fill = (id: string, options: Json[], selected: string, everyLabel: string) => {
     const select = byId<HTMLSelectElement>(id);
     const items = options.map((option) =>
@@ -607,7 +686,8 @@ function start(): void {
     writeForm(filters);
     void loadAll(filters);
   });
-  void Promise.all([loadFilterOptions(filters), loadAll(filters)]);
+  // The filter lists come after the panels: the form already shows the URL's choices.
+  void loadAll(filters, () => loadFilterOptions(filters));
 }
 
 start();

@@ -1,0 +1,126 @@
+import { sql, type Kysely } from 'kysely';
+import type { WarehouseSchema } from './schema.js';
+import { effectiveCloseSql, effectiveSlaHoursSql } from './sql-fragments.js';
+import type { OpenTicketFilter } from './worklist.repository.js';
+
+type Db = Kysely<WarehouseSchema>;
+
+export type StoredRiskLevel = 'Low' | 'Medium' | 'High';
+
+/** An open ticket with what the ranking needs, and its stored score (null when not scored yet). */
+export interface OpenTicketScore {
+  ticketId: string;
+  createdAt: Date;
+  typeKey: string;
+  /** Effective SLA of its type: own sla_policy row, else '*', else the configured SLA_HOURS. */
+  slaHours: number;
+  /** Null when this model version has not scored the ticket as it is now (new, or its created_at or type changed). */
+  probability: number | null;
+}
+
+/** One ticket's score by one model version, as the scorer gave it. */
+export interface TicketScoreRow {
+  ticketId: string;
+  createdAt: Date;
+  typeKey: string;
+  probability: number;
+  riskLevel: StoredRiskLevel;
+  topFactors: string[];
+}
+
+/** An open ticket as the worklist shows it, with its stored score. */
+export interface ScoredTicketDetail {
+  ticketId: string;
+  requestType: string;
+  address: string | null;
+  district: string | null;
+  /** Null when `modelVersion` has no stored score for it. */
+  score: { riskLevel: StoredRiskLevel; topFactors: string[] } | null;
+}
+
+/** Rows per insert: 6 parameters each stays far below PostgreSQL's 65,535 bind parameters. */
+const INSERT_CHUNK = 2_000;
+
+/**
+ * Tickets open at `asOf` (same rule as findOpenTicketsAt: created ≤ asOf, effective close null or
+ * after it), optionally of one type and one district, each with the probability `modelVersion`
+ * stored for it — null when it has none for the ticket's current created_at and type.
+ * Only the columns the ranking reads: the details of the few shown come from findScoredTicketDetails.
+ */
+export async function findOpenTicketScores(db: Db, filter: OpenTicketFilter & { modelVersion: string }): Promise<OpenTicketScore[]> {
+  const typeFilter = filter.typeKey === undefined ? sql`` : sql`and f.type_key = ${filter.typeKey}`;
+  const districtFilter =
+    filter.district === undefined ? sql`` : sql`and lower(trim(f.commission_district)) = ${filter.district.trim().toLowerCase()}`;
+  const result = await sql<{ ticket_id: string; created_at: Date; type_key: string; sla_hours: number; probability: number | null }>`
+    with policy as (
+      select t.type_key, ${effectiveSlaHoursSql(sql`t.type_key`, filter.fallbackSlaHours)} as sla_hours from dim_request_type t
+    )
+    select f.ticket_id, f.created_at, f.type_key, policy.sla_hours, s.probability
+    from fact_ticket f
+    join policy on policy.type_key = f.type_key
+    left join ticket_score s
+      on s.model_version = ${filter.modelVersion} and s.ticket_id = f.ticket_id
+      and s.created_at = f.created_at and s.type_key = f.type_key
+    where f.created_at <= ${filter.asOf}::timestamptz
+      and (${effectiveCloseSql} is null or ${effectiveCloseSql} > ${filter.asOf}::timestamptz)
+      ${typeFilter} ${districtFilter}`.execute(db);
+  return result.rows.map((row) => ({
+    ticketId: row.ticket_id,
+    createdAt: new Date(row.created_at),
+    typeKey: row.type_key,
+    slaHours: Number(row.sla_hours),
+    probability: row.probability === null ? null : Number(row.probability),
+  }));
+}
+
+/** Stores scores of one model version, replacing the ticket's older row of that version. */
+export async function saveTicketScores(db: Db, modelVersion: string, scores: readonly TicketScoreRow[]): Promise<void> {
+  for (let offset = 0; offset < scores.length; offset += INSERT_CHUNK) {
+    await db
+      .insertInto('ticket_score')
+      .values(
+        scores.slice(offset, offset + INSERT_CHUNK).map((score) => ({
+          model_version: modelVersion,
+          ticket_id: score.ticketId,
+          created_at: score.createdAt,
+          type_key: score.typeKey,
+          probability: score.probability,
+          risk_level: score.riskLevel,
+          top_factors: JSON.stringify(score.topFactors),
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.columns(['model_version', 'ticket_id']).doUpdateSet((eb) => ({
+          created_at: eb.ref('excluded.created_at'),
+          type_key: eb.ref('excluded.type_key'),
+          probability: eb.ref('excluded.probability'),
+          risk_level: eb.ref('excluded.risk_level'),
+          top_factors: eb.ref('excluded.top_factors'),
+          scored_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * The shown fields of tickets, in the order of `ticketIds` (ids the warehouse does not hold are left
+ * out), with the score `modelVersion` stored for each (null when it has none).
+ */
+export async function findScoredTicketDetails(db: Db, modelVersion: string, ticketIds: readonly string[]): Promise<ScoredTicketDetail[]> {
+  if (ticketIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('fact_ticket as f')
+    .innerJoin('dim_request_type as t', 't.type_key', 'f.type_key')
+    .leftJoin('ticket_score as s', (join) => join.onRef('s.ticket_id', '=', 'f.ticket_id').on('s.model_version', '=', modelVersion))
+    .select(['f.ticket_id', 't.display_name', 'f.location_detail', 'f.commission_district', 's.risk_level', 's.top_factors'])
+    .where('f.ticket_id', 'in', [...ticketIds])
+    .execute();
+  const byId = new Map(rows.map((row) => [row.ticket_id, row]));
+  return ticketIds.flatMap((ticketId) => {
+    const row = byId.get(ticketId);
+    if (!row) return [];
+    const score = row.risk_level === null || row.top_factors === null ? null : { riskLevel: row.risk_level, topFactors: row.top_factors };
+    return [{ ticketId, requestType: row.display_name, address: row.location_detail, district: row.commission_district, score }];
+  });
+}
