@@ -32,6 +32,7 @@ import { migrate } from './warehouse/migrate.js';
 import { findPromotedModel } from './warehouse/model.repository.js';
 import { syncDefaultSlaHours } from './warehouse/sla-policy.repository.js';
 import { createDashboardPageRoutes } from './web/dashboard.routes.js';
+import { warmTicketScores, type WarmUpResult } from './worklist/warm-ticket-scores.js';
 
 type WebClient = ReturnType<typeof createSlackWebClient>;
 
@@ -68,6 +69,8 @@ export interface AppServer extends ApiServer {
   refreshScorer(reason: string): Promise<void>;
   /** Told of each scheduler job as it ends: a successful ingest refreshes the scorer. Never throws. */
   onJobOutcome(outcome: JobOutcome): void;
+  /** The score warm-up that follows the latest scorer load (listen, refresh); null before listen. */
+  scoresWarmed(): Promise<WarmUpResult | null>;
 }
 
 /** One health view, shared by /healthz and `civicops status`. */
@@ -254,7 +257,14 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
       slackHandler: await slackHandler(),
       routes: [
         createDashboardPageRoutes({ access: 'api-key' }),
-        createApiV1Routes({ db: warehouse.db, config, scorer: shared, apiKeyRequired: Boolean(config.http.apiKey) }),
+        createApiV1Routes({
+          db: warehouse.db,
+          config,
+          scorer: shared,
+          apiKeyRequired: Boolean(config.http.apiKey),
+          // The cached monitor: the model card never waits for a drift measurement.
+          modelHealth: () => modelHealthMonitor().read(),
+        }),
         createSessionRoutes({ apiKey: config.http.apiKey }),
       ],
       async jobHealth() {
@@ -270,7 +280,7 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
       // Never waits for a drift measurement: /healthz shows the cached one (or none yet).
       modelHealth: () => modelHealthMonitor().read(),
     };
-    return withScorerRefresh(createApiServer(deps), shared, logger, config.scorerRefreshMinutes * 60_000);
+    return withScorerRefresh(createApiServer(deps), shared, logger, config.scorerRefreshMinutes * 60_000, warehouse);
   });
 
   let serverBuilt = false;
@@ -307,15 +317,31 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
  * Adds the one refresh policy to an API server: every `refreshMs` while listening (timer unref'd,
  * cleared on close) and after every successful ingest of this process's scheduler.
  */
-function withScorerRefresh(api: ApiServer, scorer: Scorer, logger: Logger, refreshMs: number): AppServer {
-  const refreshScorer = createScorerRefresher(scorer, logger);
+function withScorerRefresh(api: ApiServer, scorer: Scorer, logger: Logger, refreshMs: number, warehouse: Warehouse): AppServer {
+  // After each load of the scorer, its scores of the open tickets are stored in the background
+  // (one warm-up at a time), so the first worklist or summary request does not score them all.
+  let warmed: Promise<WarmUpResult | null> = Promise.resolve(null);
+  let closing = false;
+  const warmUp = () => {
+    if (closing) return;
+    warmed = warmed.then(() =>
+      warmTicketScores({ db: warehouse.db, scorer, logger, stopped: () => closing }).catch((error: unknown) => {
+        logger.error({ err: error }, 'score warm-up failed; requests score what is missing');
+        return null;
+      }),
+    );
+  };
+  const refreshAndLoad = createScorerRefresher(scorer, logger);
+  const refreshScorer = (reason: string) => refreshAndLoad(reason).then(warmUp);
   let timer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
   return {
     ...api,
     refreshScorer,
+    scoresWarmed: () => warmed,
     async listen(port, host) {
       const bound = await api.listen(port, host);
+      warmUp();
       if (refreshMs > 0 && timer === undefined) {
         timer = setInterval(() => void refreshScorer('periodic'), refreshMs);
         timer.unref();
@@ -325,8 +351,9 @@ function withScorerRefresh(api: ApiServer, scorer: Scorer, logger: Logger, refre
     close() {
       clearInterval(timer);
       timer = undefined;
-      // Closing twice (the command, then App.close) waits for the same close.
-      closed ??= api.close();
+      closing = true;
+      // Closing twice (the command, then App.close) waits for the same close; a warm-up ends its batch first.
+      closed ??= warmed.then(() => api.close());
       return closed;
     },
     onJobOutcome(outcome) {

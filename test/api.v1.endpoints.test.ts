@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config/config.js';
 import { backlogResponseSchema } from '../src/dashboard/build-backlog.js';
 import { filtersResponseSchema } from '../src/dashboard/build-filters.js';
 import { forecastViewResponseSchema } from '../src/dashboard/build-forecast-view.js';
-import { modelCardResponseSchema } from '../src/dashboard/build-model-card.js';
+import { buildModelCard, modelCardResponseSchema } from '../src/dashboard/build-model-card.js';
 import { slaByTypeResponseSchema } from '../src/dashboard/build-sla-by-type.js';
 import { summaryResponseSchema } from '../src/dashboard/build-summary.js';
 import { surgesResponseSchema } from '../src/dashboard/build-surges.js';
@@ -132,6 +132,95 @@ describe.each(engines)('GET /api/v1/* on the Gainesville snapshot ($name)', ({ n
     expect(model.chart?.kind).toBe('calibration');
     expect(model.data_age.days_of_data_after_test).not.toBeNull();
   }, 120_000);
+
+  it("shows model v2's evaluation: ROC-AUC with its interval, the margin over the type rate, ECE and the backtest folds", async () => {
+    const card = await getParsed('/api/v1/model', modelCardResponseSchema);
+    const model = card.model!;
+    const auc = model.test_roc_auc!;
+    expect(model.test_roc_auc_ci95!.lower).toBeLessThan(auc);
+    expect(model.test_roc_auc_ci95!.upper).toBeGreaterThan(auc);
+    expect(model.margin_over_type_rate).toBeCloseTo(auc - model.baselines.type_breach_rate_roc_auc!, 2);
+    expect(model.margin_over_type_rate_ci95!.lower).toBeLessThan(model.margin_over_type_rate_ci95!.upper);
+    expect(model.bootstrap_resamples).toBeGreaterThan(0);
+    expect(model.ece).toBeGreaterThanOrEqual(0);
+    expect(card.calibration.ece).toBe(model.ece);
+    expect(model.test_pr_auc).toBeGreaterThan(0);
+    expect(model.brier).toBeGreaterThan(0);
+    expect(['isotonic', 'platt', 'beta']).toContain(model.calibration_method);
+    expect(model.calibration_shift?.log_odds).toEqual(expect.any(Number));
+    expect(model.probabilities!.min).toBeGreaterThan(0);
+    expect(model.probabilities!.max).toBeLessThan(1);
+    expect(model.baselines.type_family_rate_roc_auc).toEqual(expect.any(Number));
+    expect(model.backtest!.length).toBeGreaterThanOrEqual(4);
+    for (const fold of model.backtest!) {
+      expect(fold.test_rows).toBeGreaterThan(0);
+      expect(fold.from < fold.to).toBe(true);
+    }
+    expect(card.health?.version).toBe(model.version);
+    expect(card.health?.trained_through).toBe(model.test_window.to);
+    expect(card.health?.max_age_days).toBe(config.modelMaxAgeDays);
+    expect(card.health?.drift.psi_threshold).toBe(0.2);
+  }, 120_000);
+
+  it('says "not measured" (null) for the figures a model trained by an older version lacks, and does not fail', async () => {
+    const promoted = await warehouse.db
+      .selectFrom('model_registry')
+      .select(['model_version', 'report'])
+      .where('promoted', '=', true)
+      .executeTakeFirstOrThrow();
+    const full = (typeof promoted.report === 'string' ? JSON.parse(promoted.report) : promoted.report) as Record<string, unknown>;
+    const { ece, roc_auc_ci95, margin_over_type_rate, margin_over_type_rate_ci95, backtest, calibration_method, ...older } = full;
+    const setReport = (report: Record<string, unknown>) =>
+      warehouse.db
+        .updateTable('model_registry')
+        .set({ report: JSON.stringify(report) })
+        .where('model_version', '=', promoted.model_version)
+        .execute();
+    await setReport({ ...older, baselines: { type_breach_rate_roc_auc: 0.7 }, calibration_shift: 'garbled' });
+    try {
+      const card = modelCardResponseSchema.parse(await buildModelCard({ db: warehouse.db }));
+      expect(card.model?.version).toBe(promoted.model_version);
+      expect(card.model?.ece).toBeNull();
+      expect(card.calibration.ece).toBeNull();
+      expect(card.model?.test_roc_auc_ci95).toBeNull();
+      expect(card.model?.margin_over_type_rate).toBeNull();
+      expect(card.model?.margin_over_type_rate_ci95).toBeNull();
+      expect(card.model?.backtest).toBeNull();
+      expect(card.model?.calibration_method).toBeNull();
+      expect(card.model?.calibration_shift).toBeNull();
+      expect(card.model?.baselines).toEqual({ type_breach_rate_roc_auc: 0.7, type_family_rate_roc_auc: null, logistic_roc_auc: null });
+      // Without the app's monitor the card has no health block.
+      expect(card.health).toBeNull();
+      expect(card.calibration.bins.length).toBeGreaterThan(1);
+    } finally {
+      await setReport(full);
+    }
+    expect([ece, roc_auc_ci95, margin_over_type_rate, margin_over_type_rate_ci95, backtest, calibration_method]).not.toContain(undefined);
+  });
+
+  it('never waits for a drift measurement: a new server says measuring, then the PSI of the top features once measured', async () => {
+    // A second App: its own health monitor, which has not measured this model yet.
+    const fresh = createApp({ config, logger, warehouse: { ...warehouse, close: async () => {} } });
+    try {
+      const server = await fresh.server();
+      const { port } = await server.listen(0, '127.0.0.1');
+      const first = modelCardResponseSchema.parse(await (await fetch(`http://127.0.0.1:${port}/api/v1/model`)).json());
+      expect(first.health?.drift.state).toBe('measuring');
+      expect(first.health?.drift.features).toEqual([]);
+      // Joins the measurement the request started.
+      await fresh.modelHealth({ waitForDrift: true });
+      const second = modelCardResponseSchema.parse(await (await fetch(`http://127.0.0.1:${port}/api/v1/model`)).json());
+      const drift = second.health!.drift;
+      expect(drift.state).toBe('measured');
+      expect(drift.features.length).toBeGreaterThan(0);
+      expect(drift.features.length).toBeLessThanOrEqual(5);
+      for (const feature of drift.features) expect(feature.drifted).toBe(feature.psi > drift.psi_threshold);
+      expect(drift.drifted).toBe(drift.features.some((feature) => feature.drifted));
+      expect(drift.recent?.tickets).toBeGreaterThan(0);
+    } finally {
+      await fresh.close();
+    }
+  }, 240_000);
 
   it('narrows to one type given by its name, and a district narrows the series that support it', async () => {
     const filters = await getParsed('/api/v1/filters', filtersResponseSchema);

@@ -8,6 +8,17 @@ import { createScorer } from '../src/model/score-ticket.js';
 import { findPromotedModel, listModels } from '../src/warehouse/model.repository.js';
 import { ModelNotTrainedError, UnknownRequestTypeError } from '../src/shared/errors.js';
 import { buildTrainingSet } from '../src/features/training-set.js';
+import { CANDIDATES, cappedOptions, MAX_ROWS_PER_TREE } from '../src/model/choose-model.js';
+
+describe('per-tree row sample on large training sets', () => {
+  it('leaves small fits alone and caps each tree or round at MAX_ROWS_PER_TREE rows above it', () => {
+    expect(cappedOptions(CANDIDATES.gbt, MAX_ROWS_PER_TREE)).toBe(CANDIDATES.gbt);
+    expect(cappedOptions(CANDIDATES.gbt, 4 * MAX_ROWS_PER_TREE).subsample).toBeCloseTo(0.25, 10);
+    expect(cappedOptions(CANDIDATES.forest, 2 * MAX_ROWS_PER_TREE).sampleFraction).toBeCloseTo(0.5, 10);
+    // Never more than the candidate's own sample.
+    expect(cappedOptions(CANDIDATES.gbt, MAX_ROWS_PER_TREE + 1).subsample).toBe(CANDIDATES.gbt.subsample);
+  });
+});
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
@@ -17,7 +28,7 @@ const risk = { mediumThreshold: 0.4, highThreshold: 0.7 };
 // 0.76 and 0.03, not reached yet; these floors catch a regression below what the model does now.
 const ROC_AUC_FLOOR = 0.75;
 const ECE_CEILING = 0.06;
-// Cross-fitting and the backtest train the learner 13 times; a shared machine can take minutes.
+// Two candidates, a 3-fold cross-fit, the refit and a 4-fold forest backtest; a shared machine is slow.
 const TRAIN_TIMEOUT_MS = 300_000;
 
 describe.each(engines)('training and scoring on the Gainesville snapshot ($name)', ({ name }) => {
@@ -72,7 +83,10 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
       expect(fold.roc_auc).toBeLessThan(1);
       expect(new Date(fold.to) > new Date(fold.from)).toBe(true);
     }
-    expect(report.feature_trials.map((trial) => trial.feature)).toContain('hoursToNextBusinessDay');
+    // Feature trials run only when asked (`train --trials`); the optional features are used meanwhile.
+    expect(report.feature_trials).toEqual([]);
+    expect(report.top_features.length).toBeGreaterThan(0);
+    for (const fold of report.backtest) expect(fold.learner).toBe('forest (100 trees)');
     expect(['isotonic', 'platt', 'beta']).toContain(report.calibration_method);
   });
 
@@ -82,6 +96,7 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
       const promoted = await findPromotedModel(warehouse.db);
       expect(promoted?.modelVersion).toBe(report.model_version);
       expect(promoted?.featureNames).not.toContain('status');
+      expect(promoted?.featureNames).toContain('hoursToNextBusinessDay');
       expect(promoted?.metrics.roc_auc).toBe(report.roc_auc);
       // Make the promoted model look far better: a new, ordinary model must not replace it…
       await warehouse.db
@@ -90,8 +105,14 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
         .where('promoted', '=', true)
         .execute();
       // One learner is enough here: this is about the registry, not the choice of learner.
-      const second = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone }, { asOf, seed: 7, kinds: ['gbt'] });
+      const second = await trainAndRegister(
+        { db: warehouse.db, logger, slaHours: 72, timeZone },
+        { asOf, seed: 7, kinds: ['gbt'], trials: true },
+      );
       expect(second.promoted).toBe(false);
+      // --trials: each optional feature with and without on the calibration slice.
+      expect(second.feature_trials.map((trial) => trial.feature)).toContain('hoursToNextBusinessDay');
+      for (const trial of second.feature_trials) expect(trial.kept).toBe(trial.with_roc_auc > trial.without_roc_auc);
       expect(second.promotion_note).toContain('--force');
       expect((await findPromotedModel(warehouse.db))?.modelVersion).toBe(report.model_version);
       // …unless forced.

@@ -50,4 +50,17 @@ describe.each(engines)('the backlog series on $name', ({ name }) => {
     expect(points.find((point) => point.date === '2024-03-09')!.at.toISOString()).toBe('2024-03-10T05:00:00.000Z');
     expect(points.find((point) => point.date === '2024-03-10')!.at.toISOString()).toBe('2024-03-11T04:00:00.000Z');
   });
+
+  it('counts every day at the cap when the cap comes before the window', async () => {
+    const cap = cityTime('2024-02-25 09:15');
+    const points = await getBacklogSeries(warehouse.db, {
+      firstDay: '2024-03-01',
+      lastDay: '2024-03-05',
+      timeZone: FIXTURE_TIME_ZONE,
+      cap,
+    });
+    const open = await openAt(cap);
+    expect(open).toBeGreaterThan(0);
+    expect(points.map((point) => [point.at.getTime(), point.open])).toEqual(points.map(() => [cap.getTime(), open]));
+  });
 });

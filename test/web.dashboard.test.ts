@@ -81,6 +81,8 @@ describe.skipIf(!available).each(engines)('the dashboard at GET / in chromium ($
       { asOf: new Date('2023-07-10T12:00:00Z'), kinds: ['gbt'] },
     );
     app = createApp({ config, logger, warehouse: { ...warehouse, close: async () => {} } });
+    // The card never waits for drift: measure it once here so the card shows the PSI table.
+    await app.modelHealth({ waitForDrift: true });
     const server = await app.server();
     const { port } = await server.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
@@ -103,6 +105,20 @@ describe.skipIf(!available).each(engines)('the dashboard at GET / in chromium ($
       for (const [chart, share] of Object.entries(ink)) expect(share, `${chart} canvas`).toBeGreaterThan(0.01);
       await expect(page.locator('#stale-banner').isVisible()).resolves.toBe(true);
       expect(await page.locator('#stale-text').textContent()).toMatch(/2023/);
+      // The model card: ECE, the ROC-AUC interval, the reliability and backtest tables and the health block.
+      const card = page.locator('[data-panel="model"]');
+      await expect(card.locator('[data-fact="ece"]').textContent()).resolves.toMatch(/^0\.\d{3}$/);
+      await expect(card.locator('[data-fact="roc-auc"]').textContent()).resolves.toMatch(/^0\.\d{3} \(95% CI 0\.\d{3}–0\.\d{3}\)$/);
+      await expect(card.locator('#model-reliability tbody tr').count()).resolves.toBeGreaterThan(1);
+      await expect(card.locator('#model-backtest tbody tr').count()).resolves.toBeGreaterThanOrEqual(4);
+      await expect(card.locator('#model-health [data-health]').textContent()).resolves.toMatch(/^(Stale|Current) — data runs/);
+      await expect(card.locator('#model-health thead').textContent()).resolves.toContain('> 0.2');
+      await expect(card.locator('#model-health tbody tr').count()).resolves.toBeGreaterThan(0);
+      const stale = (await card.locator('#model-health [data-health]').getAttribute('data-health')) === 'stale';
+      await expect(card.locator('#model-stale').isVisible()).resolves.toBe(stale);
+      // The sticky filter bar would cover the card's top in an element screenshot.
+      await page.addStyleTag({ content: '.filters { position: static !important; }' });
+      await card.screenshot({ path: join(SCREENSHOTS, `model-card-${device}-${name}.png`) });
       // Nothing wider than the viewport (no sideways scrolling on a tablet).
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
       await page.screenshot({ path: join(SCREENSHOTS, `dashboard-${device}-${name}.png`), fullPage: true });

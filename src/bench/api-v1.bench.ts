@@ -105,6 +105,11 @@ export async function runApiV1Bench(): Promise<Record<string, number>> {
     });
     const server = await app.server();
     const { port } = await server.listen(0, '127.0.0.1');
+    // listen starts the score warm-up in the background; timed apart, as a server does it before traffic.
+    const warmStarted = performance.now();
+    const warmed = await server.scoresWarmed();
+    results.score_warm_up_ms = Math.round(performance.now() - warmStarted);
+    console.log(`  score warm-up: ${warmed?.scored ?? 0} open tickets in ${results.score_warm_up_ms} ms (in the background of listen)`);
     try {
       console.log(
         `  ${'endpoint'.padEnd(28)} ${'status'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'first ms'.padStart(9)}  target p95 < ${TARGET_P95_MS} ms`,

@@ -35,7 +35,7 @@ async function openBenchWarehouse(): Promise<{ warehouse: Warehouse; drop: () =>
   }
 }
 
-/** The whole `civicops train` on 100,000 tickets: features, two candidate learners, a feature trial, 5-fold cross-fitting, calibration, refit, 4-fold backtest, registry. */
+/** The whole `civicops train` on 100,000 tickets: features, two candidate learners, 3-fold cross-fitting, calibration, refit, a 4-fold forest backtest, bootstrap, registry (no feature trials: `--trials` only). */
 export async function runTrainBench(): Promise<Record<string, number>> {
   const logger = createLogger({ level: 'silent' });
   const { warehouse, drop } = await openBenchWarehouse();

@@ -1,17 +1,22 @@
 /**
  * The model card of the promoted breach-risk model: version, when and on what it was trained,
- * its test ROC-AUC against the baselines, its reliability bins and how old the data is against
- * the training. Read from the model registry (the report stored at training); nothing is rescored.
+ * its test evaluation (ROC-AUC with its bootstrap interval, the margin over the type-rate baseline,
+ * PR-AUC, Brier, ECE, the rolling-origin backtest) against the baselines, its reliability bins, how
+ * old the data is against the training and the model's health (staleness and feature drift). Read
+ * from the model registry (the report stored at training); nothing is rescored. A model trained by
+ * an older version lacks the newer figures: they are null ("not measured"), never an error.
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { resolveDataClock } from '../analytics/data-clock.js';
 import { buildCalibrationChart } from '../charts/calibration-chart.js';
+import type { ModelHealth } from '../model/model-health.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { findPromotedModelSummary } from '../warehouse/model.repository.js';
 import { findLatestEventAt } from '../warehouse/worklist.repository.js';
 import { chartOrNull, chartSpecSchema, round } from './dashboard-schemas.js';
 import { dataClockShape } from './dashboard-window.js';
+import { modelCardHealth, modelHealthSchema } from './model-card-health.js';
 
 type Db = Kysely<WarehouseSchema>;
 const DAY_MS = 86_400_000;
@@ -23,6 +28,19 @@ const binSchema = z.object({
   count: z.number().int(),
   mean_predicted: z.number(),
   observed_rate: z.number(),
+});
+
+const intervalSchema = z.object({ lower: z.number(), upper: z.number() }).nullable();
+const notMeasured = (what: string) => `${what}; null when the model was trained by an older version (not measured)`;
+
+const backtestFoldSchema = z.object({
+  fold: z.number().int(),
+  train_rows: z.number().int(),
+  test_rows: z.number().int(),
+  from: z.string(),
+  to: z.string(),
+  roc_auc: z.number().nullable(),
+  type_breach_rate_roc_auc: z.number().nullable(),
 });
 
 export const modelCardResponseSchema = z.object({
@@ -41,12 +59,39 @@ export const modelCardResponseSchema = z.object({
       n_train: z.number().int(),
       n_test: z.number().int(),
       test_roc_auc: z.number().nullable(),
+      test_roc_auc_ci95: intervalSchema.describe(notMeasured('percentile bootstrap 95% interval of the test ROC-AUC')),
+      margin_over_type_rate: z.number().nullable().describe(notMeasured("test ROC-AUC minus that of the type's breach rate alone")),
+      margin_over_type_rate_ci95: intervalSchema.describe(notMeasured('bootstrap 95% interval of that margin')),
+      bootstrap_resamples: z.number().int().nullable(),
       test_pr_auc: z.number().nullable(),
       brier: z.number().nullable(),
+      ece: z.number().nullable().describe(notMeasured('expected calibration error over the 10 reliability bins of the test period')),
       base_rate: z.number().nullable().describe('share of test tickets that breached'),
+      probabilities: z
+        .object({ min: z.number(), max: z.number(), distinct: z.number().int() })
+        .nullable()
+        .describe(notMeasured('range and number of distinct (4-decimal) test probabilities')),
+      calibration_method: z.string().nullable().describe(notMeasured('isotonic, platt or beta: the lowest cross-validated log-loss')),
+      calibration_log_loss: z.record(z.string(), z.number()).nullable(),
+      calibration_shift: z
+        .object({ to_rate: z.number().nullable(), log_odds: z.number() })
+        .nullable()
+        .describe(notMeasured('the shift to the recent base rate: the rate followed (null: none) and the log-odds added')),
       baselines: z
-        .object({ type_breach_rate_roc_auc: z.number().nullable(), logistic_roc_auc: z.number().nullable() })
-        .describe('ROC-AUC of the per-type breach rate and of a logistic regression on the same test period'),
+        .object({
+          type_breach_rate_roc_auc: z.number().nullable(),
+          type_family_rate_roc_auc: z.number().nullable(),
+          logistic_roc_auc: z.number().nullable(),
+        })
+        .describe('ROC-AUC of the per-type breach rate, the type family rate and a logistic regression on the same test period'),
+      backtest: z
+        .array(backtestFoldSchema)
+        .nullable()
+        .describe(notMeasured('rolling-origin backtest inside the training period: each fold trained before `from`, scored on [from, to)')),
+      feature_trials: z
+        .array(z.object({ feature: z.string(), with_roc_auc: z.number(), without_roc_auc: z.number(), kept: z.boolean() }))
+        .nullable()
+        .describe(notMeasured('optional features, kept only when they raised the calibration-slice ROC-AUC')),
       top_features: z.array(z.object({ feature: z.string(), importance: z.number() })),
     })
     .nullable()
@@ -56,6 +101,7 @@ export const modelCardResponseSchema = z.object({
       .enum(['stored-report', 'none'])
       .describe('stored-report: the 10 reliability bins computed on the test period at training and stored with the model'),
     description: z.string(),
+    ece: z.number().nullable().describe(notMeasured('expected calibration error of these bins')),
     bins: z.array(binSchema),
   }),
   data_age: z
@@ -67,12 +113,78 @@ export const modelCardResponseSchema = z.object({
         .describe('data_through − end of the test window, in days: tickets the model has not been checked on'),
     })
     .describe('how the data relates to the training'),
+  health: modelHealthSchema,
   message: z.string().nullable(),
   chart: chartSpecSchema,
 });
 export type ModelCardResponse = z.infer<typeof modelCardResponseSchema>;
 
 const numberOrNull = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const recordOf = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+function intervalOrNull(value: unknown): { lower: number; upper: number } | null {
+  if (!Array.isArray(value) || value.length !== 2) return null;
+  const [lower, upper] = value.map(numberOrNull);
+  return lower === null || upper === null ? null : { lower, upper };
+}
+
+/** Each item of a stored array that has every named field of the right type, or null when the report has no such array. */
+function rowsOrNull<Row>(
+  value: unknown,
+  fields: Record<string, 'number' | 'string' | 'boolean'>,
+  shape: (row: Record<string, unknown>) => Row,
+) {
+  if (!Array.isArray(value)) return null;
+  return value
+    .map(recordOf)
+    .filter((row) => Object.entries(fields).every(([key, type]) => typeof row[key] === type))
+    .map(shape);
+}
+
+/** The test evaluation added by model v2 (null fields for a model trained before it). */
+function evaluationOf(report: Record<string, unknown>) {
+  const probabilities = recordOf(report.probabilities);
+  const shift = recordOf(report.calibration_shift);
+  const logLoss = Object.entries(recordOf(report.calibration_log_loss)).filter(([, value]) => numberOrNull(value) !== null);
+  return {
+    test_roc_auc_ci95: intervalOrNull(report.roc_auc_ci95),
+    margin_over_type_rate: numberOrNull(report.margin_over_type_rate),
+    margin_over_type_rate_ci95: intervalOrNull(report.margin_over_type_rate_ci95),
+    bootstrap_resamples: numberOrNull(report.bootstrap_resamples),
+    ece: numberOrNull(report.ece),
+    probabilities:
+      typeof probabilities.min === 'number' && typeof probabilities.max === 'number' && typeof probabilities.distinct === 'number'
+        ? { min: probabilities.min, max: probabilities.max, distinct: probabilities.distinct }
+        : null,
+    calibration_method: typeof report.calibration_method === 'string' ? report.calibration_method : null,
+    calibration_log_loss: logLoss.length > 0 ? (Object.fromEntries(logLoss) as Record<string, number>) : null,
+    calibration_shift: typeof shift.log_odds === 'number' ? { to_rate: numberOrNull(shift.to_rate), log_odds: shift.log_odds } : null,
+    backtest: rowsOrNull(
+      report.backtest,
+      { fold: 'number', train_rows: 'number', test_rows: 'number', from: 'string', to: 'string' },
+      (fold) => ({
+        fold: fold.fold as number,
+        train_rows: fold.train_rows as number,
+        test_rows: fold.test_rows as number,
+        from: fold.from as string,
+        to: fold.to as string,
+        roc_auc: numberOrNull(fold.roc_auc),
+        type_breach_rate_roc_auc: numberOrNull(fold.type_breach_rate_roc_auc),
+      }),
+    ),
+    feature_trials: rowsOrNull(
+      report.feature_trials,
+      { feature: 'string', with_roc_auc: 'number', without_roc_auc: 'number', kept: 'boolean' },
+      (trial) => ({
+        feature: trial.feature as string,
+        with_roc_auc: trial.with_roc_auc as number,
+        without_roc_auc: trial.without_roc_auc as number,
+        kept: trial.kept as boolean,
+      }),
+    ),
+  };
+}
 
 interface StoredBin {
   bin: number;
@@ -89,9 +201,23 @@ function isStoredBin(value: unknown): value is StoredBin {
   return ['bin', 'lower', 'upper', 'count', 'meanPredicted', 'observedRate'].every((key) => typeof bin[key] === 'number');
 }
 
+export interface ModelCardDeps {
+  db: Db;
+  now?: () => Date;
+  /**
+   * The served model's health from the app's cached monitor (src/model/model-health.ts); it must
+   * not wait for a drift measurement (the card says "measuring" meanwhile). Absent: health is null.
+   */
+  modelHealth?: () => Promise<ModelHealth | null>;
+}
+
 /** The card of the promoted model (or a card saying there is none yet). */
-export async function buildModelCard(deps: { db: Db; now?: () => Date }): Promise<ModelCardResponse> {
-  const [model, latestEvent] = await Promise.all([findPromotedModelSummary(deps.db), findLatestEventAt(deps.db)]);
+export async function buildModelCard(deps: ModelCardDeps): Promise<ModelCardResponse> {
+  const [model, latestEvent, health] = await Promise.all([
+    findPromotedModelSummary(deps.db),
+    findLatestEventAt(deps.db),
+    deps.modelHealth?.() ?? Promise.resolve(null),
+  ]);
   const clock = resolveDataClock(latestEvent, deps.now?.() ?? new Date());
   const clockFields = {
     as_of: clock.asOf.toISOString(),
@@ -103,8 +229,9 @@ export async function buildModelCard(deps: { db: Db; now?: () => Date }): Promis
     return {
       ...clockFields,
       model: null,
-      calibration: { source: 'none', description: 'No model is trained yet.', bins: [] },
+      calibration: { source: 'none', description: 'No model is trained yet.', ece: null, bins: [] },
       data_age: { days_since_training: null, days_of_data_after_test: null },
+      health: null,
       message: 'No trained model yet: run `civicops train` on the server.',
       chart: null,
     };
@@ -119,7 +246,8 @@ export async function buildModelCard(deps: { db: Db; now?: () => Date }): Promis
     mean_predicted: bin.meanPredicted,
     observed_rate: bin.observedRate,
   }));
-  const baselines = (report.baselines ?? {}) as Record<string, unknown>;
+  const baselines = recordOf(report.baselines);
+  const evaluation = evaluationOf(report);
   const topFeatures = Array.isArray(report.top_features)
     ? (report.top_features as unknown[]).filter(
         (item): item is { feature: string; importance: number } =>
@@ -146,13 +274,25 @@ export async function buildModelCard(deps: { db: Db; now?: () => Date }): Promis
       n_train: model.nTrain,
       n_test: model.nTest,
       test_roc_auc: numberOrNull(model.metrics.roc_auc),
+      test_roc_auc_ci95: evaluation.test_roc_auc_ci95,
+      margin_over_type_rate: evaluation.margin_over_type_rate,
+      margin_over_type_rate_ci95: evaluation.margin_over_type_rate_ci95,
+      bootstrap_resamples: evaluation.bootstrap_resamples,
       test_pr_auc: numberOrNull(model.metrics.pr_auc),
       brier: numberOrNull(model.metrics.brier),
+      ece: evaluation.ece,
       base_rate: numberOrNull(model.metrics.base_rate),
+      probabilities: evaluation.probabilities,
+      calibration_method: evaluation.calibration_method,
+      calibration_log_loss: evaluation.calibration_log_loss,
+      calibration_shift: evaluation.calibration_shift,
       baselines: {
         type_breach_rate_roc_auc: numberOrNull(baselines.type_breach_rate_roc_auc),
+        type_family_rate_roc_auc: numberOrNull(baselines.type_family_rate_roc_auc),
         logistic_roc_auc: numberOrNull(baselines.logistic_roc_auc),
       },
+      backtest: evaluation.backtest,
+      feature_trials: evaluation.feature_trials,
       top_features: topFeatures.slice(0, 10),
     },
     calibration:
@@ -161,17 +301,21 @@ export async function buildModelCard(deps: { db: Db; now?: () => Date }): Promis
             source: 'stored-report',
             description:
               'Reliability bins stored with the model at training: its calibrated probabilities on the test period, in 10 equal-width bins (empty bins left out); observed_rate is the share that breached.',
+            ece: evaluation.ece,
             bins,
           }
         : {
             source: 'none',
             description: 'The stored report of this model has no reliability bins (trained by an older version).',
+            ece: evaluation.ece,
             bins: [],
           },
     data_age: {
       days_since_training: daysBetween(clock.dataThrough, model.trainedAt),
       days_of_data_after_test: daysBetween(clock.dataThrough, model.testTo),
     },
+    // A reading of another version (a promotion between the two queries) would mislabel the card.
+    health: health?.version === model.modelVersion ? modelCardHealth(health) : null,
     message: null,
     chart: chartOrNull(nonEmpty.length > 0, () =>
       buildCalibrationChart({

@@ -13,9 +13,9 @@ import {
   cityDayStart,
   countClosuresBetween,
   countOpenAt,
-  getCreatedRange,
+  getCreatedBounds,
   getDailyCreatedCounts,
-  getDailyCreatedCountsByType,
+  getDailyCreatedCountsPerTypeKey,
   type CreatedRange,
 } from '../warehouse/workload.repository.js';
 import { listRequestTypes } from '../warehouse/request-type.repository.js';
@@ -138,7 +138,7 @@ export interface ForecastOptions {
 
 interface Origin {
   asOf: string;
-  range: CreatedRange;
+  range: Omit<CreatedRange, 'tickets'>;
   stale: boolean;
   notice: string | null;
   requestType: { type_key: string; display_name: string } | null;
@@ -166,7 +166,7 @@ async function resolveOrigin(db: Db, options: ForecastOptions): Promise<Origin> 
     requestType = { type_key: type.typeKey, display_name: type.displayName };
   }
   // The warehouse's last event is judged over every type: a quiet type is not stale data.
-  const range = await getCreatedRange(db, options.timeZone);
+  const range = await getCreatedBounds(db, options.timeZone);
   // Today is not over: a forecast from a live warehouse starts today, with history to yesterday.
   const defaultAsOf = range.lastDay === null || range.lastDay >= today ? addCalendarDays(today, -1) : range.lastDay;
   const asOf = options.asOf ?? defaultAsOf;
@@ -239,12 +239,16 @@ export async function forecastWorkload(db: Db, options: ForecastOptions): Promis
     counts: hasHistory ? densifyDailyCounts(rows, from, asOf) : [],
   });
 
-  const overallRows = hasHistory ? await getDailyCreatedCounts(db, { from, through: asOf, timeZone: tz, typeKey: options.typeKey }) : [];
-  const forecast = forecastDailyCounts(seriesOf(overallRows), horizonDays, params);
+  // One statement reads the counts per type and day; the overall series is their sum (densify adds rows of a day).
+  const typeDayRows = hasHistory
+    ? await getDailyCreatedCountsPerTypeKey(db, { from, through: asOf, timeZone: tz, typeKey: options.typeKey })
+    : [];
+  const forecast = forecastDailyCounts(seriesOf(typeDayRows), horizonDays, params);
 
   let byType: z.infer<typeof typeForecastSchema>[] = [];
   if (options.typeKey === undefined && hasHistory) {
-    const rows = await getDailyCreatedCountsByType(db, { from, through: asOf, timeZone: tz });
+    // Types without a dim_request_type row count in the overall series only (as the join had it).
+    const rows = typeDayRows.filter((row): row is typeof row & { displayName: string } => row.displayName !== null);
     const rankFrom = addCalendarDays(asOf, 1 - RANKING_DAYS);
     const lookbackFrom = addCalendarDays(asOf, 1 - params.lookbackDays);
     const types = new Map<string, { displayName: string; rows: { date: string; count: number }[]; recent: number; year: number }>();

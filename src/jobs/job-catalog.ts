@@ -73,6 +73,7 @@ export function ingestCounts(summary: IngestSummary): JobCounts {
     updated: summary.updated,
     unchanged: summary.unchanged,
     quarantined: summary.quarantined,
+    duplicates: summary.duplicates,
     high_water_mark: summary.high_water_mark,
     resumed_from_run: summary.resumed_from_run,
   };

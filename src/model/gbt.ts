@@ -98,12 +98,14 @@ export function trainGbt(
   const featuresPerTree = Math.max(1, Math.round(params.colsample * featureCount));
 
   for (let round = 0; round < params.nRounds; round++) {
-    for (let i = 0; i < n; i++) {
+    const sampleCount = sampleRows(random, n, params.subsample, sampled);
+    // Only the round's sampled rows enter the tree, so only theirs are needed.
+    for (let k = 0; k < sampleCount; k++) {
+      const i = sampled[k];
       const p = 1 / (1 + Math.exp(-score[i]));
       gradient[i] = p - labels[i];
       hessian[i] = Math.max(p * (1 - p), 1e-16);
     }
-    const sampleCount = sampleRows(random, n, params.subsample, sampled);
     const features = Int32Array.from(sampleWithoutReplacement(random, featureCount, featuresPerTree, featureScratch));
     const tree = growBoostTree(binned, rowCodes, valueBins, gradient, hessian, sampled.subarray(0, sampleCount), features, params);
     trees.push(tree);
@@ -319,7 +321,13 @@ function growBoostTree(
     // Histogram subtraction: build the smaller child, derive the larger from the parent.
     const leftIsSmaller = mid - item.start <= item.end - mid;
     const small = leftIsSmaller ? buildHistogram(item.start, mid) : buildHistogram(mid, item.end);
-    for (let i = 0; i < histSize; i++) hist[i] -= small[i];
+    // Only the tree's features, and only their used bins, hold counts.
+    for (let k = 0; k < features.length; k++) {
+      const f = features[k];
+      const from = f * CODES * CHANNELS;
+      const to = from + (valueBins[f] + 1) * CHANNELS;
+      for (let i = from; i < to; i++) hist[i] -= small[i];
+    }
     const leftHist = leftIsSmaller ? small : hist;
     const rightHist = leftIsSmaller ? hist : small;
     stack.push({ node: left, start: item.start, end: mid, depth, hist: leftHist, g: bestLeftG, h: bestLeftH });

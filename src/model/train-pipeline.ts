@@ -52,7 +52,7 @@ export interface TrainReport {
   as_of: string;
   baselines: { type_breach_rate_roc_auc: number; type_family_rate_roc_auc: number; logistic_roc_auc: number };
   candidates: { kind: ModelKind; calibration_roc_auc: number; train_seconds: number }[];
-  /** Optional features with the calibration-slice ROC-AUC with and without each. */
+  /** Optional features with the calibration-slice ROC-AUC with and without each (empty unless `--trials`). */
   feature_trials: FeatureTrial[];
   calibration_method: 'isotonic' | 'platt' | 'beta';
   /** Cross-validated log-loss of each method on the out-of-fold training scores (the lowest is used). */
@@ -87,6 +87,8 @@ export interface TrainOptions {
   force?: boolean;
   seed?: number;
   kinds?: ModelKind[];
+  /** Run the optional-feature trials (`civicops train --trials`); off by default. */
+  trials?: boolean;
 }
 
 function modelVersion(at: Date, kind: ModelKind): string {
@@ -169,9 +171,10 @@ export async function trainAndRegister(deps: TrainDeps, options: TrainOptions = 
     logger: deps.logger,
     progress,
     continuity,
+    trials: options.trials ?? false,
   });
   progress('rolling-origin backtest (4 folds of the training period)');
-  const backtest = await rollingOriginBacktest(split, continuity, chosen.features.spec, chosen.options);
+  const backtest = await rollingOriginBacktest(split, continuity, chosen.features.spec);
   progress('evaluating on the latest 20% (test period)');
   const evaluation = evaluateOnTestPeriod(split, { chosen, datasets, candidates, backtest }, asOf);
   progress('registering the model');

@@ -28,35 +28,47 @@ export interface BacklogPoint {
  * `cap` is counted at `cap`), with the backlog rule of every report: created before the instant
  * and not (effectively) closed by it.
  *
- * One pass over the facts instead of one count per day: a ticket adds 1 on its creation and
- * takes 1 away when it stops being open, each event is bucketed by its city day (everything
- * before the window into the day before it), and the backlog of a day is the running sum. The
+ * Only the tickets that touch the window are read, through index-only scans: the backlog at the
+ * window's start (never-closed tickets, plus those closing at or after it — two index ranges
+ * instead of a pass over every ticket), then +1 per creation and −1 per (effective) close inside
+ * the window, bucketed by city day; the backlog of a day is the start plus the running sum. The
  * effective close is never before creation, so "created before t and not closed by t" is exactly
- * "created before t" minus "closed before t".
+ * "created before t" minus "closed before t". When `cap` comes before the window, every day is
+ * counted at `cap`, the start itself.
  */
 export async function getBacklogSeries(
   db: Db,
   options: SeriesFilter & { firstDay: string; lastDay: string; timeZone: string; cap: Date },
 ): Promise<BacklogPoint[]> {
   const tz = options.timeZone;
+  const filters = sql`${typeFilterSql(options.typeKey)} ${districtFilterSql(options.district)}`;
+  // The last instant counted (ends are increasing) and the window's start, never after it.
+  const bound = sql`least(((${options.lastDay}::date + 1)::timestamp at time zone ${tz}::text), ${options.cap}::timestamptz)`;
+  const start = sql`least((${options.firstDay}::date::timestamp at time zone ${tz}::text), ${bound})`;
   const result = await sql<{ day: string; at: Date; open: number }>`
     with ends as (
       select d::date as day, least(((d::date + 1)::timestamp at time zone ${tz}::text), ${options.cap}::timestamptz) as at
       from generate_series(${options.firstDay}::date::timestamp, ${options.lastDay}::date::timestamp, interval '1 day') as d
     ),
-    bound as (select max(at) as at from ends),
-    spans as (
-      select f.created_at, ${effectiveCloseSql} as closes_at
-      from fact_ticket f
-      where f.created_at < (select at from bound) ${typeFilterSql(options.typeKey)} ${districtFilterSql(options.district)}
-    ),
     events as (
-      select created_at as t, 1 as delta from spans
+      select f.created_at as t, 1::bigint as delta
+      from fact_ticket f
+      where f.created_at >= ${start} and f.created_at < ${bound} ${filters}
       union all
-      select closes_at, -1 from spans where closes_at is not null and closes_at < (select at from bound)
+      select ${effectiveCloseSql}, -1::bigint
+      from fact_ticket f
+      where ${effectiveCloseSql} >= ${start} and ${effectiveCloseSql} < ${bound} ${filters}
+      union all
+      select null, count(*)
+      from fact_ticket f
+      where f.is_open and f.closed_at is null and f.created_at < ${start} ${filters}
+      union all
+      select null, count(*)
+      from fact_ticket f
+      where ${effectiveCloseSql} >= ${start} and f.created_at < ${start} ${filters}
     ),
     per_day as materialized (
-      select greatest((t at time zone ${tz}::text)::date, ${options.firstDay}::date - 1) as day, sum(delta) as delta
+      select coalesce((t at time zone ${tz}::text)::date, ${options.firstDay}::date - 1) as day, sum(delta) as delta
       from events group by 1
     )
     select ends.day::text as day, ends.at,
@@ -111,11 +123,15 @@ export interface FilterOption {
 /** Every request type (key and display name) with its tickets created in [since, until) and overall, busiest first. */
 export async function countTicketsByType(db: Db, window: { since: Date; until: Date }): Promise<FilterOption[]> {
   const result = await sql<{ type_key: string; display_name: string; in_window: number; total: number }>`
-    select t.type_key, t.display_name,
-      count(f.ticket_id) filter (where f.created_at >= ${window.since}::timestamptz and f.created_at < ${window.until}::timestamptz) as in_window,
-      count(f.ticket_id) as total
-    from dim_request_type t left join fact_ticket f on f.type_key = t.type_key
-    group by t.type_key, t.display_name
+    with per_type as (
+      select f.type_key,
+        count(*) filter (where f.created_at >= ${window.since}::timestamptz and f.created_at < ${window.until}::timestamptz) as in_window,
+        count(*) as total
+      from fact_ticket f
+      group by f.type_key
+    )
+    select t.type_key, t.display_name, coalesce(c.in_window, 0) as in_window, coalesce(c.total, 0) as total
+    from dim_request_type t left join per_type c on c.type_key = t.type_key
     order by in_window desc, total desc, t.display_name`.execute(db);
   return result.rows.map((row) => ({
     value: row.type_key,

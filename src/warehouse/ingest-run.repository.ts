@@ -23,6 +23,8 @@ export interface IngestRun {
   updated: number;
   unchanged: number;
   quarantined: number;
+  /** Rows that repeated a ticket id of the same page with other content (the older copy is quarantined). */
+  duplicates: number;
   error: string | null;
 }
 
@@ -35,6 +37,7 @@ export interface PageProgress {
   updated: number;
   unchanged: number;
   quarantined: number;
+  duplicates: number;
 }
 
 function toRun(row: {
@@ -54,6 +57,7 @@ function toRun(row: {
   updated: number;
   unchanged: number;
   quarantined: number;
+  duplicates: number;
   error: string | null;
 }): IngestRun {
   return {
@@ -73,6 +77,7 @@ function toRun(row: {
     updated: row.updated,
     unchanged: row.unchanged,
     quarantined: row.quarantined,
+    duplicates: row.duplicates,
     error: row.error,
   };
 }
@@ -147,6 +152,7 @@ export async function recordPage(db: Db, runId: number, progress: PageProgress):
       updated: progress.updated,
       unchanged: progress.unchanged,
       quarantined: progress.quarantined,
+      duplicates: progress.duplicates,
     })
     .where('run_id', '=', runId)
     .execute();

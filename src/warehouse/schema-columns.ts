@@ -47,6 +47,7 @@ export const warehouseColumns = describeColumns({
     'unchanged',
     'quarantined',
     'error',
+    'duplicates',
   ],
   ingest_quarantine: [
     'quarantine_id',

@@ -39,6 +39,7 @@ export interface IngestRunTable {
   unchanged: Generated<number>;
   quarantined: Generated<number>;
   error: string | null;
+  duplicates: Generated<number>;
 }
 
 export interface IngestQuarantineTable {

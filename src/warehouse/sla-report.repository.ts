@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { assertWindow, backlogInstant, previousBacklogInstant, previousWindow, type AnalyticsWindow } from '../analytics/report-window.js';
 import { slaHoursFor } from '../analytics/sla-policy.js';
 import {
@@ -34,6 +34,23 @@ interface OutcomeRow {
   prev_p90_ms: number | null;
 }
 
+/**
+ * Tickets created before `until` and still open at `from` or later (effective close null or at/after
+ * `from`): every ticket a backlog count at an instant in [from, until] can see. Written as two
+ * disjoint index ranges — never closed, and closing at or after `from` — because the OR of the two
+ * made PostgreSQL read every ticket created before `until` (most of the warehouse).
+ */
+function openSpansSql(from: Date, until: Date, typeKey: string | undefined): RawBuilder<unknown> {
+  return sql`
+    select f.type_key, f.created_at, null::timestamptz as closes_at
+    from fact_ticket f
+    where f.is_open and f.closed_at is null and f.created_at < ${until}::timestamptz ${typeFilterSql(typeKey)}
+    union all
+    select f.type_key, f.created_at, ${effectiveCloseSql} as closes_at
+    from fact_ticket f
+    where ${effectiveCloseSql} >= ${from}::timestamptz and f.created_at < ${until}::timestamptz ${typeFilterSql(typeKey)}`;
+}
+
 interface BacklogRow {
   type_key: string | null;
   cur_backlog: number;
@@ -67,16 +84,11 @@ async function aggregateBacklog(db: Db, window: AnalyticsWindow, typeKey: string
   const before = previousBacklogInstant(window);
   // Open at instant t: created before t and not yet (effectively) closed at t.
   const result = await sql<BacklogRow>`
-    with spans as (
-      select f.type_key, f.created_at, ${effectiveCloseSql} as closes_at
-      from fact_ticket f
-      where f.created_at < ${at}::timestamptz ${typeFilterSql(typeKey)}
-    )
+    with spans as (${openSpansSql(before, at, typeKey)})
     select ${byType ? sql`type_key` : sql`null::text as type_key`},
       count(*) filter (where closes_at is null or closes_at >= ${at}::timestamptz) as cur_backlog,
-      count(*) filter (where created_at < ${before}::timestamptz and (closes_at is null or closes_at >= ${before}::timestamptz)) as prev_backlog
+      count(*) filter (where created_at < ${before}::timestamptz) as prev_backlog
     from spans
-    where closes_at is null or closes_at >= ${before}::timestamptz
     ${byType ? sql`group by type_key` : sql``}`.execute(db);
   return result.rows;
 }
@@ -208,15 +220,10 @@ export async function getSlaPeriods(
       from placed where idx is not null
       group by idx`.execute(db),
     sql<{ idx: number; backlog: number }>`
-      with spans as (
-        select f.created_at, ${effectiveCloseSql} as closes_at
-        from fact_ticket f
-        where f.created_at < ${lastInstant}::timestamptz ${typeFilterSql(options.typeKey)}
-      ),
+      with spans as (${openSpansSql(firstInstant, lastInstant, options.typeKey)}),
       instants (idx, at) as (values ${instants})
       select instants.idx, count(*) as backlog
       from spans join instants on spans.created_at < instants.at and (spans.closes_at is null or spans.closes_at >= instants.at)
-      where spans.closes_at is null or spans.closes_at >= ${firstInstant}::timestamptz
       group by instants.idx`.execute(db),
   ]);
   const outcomeOf = new Map(outcomes.rows.map((row) => [Number(row.idx), row]));

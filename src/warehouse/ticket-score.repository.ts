@@ -124,3 +124,30 @@ export async function findScoredTicketDetails(db: Db, modelVersion: string, tick
     return [{ ticketId, requestType: row.display_name, address: row.location_detail, district: row.commission_district, score }];
   });
 }
+
+/** An open ticket `modelVersion` has no current score for. */
+export interface UnscoredOpenTicket {
+  ticketId: string;
+  createdAt: Date;
+  typeKey: string;
+}
+
+/**
+ * Tickets open at `asOf` (same rule as findOpenTicketScores, any type and district) that
+ * `modelVersion` has not scored as they are now, oldest first: what a warm-up scores.
+ */
+export async function findUnscoredOpenTickets(db: Db, filter: { asOf: Date; modelVersion: string }): Promise<UnscoredOpenTicket[]> {
+  const result = await sql<{ ticket_id: string; created_at: Date; type_key: string }>`
+    select f.ticket_id, f.created_at, f.type_key
+    from fact_ticket f
+    join dim_request_type t on t.type_key = f.type_key
+    where f.created_at <= ${filter.asOf}::timestamptz
+      and (${effectiveCloseSql} is null or ${effectiveCloseSql} > ${filter.asOf}::timestamptz)
+      and not exists (
+        select 1 from ticket_score s
+        where s.model_version = ${filter.modelVersion} and s.ticket_id = f.ticket_id
+          and s.created_at = f.created_at and s.type_key = f.type_key
+      )
+    order by f.created_at, f.ticket_id`.execute(db);
+  return result.rows.map((row) => ({ ticketId: row.ticket_id, createdAt: new Date(row.created_at), typeKey: row.type_key }));
+}

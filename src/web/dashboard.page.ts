@@ -163,9 +163,26 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
       <h2 id="model-title">Model card</h2>
       <p class="panel-note">The breach-risk model behind the worklist and the at-risk count.</p>
       <p class="panel-status" hidden></p>
-        <div class="panel-body model-layout">
-        <dl id="model-facts" class="facts"></dl>
-        <div class="chart" data-chart="calibration"></div>
+      <div class="panel-body">
+        <p id="model-stale" class="banner model-stale" role="status" hidden></p>
+        <div class="model-layout">
+          <dl id="model-facts" class="facts"></dl>
+          <div class="chart" data-chart="calibration"></div>
+        </div>
+        <div class="model-tables">
+          <section class="model-block" aria-labelledby="model-health-title">
+            <h3 id="model-health-title">Model health</h3>
+            <div id="model-health"></div>
+          </section>
+          <section class="model-block" aria-labelledby="model-reliability-title">
+            <h3 id="model-reliability-title">Reliability (10 bins, test period)</h3>
+            <div id="model-reliability"></div>
+          </section>
+          <section class="model-block" aria-labelledby="model-backtest-title">
+            <h3 id="model-backtest-title">Rolling-origin backtest</h3>
+            <div id="model-backtest"></div>
+          </section>
+        </div>
       </div>
     </section>
   </main>

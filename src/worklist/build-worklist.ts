@@ -19,13 +19,9 @@ import type { Scorer } from '../model/scorer.js';
 import { InputError, ModelNotTrainedError } from '../shared/errors.js';
 import { resolveRequestType } from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
-import {
-  findOpenTicketScores,
-  findScoredTicketDetails,
-  saveTicketScores,
-  type TicketScoreRow,
-} from '../warehouse/ticket-score.repository.js';
+import { findOpenTicketScores, findScoredTicketDetails, type TicketScoreRow } from '../warehouse/ticket-score.repository.js';
 import { findLatestEventAt } from '../warehouse/worklist.repository.js';
+import { scoreAndSaveTickets } from './warm-ticket-scores.js';
 
 export const DEFAULT_WORKLIST_LIMIT = 50;
 export const MAX_WORKLIST_LIMIT = 1_000;
@@ -146,21 +142,7 @@ async function findScoredOpenTickets(
   const open = await findOpenTicketScores(deps.db, { ...filters, fallbackSlaHours: deps.config.slaHours, modelVersion });
   const unscored = open.filter((ticket) => ticket.probability === null);
   const fresh = new Map<string, TicketScoreRow>();
-  if (unscored.length > 0) {
-    const scores = await deps.scorer.scoreStoredTickets(unscored.map((ticket) => ticket.ticketId));
-    const rows = unscored.map((ticket, index) => ({
-      ticketId: ticket.ticketId,
-      createdAt: ticket.createdAt,
-      typeKey: ticket.typeKey,
-      probability: scores[index].slaBreachProbability,
-      riskLevel: scores[index].riskLevel,
-      topFactors: scores[index].topFactors,
-    }));
-    // Scored by the version loaded now: a promotion between the two calls must not store its scores under the old name.
-    const version = scores[0]?.modelVersion ?? modelVersion;
-    await saveTicketScores(deps.db, version, rows);
-    for (const row of rows) fresh.set(row.ticketId, row);
-  }
+  for (const row of await scoreAndSaveTickets(deps, modelVersion, unscored)) fresh.set(row.ticketId, row);
   const ranked = open.map((ticket) => ({
     ticketId: ticket.ticketId,
     createdAt: ticket.createdAt,

@@ -63,7 +63,10 @@ export const ingestCommand: CliCommand = {
       description: 'load a SODA JSON snapshot or a CSV export (.json, .csv, optionally .gz) instead of calling the API',
     },
     'page-size': { type: 'string', description: 'rows per request ($limit, 1..50000)', default: 'SOCRATA_PAGE_SIZE or 50000' },
-    json: { type: 'boolean', description: 'end with one JSON line: fetched, inserted, updated, unchanged, quarantined, high_water_mark' },
+    json: {
+      type: 'boolean',
+      description: 'end with one JSON line: fetched, inserted, updated, unchanged, quarantined, duplicates, high_water_mark',
+    },
   },
   details: [
     'The first run loads the whole dataset; later runs fetch only rows whose :updated_at is past the',

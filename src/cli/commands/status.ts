@@ -45,7 +45,7 @@ function formatJobLine(job: JobHealth, schedules: readonly JobSchedule[]): strin
 
 function formatIngestRun(run: IngestRun | null): string {
   if (!run) return 'none yet (run `civicops ingest` or `civicops jobs run ingest`)';
-  const counts = `fetched ${number.format(run.fetched)}, inserted ${number.format(run.inserted)}, updated ${number.format(run.updated)}, quarantined ${number.format(run.quarantined)}`;
+  const counts = `fetched ${number.format(run.fetched)}, inserted ${number.format(run.inserted)}, updated ${number.format(run.updated)}, quarantined ${number.format(run.quarantined)}${run.duplicates ? `, duplicates ${number.format(run.duplicates)}` : ''}`;
   const error = run.error && run.status !== 'succeeded' ? ` — ${run.error}` : '';
   return `run ${run.runId} ${run.status} (${run.mode}) started ${run.startedAt.toISOString()}: ${counts}${error}`;
 }

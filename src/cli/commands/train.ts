@@ -41,11 +41,15 @@ export function formatTrainReport(report: TrainReport): string[] {
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train the SLA-breach model on the warehouse (temporal split), register it, promote it if not worse',
-  usage: 'civicops train [--force] [--as-of DATE] [--kind gbt|forest] [--json]',
+  usage: 'civicops train [--force] [--as-of DATE] [--kind gbt|forest] [--trials] [--json]',
   options: {
     force: { type: 'boolean', description: 'promote even if the promoted model has a better test ROC-AUC' },
     'as-of': { type: 'string', description: 'train as if today were this date (labels and features as of then)' },
     kind: { type: 'string', description: 'try only this learner (default: both, best on the calibration slice wins)' },
+    trials: {
+      type: 'boolean',
+      description: 'also try each optional feature with and without on the calibration slice; keep it only if it helps',
+    },
     json: {
       type: 'boolean',
       description:
@@ -77,7 +81,7 @@ export const trainCommand: CliCommand = {
           timeZone: context.config.cityTimeZone,
           onProgress: (message) => context.stderr.write(`train: ${message}…\n`),
         },
-        { asOf, force: values.force === true, kinds },
+        { asOf, force: values.force === true, kinds, trials: values.trials === true },
       );
       if (values.json) writeLine(context.stdout, JSON.stringify(report));
       else for (const line of formatTrainReport(report)) writeLine(context.stdout, line);

@@ -30,6 +30,8 @@ import {
   queryOf,
   readFilters,
 } from './dashboard-query.js';
+import { byId, el, formatCount, formatDate, formatHours, formatShare, notAvailable, oneDecimal } from './dom.js';
+import { renderModel } from './model-card.js';
 import { arrayAt, type Figure, figureAt, isObject, type Json, numberAt, pick, stringAt } from './read-json.js';
 
 // Only what src/charts' configs use (bar, line and scatter charts on category and linear
@@ -71,51 +73,6 @@ async function fetchJson(path: string, signal: AbortSignal): Promise<Json> {
     throw new HttpError(response.status, message);
   }
   return body;
-}
-
-// ---- small DOM helpers ----------------------------------------------------------------------
-
-function byId<T extends HTMLElement>(id: string): T {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`The page has no #${id}.`);
-  return element as T;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string> = {},
-  ...children: (Node | string | null)[]
-): HTMLElementTagNameMap[K] {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === 'class') element.className = value;
-    else element.setAttribute(name, value);
-  }
-  for (const child of children) if (child !== null) element.append(child);
-  return element;
-}
-
-const numberFormat = new Intl.NumberFormat('en-US');
-const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
-
-function formatCount(value: number | null): string {
-  return value === null ? '—' : numberFormat.format(Math.round(value));
-}
-function formatShare(value: number | null): string {
-  return value === null ? '—' : `${oneDecimal.format(value * 100)}%`;
-}
-function formatHours(value: number | null): string {
-  return value === null ? '—' : `${oneDecimal.format(value)} h`;
-}
-function formatDate(value: string | null): string {
-  if (!value) return '—';
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return value;
-  return date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: value.length > 10 ? 'short' : undefined });
-}
-
-function notAvailable(container: HTMLElement, reason: string): void {
-  container.replaceChildren(el('p', { class: 'not-available' }, `Not available: ${reason}`));
 }
 
 // ---- headline cards ---------------------------------------------------------------------------
@@ -362,40 +319,6 @@ function renderSurges(body: Json): void {
     ),
   );
   byId('surge-none').hidden = surging.length > 0;
-}
-
-function renderModel(body: Json): void {
-  const list = byId('model-facts');
-  const model = pick(body, 'model');
-  const version = stringAt(model, 'version');
-  if (!version) {
-    notAvailable(list, stringAt(body, 'message', 'notice') ?? 'no model has been promoted yet.');
-    return;
-  }
-  const auc = numberAt(model, 'test_roc_auc');
-  const baseline = numberAt(model, 'baselines.type_breach_rate_roc_auc');
-  const day = (value: string | null) => (value ? value.slice(0, 10) : '—');
-  const sinceTraining = numberAt(body, 'data_age.days_since_training');
-  const afterTest = numberAt(body, 'data_age.days_of_data_after_test');
-  const fact = (term: string, value: string) => [el('dt', {}, term), el('dd', {}, value)];
-  list.replaceChildren(
-    ...fact('Promoted version', `${version}${stringAt(model, 'promoted_at') ? ` (promoted ${day(stringAt(model, 'promoted_at'))})` : ''}`),
-    ...fact(
-      'Test ROC-AUC',
-      auc === null ? '—' : `${auc.toFixed(3)}${baseline === null ? '' : ` (type breach rate alone: ${baseline.toFixed(3)})`}`,
-    ),
-    ...fact('Training window', `${day(stringAt(model, 'training_window.from'))} to ${day(stringAt(model, 'training_window.to'))}`),
-    ...fact(
-      'Tested on',
-      `${day(stringAt(model, 'test_window.from'))} to ${day(stringAt(model, 'test_window.to'))}, ${formatCount(numberAt(model, 'n_test'))} tickets`,
-    ),
-    ...fact(
-      'Age of the data',
-      `last event ${formatDate(stringAt(body, 'data_through'))}; ${
-        sinceTraining === null ? '—' : `${formatCount(Math.abs(sinceTraining))} days ${sinceTraining < 0 ? 'before' : 'after'} training`
-      }${afterTest === null ? '' : `, ${formatCount(Math.max(afterTest, 0))} days of data after the test period`}`,
-    ),
-  );
 }
 
 /** A panel whose data could not be had says why in its status line, and hides its body until the next load. */

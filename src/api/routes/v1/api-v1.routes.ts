@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { buildBacklog, backlogResponseSchema } from '../../../dashboard/build-backlog.js';
 import { buildFilters, filtersResponseSchema } from '../../../dashboard/build-filters.js';
 import { buildForecastView, forecastQuerySchema, forecastViewResponseSchema } from '../../../dashboard/build-forecast-view.js';
-import { buildModelCard, modelCardResponseSchema } from '../../../dashboard/build-model-card.js';
+import { buildModelCard, type ModelCardDeps, modelCardResponseSchema } from '../../../dashboard/build-model-card.js';
 import { buildSlaByType, slaByTypeResponseSchema } from '../../../dashboard/build-sla-by-type.js';
 import { buildSummary, summaryResponseSchema, type DashboardDeps } from '../../../dashboard/build-summary.js';
 import { buildSurges, surgesResponseSchema } from '../../../dashboard/build-surges.js';
@@ -19,7 +19,7 @@ import { buildWorklist, WORKLIST_RANKING_RULE, worklistQuerySchema, worklistResp
 import { toFieldErrors } from '../../http-errors.js';
 import { jsonReply, type RouteGroup } from '../../router.js';
 
-export interface ApiV1RoutesDeps extends DashboardDeps {
+export interface ApiV1RoutesDeps extends DashboardDeps, Pick<ModelCardDeps, 'modelHealth'> {
   /** Whether the server has an API key (the OpenAPI operations then require it). */
   apiKeyRequired: boolean;
 }
@@ -135,8 +135,9 @@ const ENDPOINTS: Endpoint[] = [
   {
     path: '/api/v1/model',
     operationId: 'modelCard',
-    summary: 'The promoted model: version, training, test ROC-AUC, calibration and data age',
-    description: 'Read from the model registry; `model` is null before the first training.',
+    summary: 'The promoted model: version, training, test evaluation, calibration, data age and health',
+    description:
+      'Read from the model registry; `model` is null before the first training, and figures a model trained by an older version lacks are null (not measured). `health.drift.state` is `measuring` until the first feature-drift measurement of the model exists: the request never waits for it.',
     query: z.strictObject({}),
     response: modelCardResponseSchema,
     responseId: 'ModelCard',
