@@ -2,8 +2,8 @@
 
 -- The instant a ticket left the backlog, exactly sql-fragments effectiveCloseSql (the planner
 -- matches the expression, so keep the two identical), and the tickets never closed: the backlog
--- at an instant is two index ranges instead of a pass over every ticket. Same definitions as
--- 014_forecast_indexes (whichever runs first creates them).
+-- at an instant is two index ranges instead of a pass over every ticket. The forecast's
+-- closure and open counts use them too.
 create index if not exists fact_ticket_effective_close_idx on fact_ticket ((
   case
     when closed_at is not null then greatest(closed_at, created_at)
