@@ -584,25 +584,25 @@ function start(): void {
   let filters = readFilters(location.search);
   writeForm(filters);
   bindSortButtons();
-  const apply = () => {
+  // A change event that leaves the filters as they are (a date field fires on input and again on
+  // blur) asks for nothing; only the form's submit reloads the same view on purpose.
+  const apply = (reason: 'change' | 'submit') => {
     const next = readForm();
-    // A second change event for the same values (a date field fires on input and on blur) must not
-    // restart the load it already started.
-    if (queryOf(next) === queryOf(filters) && document.body.dataset.ready === 'false') return;
+    if (reason === 'change' && queryOf(next) === queryOf(filters)) return;
     filters = next;
     history.pushState(null, '', `${location.pathname}${queryOf(filters)}`);
     void loadAll(filters);
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    apply();
+    apply('submit');
   });
   // Selects apply at once; dates on change (after the picker closes or the field is left).
-  for (const id of ['filter-type', 'filter-district', 'filter-since', 'filter-until']) byId(id).addEventListener('change', apply);
+  for (const id of ['filter-type', 'filter-district', 'filter-since', 'filter-until']) byId(id).addEventListener('change', () => apply('change'));
   byId('filter-reset').addEventListener('click', (event) => {
     event.preventDefault();
     writeForm({ since: '', until: '', type: '', district: '' });
-    apply();
+    apply('change');
   });
   window.addEventListener('popstate', () => {
     filters = readFilters(location.search);
