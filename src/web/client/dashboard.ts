@@ -598,7 +598,8 @@ function start(): void {
     apply('submit');
   });
   // Selects apply at once; dates on change (after the picker closes or the field is left).
-  for (const id of ['filter-type', 'filter-district', 'filter-since', 'filter-until']) byId(id).addEventListener('change', () => apply('change'));
+  for (const id of ['filter-type', 'filter-district', 'filter-since', 'filter-until'])
+    byId(id).addEventListener('change', () => apply('change'));
   byId('filter-reset').addEventListener('click', (event) => {
     event.preventDefault();
     writeForm({ since: '', until: '', type: '', district: '' });
