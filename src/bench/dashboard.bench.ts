@@ -93,6 +93,9 @@ export async function runDashboardBench(): Promise<Record<string, number>> {
       const marks = await page.evaluate<{ first: number; ready: number }>(
         "({ first: performance.getEntriesByName('dashboard:first-figure')[0]?.startTime ?? -1, ready: performance.getEntriesByName('dashboard:ready')[0]?.startTime ?? -1 })",
       );
+      const draws = await page.evaluate<string>(
+        "performance.getEntriesByType('measure').filter((e) => e.name.startsWith('dashboard:draw:')).map((e) => e.name.replace('dashboard:draw:', '') + ' ' + Math.round(e.duration) + ' ms').join(', ')",
+      );
       const calls = await page.evaluate<string>(
         "performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/')).map((e) => new URL(e.name).pathname.replace('/api/v1/', '') + ' ' + Math.round(e.responseEnd) + ' ms').join(', ')",
       );
@@ -104,7 +107,7 @@ export async function runDashboardBench(): Promise<Record<string, number>> {
       lastChart.push(marks.ready);
       firstFigure.push(marks.first);
       console.log(
-        `  run ${run}: first figure ${marks.first.toFixed(0)} ms, last chart ${marks.ready.toFixed(0)} ms (goto → ready seen by the driver ${elapsed.toFixed(0)} ms; replies done at: ${calls})`,
+        `  run ${run}: first figure ${marks.first.toFixed(0)} ms, last chart ${marks.ready.toFixed(0)} ms (goto → ready seen by the driver ${elapsed.toFixed(0)} ms; replies done at: ${calls}; drawing took: ${draws})`,
       );
     }
     const endpoints = await timeEndpoints(`http://127.0.0.1:${port}`);
