@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -9,14 +8,7 @@ import { slaCommand, parseReportWindow } from '../src/cli/commands/sla.js';
 import { reportCommand } from '../src/cli/commands/report.js';
 import { createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
 import { cityTime, insertFixtureTickets } from './helpers/ticket-fixtures.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
+import { Capture } from './helpers/capture.js';
 
 describe('civicops sla and report', () => {
   let warehouse: TestWarehouse;

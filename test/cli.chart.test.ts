@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -12,14 +11,7 @@ import { chartCommand } from '../src/cli/commands/chart.js';
 import { isPng, readPngSize } from '../src/charts/png-image.js';
 import { createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
 import { cityTime, generateFixtureTickets, insertFixtureTickets } from './helpers/ticket-fixtures.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
+import { Capture } from './helpers/capture.js';
 
 describe('civicops chart', () => {
   let warehouse: TestWarehouse;

@@ -1,21 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startFakeSoda, type FakeSoda, type SodaView } from '../src/testing/fake-soda.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
+import { Capture } from './helpers/capture.js';
 
 const logger = createLogger({ level: 'silent' });
 type Row = Record<string, unknown>;

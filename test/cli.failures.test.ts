@@ -2,7 +2,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previousBacklogInstant, previousWindow } from '../src/analytics/report-window.js';
 import { runCli, type RunCliOptions } from '../src/cli/main.js';
@@ -11,19 +10,7 @@ import { InputError } from '../src/shared/errors.js';
 import { createLogger } from '../src/shared/logger.js';
 import { createTestWarehouse, type TestWarehouse } from './helpers/databases.js';
 import { cityTime, generateFixtureTickets, insertFixtureTickets } from './helpers/ticket-fixtures.js';
-
-class Capture extends Writable {
-  text = '';
-  isTTY?: boolean;
-  constructor(options: { tty?: boolean } = {}) {
-    super();
-    if (options.tty) this.isTTY = true;
-  }
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
+import { Capture } from './helpers/capture.js';
 
 const silent = createLogger({ level: 'silent' });
 let dataDir: string;

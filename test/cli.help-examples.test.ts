@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandCatalog } from '../src/cli/command-catalog.js';
 import type { CliCommand } from '../src/cli/command.js';
@@ -11,14 +10,7 @@ import { bundledSnapshotPath, readSodaSnapshot } from '../src/ingest/snapshot.js
 import { trainAndRegister } from '../src/model/train-pipeline.js';
 import { createLogger } from '../src/shared/logger.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
+import { Capture } from './helpers/capture.js';
 
 const logger = createLogger({ level: 'silent' });
 

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/command.js';
 import { withTestApp } from './helpers/cli-context.js';
@@ -18,6 +17,7 @@ import { runAlertsJob } from '../src/slack/alerts/run-alerts-job.js';
 import { createSlackWebClient, SlackPostError } from '../src/slack/web-client.js';
 import { startFakeSlack, type FakeMessage, type FakeSlack } from '../src/testing/fake-slack.js';
 import { claimAlerts, findAlert, finishAlertRun, listAlerts, recordAlertAcknowledgement } from '../src/warehouse/alert.repository.js';
+import { Capture } from './helpers/capture.js';
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
@@ -44,14 +44,6 @@ function syntheticOpenRow(template: SodaRow, id: string, local: { day: number; h
   row.last_updated = `07/${pad(local.day)}/2023 ${pad(local.hour)}:${pad(local.minute)}:00`;
   row.description = `${String(template.description ?? '').slice(0, 120)} (synthetic ${id})`;
   return row;
-}
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
 }
 
 function makeConfig(overrides: Record<string, string> = {}): AppConfig {

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/command.js';
@@ -21,6 +20,7 @@ import { runDigestJob, summarizeDigestRun } from '../src/slack/digest/run-digest
 import { claimDigestPost, findDigestPost } from '../src/warehouse/digest-post.repository.js';
 import { createSlackWebClient } from '../src/slack/web-client.js';
 import { startFakeSlack, type FakeSlack } from '../src/testing/fake-slack.js';
+import { Capture } from './helpers/capture.js';
 
 const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
@@ -74,14 +74,6 @@ function knownTickets(): FixtureTicket[] {
     tickets.push({ ticketId: `light-${day}`, requestType: 'Streetlight Repair', createdAt: cityTime(`${day} 09:00`) });
   }
   return tickets;
-}
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
 }
 
 function makeConfig(overrides: Record<string, string> = {}): AppConfig {

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/command.js';
@@ -21,14 +20,7 @@ import {
 } from './helpers/browser.js';
 import { withTestApp } from './helpers/cli-context.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
+import { Capture } from './helpers/capture.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 const VIEWPORTS = { laptop: { width: 1366, height: 768 }, tablet: { width: 820, height: 1180 } } as const;

@@ -34,10 +34,9 @@ function describeWhere(details: ScoredTicketDetails): string {
 
 /** When the ticket was scored as created: now, or the data's last event when the data stops before today. */
 function describeScoredAt(score: TicketScore): string {
-  if (score.createdAtAssumed === 'data_through') {
-    return `at the data's last event, ${score.scoredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC (the data stops then, not today)`;
-  }
-  return score.createdAtAssumed === 'now' ? 'now' : `at ${score.scoredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const minuteUtc = `${score.scoredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  if (score.createdAtAssumed === 'data_through') return `at the data's last event, ${minuteUtc} (the data stops then, not today)`;
+  return score.createdAtAssumed === 'now' ? 'now' : `at ${minuteUtc}`;
 }
 
 /** The result blocks: risk headline, inputs, top factors, model version. */
