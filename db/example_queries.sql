@@ -8,9 +8,13 @@
 --
 -- Definitions
 --   effective SLA   the type's sla_policy row, else the '*' row, else SLA_HOURS
---   met             closed (closed_at <= now, no duration_flag) within the SLA
---   breached        closed (same) after the SLA, or still open at now and older than the SLA
---   unknown         open and younger than the SLA; not open but no closed_at ('Archived');
+--   deadline        fact_ticket.sla_due_at: when the ticket becomes late under its type's policy
+--                   and clock (sla_policy.clock: 'wall' = created_at + hours; 'business' = hours
+--                   counted on the city's business days, holidays off, computed by the app);
+--                   null only when not computed yet, then created_at + the effective SLA
+--   met             closed (closed_at <= now, no duration_flag) by the deadline
+--   breached        closed (same) after the deadline, or still open at now past the deadline
+--   unknown         open with the deadline still ahead; not open but no closed_at ('Archived');
 --                   flagged durations (negative/absurd) — excluded from attainment and percentiles
 --   attainment      met / (met + breached)
 --   open at time t  created before t and not yet closed at t; a ticket without closed_at that is
@@ -44,18 +48,21 @@ judged as (
          (f.closed_at is not null and f.closed_at <= b.now and f.duration_flag is null) as closed_known,
          extract(epoch from f.closed_at - f.created_at) / 3600 as hours_to_close,
          ((f.closed_at is null and f.is_open) or f.closed_at > b.now) as open_now,
-         extract(epoch from b.now - f.created_at) / 3600 as age_hours,
-         coalesce((select sla_hours from sla_policy where type_key = f.type_key),
-                  (select sla_hours from sla_policy where type_key = '*'), 72) as sla_hours
+         f.closed_at <= d.due_at as closed_by_due,
+         d.due_at < b.now as due_passed
   from fact_ticket f cross join bounds b
+  cross join lateral (
+    select coalesce(f.sla_due_at, f.created_at + coalesce((select sla_hours from sla_policy where type_key = f.type_key),
+                    (select sla_hours from sla_policy where type_key = '*'), 72) * interval '1 hour') as due_at
+  ) d
   where f.created_at >= b.previous_since and f.created_at < b.until
 )
 select t.display_name, j.period,
        count(*) as tickets,
-       count(*) filter (where closed_known and hours_to_close <= sla_hours) as met,
-       count(*) filter (where (closed_known and hours_to_close > sla_hours) or (open_now and age_hours > sla_hours)) as breached,
-       round(100.0 * count(*) filter (where closed_known and hours_to_close <= sla_hours)
-             / nullif(count(*) filter (where (closed_known) or (open_now and age_hours > sla_hours)), 0), 1) as attainment_pct,
+       count(*) filter (where closed_known and closed_by_due) as met,
+       count(*) filter (where (closed_known and not closed_by_due) or (open_now and due_passed)) as breached,
+       round(100.0 * count(*) filter (where closed_known and closed_by_due)
+             / nullif(count(*) filter (where (closed_known) or (open_now and due_passed)), 0), 1) as attainment_pct,
        round((percentile_cont(0.5) within group (order by hours_to_close) filter (where closed_known))::numeric, 1) as p50_hours,
        round((percentile_cont(0.9) within group (order by hours_to_close) filter (where closed_known))::numeric, 1) as p90_hours
 from judged j join dim_request_type t on t.type_key = j.type_key

@@ -30,7 +30,9 @@ import type { SodaClient } from './socrata/soda-client.js';
 import { openWarehouse, type Warehouse } from './warehouse/database.js';
 import { migrate } from './warehouse/migrate.js';
 import { findPromotedModel } from './warehouse/model.repository.js';
-import { syncDefaultSlaHours } from './warehouse/sla-policy.repository.js';
+import { syncSlaPolicyAndDueDates, type SlaDueContext } from './warehouse/sla-due.repository.js';
+import { createLazyClockContext } from './analytics/sla-clock.js';
+import { loadCityHolidaysOrFederal } from './config/holidays.js';
 import { createDashboardPageRoutes } from './web/dashboard.routes.js';
 import { warmTicketScores, type WarmUpResult } from './worklist/warm-ticket-scores.js';
 
@@ -113,12 +115,20 @@ export interface App extends AppFoundation {
  */
 export const SCORER_REFRESH_MINUTES = 5;
 
-/** Opens the configured warehouse and brings it up to date (migrations, the default SLA row). */
+/** The configured SLA_HOURS and the city's zone and holidays: what recomputing SLA deadlines needs. */
+export function slaDueContext(config: Pick<AppConfig, 'slaHours' | 'cityTimeZone' | 'city'>): SlaDueContext {
+  return {
+    fallbackHours: config.slaHours,
+    clockContext: createLazyClockContext(config.cityTimeZone, () => loadCityHolidaysOrFederal(config.city.name)),
+  };
+}
+
+/** Opens the configured warehouse and brings it up to date (migrations, the default SLA row and the deadlines it sets). */
 export async function openConfiguredWarehouse(config: AppConfig): Promise<Warehouse> {
   const warehouse = await openWarehouse(config.database);
   try {
     await migrate(warehouse.db);
-    await syncDefaultSlaHours(warehouse.db, config.slaHours);
+    await syncSlaPolicyAndDueDates(warehouse.db, slaDueContext(config));
   } catch (error) {
     await warehouse.close();
     throw error;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/shared/errors.js';
-import { fitCalibrator, loadCalibrator, shiftToBaseRate } from '../src/model/calibration.js';
+import { fitCalibrator, loadCalibrator, recalibrateToLatest, shiftToBaseRate } from '../src/model/calibration.js';
 import { brierScore } from '../src/model/metrics.js';
 import { createRandom } from '../src/model/random.js';
 
@@ -127,5 +127,55 @@ describe('base-rate shift', () => {
       }
       expect(loadCalibrator(JSON.parse(JSON.stringify(shifted.toJSON()))).apply(0.6)).toBe(shifted.apply(0.6));
     }
+  });
+});
+
+describe('recalibration to the latest slice', () => {
+  /** Labels drawn at sigmoid(k · logit(score) + c): a timid score (k > 1) in a period with a higher rate (c > 0). */
+  function latestSlice(n: number, seed: number, k: number, c: number) {
+    const random = createRandom(seed);
+    const scores = new Float64Array(n);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      scores[i] = 0.2 + 0.6 * random.next();
+      const z = k * Math.log(scores[i]! / (1 - scores[i]!)) + c;
+      labels[i] = random.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    return { scores, labels };
+  }
+  // An identity map: Platt fitted on scores whose labels are drawn at the score itself.
+  const identity = fitCalibrator(...(Object.values(latestSlice(20_000, 8, 1, 0)) as [Float64Array, Uint8Array]), 'platt');
+
+  it('sharpens a timid map by the slope the latest slice shows and sets the refit scores to its rate', () => {
+    const latest = latestSlice(20_000, 9, 1.5, 0.3);
+    const refitScores = latest.scores.map((s) => Math.min(0.95, s + 0.05)); // the refit scores the slice a little higher
+    const recalibrated = recalibrateToLatest(identity, { forwardScores: latest.scores, labels: latest.labels, refitScores });
+    expect(recalibrated.slope).toBeGreaterThan(1.35);
+    expect(recalibrated.slope).toBeLessThan(1.65);
+    const rate = latest.labels.reduce((sum, label) => sum + label, 0) / latest.labels.length;
+    const mean = recalibrated.applyAll(refitScores).reduce((sum, p) => sum + p, 0) / refitScores.length;
+    expect(mean).toBeCloseTo(rate, 3);
+    expect(recalibrated.apply(0.3)).toBeLessThan(identity.apply(0.3));
+    expect(loadCalibrator(JSON.parse(JSON.stringify(recalibrated.toJSON()))).apply(0.7)).toBe(recalibrated.apply(0.7));
+  });
+
+  it('leaves a map that already fits the slice nearly as it was, monotone and inside [0.01, 0.99]', () => {
+    const latest = latestSlice(20_000, 10, 1, 0);
+    const recalibrated = recalibrateToLatest(identity, { forwardScores: latest.scores, labels: latest.labels, refitScores: latest.scores });
+    expect(recalibrated.slope).toBeCloseTo(1, 1);
+    expect(Math.abs(recalibrated.shift)).toBeLessThan(0.05);
+    let previous = 0;
+    for (let s = -1; s <= 2; s += 0.005) {
+      const p = recalibrated.apply(s);
+      expect(p).toBeGreaterThanOrEqual(previous);
+      expect(p).toBeGreaterThanOrEqual(0.01);
+      expect(p).toBeLessThanOrEqual(0.99);
+      previous = p;
+    }
+  });
+
+  it('rejects slices whose scores and labels differ in length, and stored slopes that are not positive', () => {
+    expect(() => recalibrateToLatest(identity, { forwardScores: [0.5], labels: [1, 0], refitScores: [0.5] })).toThrow(InputError);
+    expect(() => loadCalibrator({ ...identity.toJSON(), slope: 0 })).toThrow(InputError);
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/shared/errors.js';
-import { loadClassifier, trainClassifier, type ModelKind, type SerializedClassifier } from '../src/model/classifier.js';
+import { blendClassifiers, loadClassifier, trainClassifier, type LearnerKind, type SerializedClassifier } from '../src/model/classifier.js';
 import { datasetFromRows, extractRow, type Dataset } from '../src/model/dataset.js';
 import { rocAuc } from '../src/model/metrics.js';
 import { createRandom } from '../src/model/random.js';
 import { generateSyntheticDataset } from '../src/model/synthetic-data.js';
 
-const kinds: { kind: ModelKind }[] = [{ kind: 'forest' }, { kind: 'gbt' }];
+const kinds: { kind: LearnerKind }[] = [{ kind: 'forest' }, { kind: 'gbt' }];
 // Small but learnable: fast enough for tests, hard enough that a broken learner fails.
 const quick = { nTrees: 40, nRounds: 80, minSamplesLeaf: 10 };
 
@@ -139,6 +139,45 @@ describe('gbt early stopping', () => {
     expect(model.summary.trees).toBe(bestRounds);
     expect(validationLoss!.length).toBe(bestRounds! + 10);
     expect(Math.min(...validationLoss!)).toBe(validationLoss![bestRounds! - 1]);
+  });
+});
+
+describe('ensemble of gbt and forest', () => {
+  it('scores the weighted mean of its members, row and batch alike, and round-trips through JSON', async () => {
+    const gbt = await trainClassifier(train.data, train.labels, { kind: 'gbt', seed: 1, ...quick });
+    const forest = await trainClassifier(train.data, train.labels, { kind: 'forest', seed: 1, ...quick });
+    const ensemble = blendClassifiers([gbt, forest], [0.5, 0.5]);
+    expect(ensemble.kind).toBe('ensemble');
+    const scores = ensemble.predict(test.data);
+    const g = gbt.predict(test.data);
+    const f = forest.predict(test.data);
+    for (let i = 0; i < 50; i++) {
+      expect(scores[i]).toBeCloseTo(0.5 * g[i]! + 0.5 * f[i]!, 12);
+      expect(ensemble.predictRow(extractRow(test.data, i))).toBeCloseTo(scores[i]!, 12);
+    }
+    expect(rocAuc(scores, test.labels)).toBeGreaterThan(0.8);
+    const loaded = loadClassifier(JSON.parse(JSON.stringify(ensemble.toJSON())));
+    expect(Array.from(loaded.predict(test.data))).toEqual(Array.from(scores));
+    const importance = ensemble.featureImportance.reduce((a, b) => a + b, 0);
+    expect(importance).toBeCloseTo(1, 9);
+  });
+
+  it('has probability-space contributions that add up to its score', async () => {
+    const gbt = await trainClassifier(train.data, train.labels, { kind: 'gbt', seed: 2, ...quick });
+    const forest = await trainClassifier(train.data, train.labels, { kind: 'forest', seed: 2, ...quick });
+    const ensemble = blendClassifiers([gbt, forest], [0.5, 0.5]);
+    for (let i = 0; i < 30; i++) {
+      const row = extractRow(test.data, i);
+      const contributions = ensemble.contributions(row);
+      expect(contributions.space).toBe('probability');
+      const total = contributions.perFeature.reduce((sum, value) => sum + value, contributions.bias);
+      expect(total).toBeCloseTo(ensemble.predictRow(row), 9);
+    }
+  });
+
+  it('rejects weights that do not sum to 1', async () => {
+    const gbt = await trainClassifier(train.data, train.labels, { kind: 'gbt', seed: 1, ...quick });
+    expect(() => blendClassifiers([gbt], [0.5])).toThrow(InputError);
   });
 });
 

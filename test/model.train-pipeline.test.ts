@@ -24,11 +24,12 @@ const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 const asOf = new Date('2026-11-01T00:00:00Z');
 const risk = { mediumThreshold: 0.4, highThreshold: 0.7 };
-// Measured on the bundled sample (README): ROC-AUC 0.755, ECE 0.045–0.051. Issue #15 aims at
-// 0.76 and 0.03, not reached yet; these floors catch a regression below what the model does now.
-const ROC_AUC_FLOOR = 0.75;
+// Measured on the bundled sample (README): ROC-AUC 0.760–0.763, ECE 0.043–0.047 (seeds 311, 7). Issue #15
+// aims at 0.03 ECE, not reached (a perfectly calibrated model scores 0.031 in median on these 996
+// tickets); these floors catch a regression below what the model does now.
+const ROC_AUC_FLOOR = 0.755;
 const ECE_CEILING = 0.06;
-// Two candidates, a 3-fold cross-fit, the refit and a 4-fold forest backtest; a shared machine is slow.
+// Two learners and their blend, a 3-fold cross-fit of both, the refits and a 4-fold forest backtest; a shared machine is slow.
 const TRAIN_TIMEOUT_MS = 300_000;
 
 describe.each(engines)('training and scoring on the Gainesville snapshot ($name)', ({ name }) => {

@@ -96,6 +96,29 @@ describe.each(engines)('workload repository and forecast ($name)', ({ name }) =>
     expect(result.origins).toBeGreaterThan(0);
     expect(result.points).toBe(result.origins * 7);
   });
+
+  // Last: it changes the tickets.
+  it('reuses a forecast while the data is unchanged, and computes it again once tickets arrive or an ingest changes old ones', async () => {
+    const db = warehouse.db;
+    const options = { timeZone, now: new Date('2024-01-15T12:00:00Z') };
+    const first = await forecastWorkload(db, options);
+    const kept = structuredClone(first);
+    // What a caller does with its copy does not reach the next caller.
+    first.by_type[0]!.horizon[0]!.expected = -1;
+    first.horizon.length = 0;
+    expect(await forecastWorkload(db, options)).toEqual(kept);
+
+    // A new ticket, after the last one: the origin and the backlog move.
+    await insertFixtureTickets(db, [{ ticketId: 'S3', requestType: 'Streetlight/Lamp', createdAt: cityTime('2023-11-06 08:00') }]);
+    const arrived = await forecastWorkload(db, options);
+    expect(arrived.as_of).toBe('2023-11-06');
+    expect(arrived.backlog.open).toBe(kept.backlog.open + 1);
+
+    // An ingest that reopens an old ticket moves no last event, but it is a new ingest run.
+    await db.updateTable('fact_ticket').set({ closed_at: null, is_open: true }).where('ticket_id', '=', 'R1').execute();
+    await db.insertInto('ingest_run').values({ source: 'test', mode: 'incremental', status: 'succeeded', updated: 1 }).execute();
+    expect((await forecastWorkload(db, options)).backlog.open).toBe(arrived.backlog.open + 1);
+  });
 });
 
 describe('forecast of an empty warehouse', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setSlaHours } from '../src/warehouse/sla-policy.repository.js';
+import { findOpenTicketScores, findUnscoredOpenTickets } from '../src/warehouse/ticket-score.repository.js';
 import { findLatestEventAt, findOpenTicketsAt } from '../src/warehouse/worklist.repository.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
 import { cityTime, insertFixtureTickets } from './helpers/ticket-fixtures.js';
@@ -125,6 +126,41 @@ describe.each(engines)('open tickets for the worklist ($name)', ({ name }) => {
       } finally {
         await setSlaHours(warehouse.db, '*', 72);
       }
+    });
+
+    it('the scored and unscored open-ticket reads list exactly the tickets findOpenTicketsAt lists, at every instant and filter', async () => {
+      const instants = [
+        cityTime('2023-06-15 00:00'),
+        cityTime('2023-07-02 12:00'),
+        asOf,
+        cityTime('2023-07-10 09:00'),
+        cityTime('2023-07-10 09:00:00.001'),
+        cityTime('2023-07-12 00:00'),
+        cityTime('2031-01-01 00:00'),
+      ];
+      const filters = [
+        {},
+        { typeKey: 'road_repair' },
+        { district: ' district 2 ' },
+        { typeKey: 'streetlight_lamp', district: 'District 1' },
+      ];
+      let seen = 0;
+      for (const at of instants) {
+        for (const filter of filters) {
+          const reference = (await findOpenTicketsAt(warehouse.db, { asOf: at, ...filter, fallbackSlaHours: 72 })).map(
+            (ticket) => ticket.ticketId,
+          );
+          const scored = await findOpenTicketScores(warehouse.db, { asOf: at, ...filter, fallbackSlaHours: 72, modelVersion: 'none' });
+          expect(scored.map((ticket) => ticket.ticketId).sort()).toEqual([...reference].sort());
+          expect(scored.every((ticket) => ticket.probability === null)).toBe(true);
+          seen += reference.length;
+        }
+        const unscored = await findUnscoredOpenTickets(warehouse.db, { asOf: at, modelVersion: 'none' });
+        const reference = await findOpenTicketsAt(warehouse.db, { asOf: at, fallbackSlaHours: 72 });
+        expect(unscored.map((ticket) => ticket.ticketId)).toEqual(reference.map((ticket) => ticket.ticketId));
+      }
+      // The instants cover the interesting cases, not only empty lists.
+      expect(seen).toBeGreaterThan(20);
     });
 
     it('finds the last event: the latest creation, trusted close or archival', async () => {

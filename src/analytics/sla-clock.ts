@@ -4,7 +4,7 @@
 // counting on Monday morning. Pure: the holiday list comes in as a HolidayCalendar.
 import { InputError } from '../shared/errors.js';
 import { cityLocalToInstant, zoneOffsetMinutes } from '../shared/city-time.js';
-import type { HolidayCalendar } from './holiday-calendar.js';
+import { createHolidayCalendar, type CityHolidayRules, type HolidayCalendar } from './holiday-calendar.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -178,4 +178,25 @@ export function describeSlaClock(rule: SlaClockRule): string {
   const { startMinute, endMinute, weekdays } = rule.businessHours;
   const days = (weekdays ?? DEFAULT_BUSINESS_HOURS.weekdays!).join('');
   return `business ${formatTimeOfDay(startMinute)}–${formatTimeOfDay(endMinute)} days ${days}`;
+}
+
+/**
+ * A city's clock context whose holiday rules are loaded on the first question a business clock
+ * asks (config/holidays.ts reads data/holidays/<city>.json), so a warehouse whose policies are
+ * all on the wall clock never opens the file.
+ */
+export function createLazyClockContext(timeZone: string, loadRules: () => CityHolidayRules): SlaClockContext {
+  let calendar: HolidayCalendar | undefined;
+  const load = (): HolidayCalendar => {
+    calendar ??= createHolidayCalendar(loadRules());
+    return calendar;
+  };
+  return {
+    timeZone,
+    holidays: {
+      holidayOn: (dateKey) => load().holidayOn(dateKey),
+      isHoliday: (dateKey) => load().isHoliday(dateKey),
+      holidaysIn: (year) => load().holidaysIn(year),
+    },
+  };
 }

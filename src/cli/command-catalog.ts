@@ -89,6 +89,11 @@ export const commandCatalog: readonly CommandEntry[] = [
     load: async () => (await import('./commands/quarantine.js')).quarantineCommand,
   },
   {
+    name: 'sla-policy',
+    summary: 'List or set the SLA of a request type: its hours and its clock (wall-clock or business hours)',
+    load: async () => (await import('./commands/sla-policy.js')).slaPolicyCommand,
+  },
+  {
     name: 'city',
     summary: 'List the shipped city profiles, or propose a profile for any Socrata 311 dataset',
     load: async () => (await import('./commands/city.js')).cityCommand,

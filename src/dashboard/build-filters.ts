@@ -1,6 +1,7 @@
 /** The filter menus of the dashboard: request types (key, name, tickets) and districts, with counts in the window. */
 import { z } from 'zod';
 import { countTicketsByDistrict, countTicketsByType, type FilterOption } from '../warehouse/dashboard.repository.js';
+import { readWarehouseVersion, versionedCacheOf } from '../warehouse/warehouse-version.repository.js';
 import {
   dataClockShape,
   describeDashboardWindow,
@@ -35,13 +36,29 @@ const toOption = (option: FilterOption) => ({
   total_tickets: option.totalTickets,
 });
 
+interface FilterOptions {
+  types: FilterOption[];
+  districts: FilterOption[];
+}
+
+/**
+ * The menus' counts read every ticket (totals per type and district), so they are kept per warehouse
+ * version and window: they change only when the data does.
+ */
+async function countFilterOptions(deps: DashboardDeps, window: { since: Date; until: Date }): Promise<FilterOptions> {
+  const cache = versionedCacheOf(deps.db, await readWarehouseVersion(deps.db));
+  const key = `filters|${window.since.getTime()}|${window.until.getTime()}`;
+  const kept = cache.get<FilterOptions>(key);
+  if (kept) return kept;
+  const [types, districts] = await Promise.all([countTicketsByType(deps.db, window), countTicketsByDistrict(deps.db, window)]);
+  cache.set(key, { types, districts });
+  return { types, districts };
+}
+
 /** Every request type and district, with their tickets in the window (type and district filters are echoed, not applied). */
 export async function buildFilters(deps: DashboardDeps, query: DashboardQuery): Promise<FiltersResponse> {
   const window = await resolveWindowFor(deps, query);
-  const [types, districts] = await Promise.all([
-    countTicketsByType(deps.db, window.analytics),
-    countTicketsByDistrict(deps.db, window.analytics),
-  ]);
+  const { types, districts } = await countFilterOptions(deps, window.analytics);
   return {
     ...describeDashboardWindow(window),
     request_types: types.map(toOption),

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import { slaMsFor, type SlaPolicy } from '../analytics/sla-policy.js';
+import { createFederalHolidayCalendar } from '../analytics/holiday-calendar.js';
+import type { SlaClockContext } from '../analytics/sla-clock.js';
+import { createPolicyClock, isWallClockPolicy, slaClockFor, slaMsFor, type SlaPolicy } from '../analytics/sla-policy.js';
 import { effectiveCloseMs, isSlaBreach } from '../analytics/ticket-lifecycle.js';
 import { InputError } from '../shared/errors.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
@@ -16,6 +18,8 @@ export interface FeatureBuildOptions {
   policy?: SlaPolicy;
   /** City time zone (config cityTimeZone). */
   timeZone: string;
+  /** The city's zone and holidays for business-clock policies (default: timeZone and the US federal holidays). */
+  slaClock?: SlaClockContext;
 }
 
 /** Features and breach labels of every ticket created before asOf, rows in creation order. */
@@ -44,14 +48,20 @@ export function computeBreachLabels(
   history: TicketHistory,
   policy: SlaPolicy,
   asOfMs: number,
+  slaClock?: SlaClockContext,
 ): { labels: Uint8Array; labelKnown: Uint8Array } {
   const n = history.count;
   const labels = new Uint8Array(n);
   const labelKnown = new Uint8Array(n);
   const slaMs = history.typeKeys.map((key) => slaMsFor(policy, key));
+  // A business-clock type's deadline depends on when the ticket came in (weekends, holidays):
+  // its SLA in real milliseconds is computed per ticket. Wall-clock types keep created + hours.
+  const clock = slaClock && !isWallClockPolicy(policy) ? createPolicyClock(policy, slaClock) : null;
+  const onBusinessClock = history.typeKeys.map((key) => clock !== null && slaClockFor(policy, key).kind === 'business');
   for (let i = 0; i < n; i++) {
-    const sla = slaMs[history.typeIndex[i]];
     const created = history.createdMs[i];
+    const type = history.typeIndex[i];
+    const sla = onBusinessClock[type] ? clock!.dueAt(history.typeKeys[type]!, new Date(created)).getTime() - created : slaMs[type];
     const closed = history.closedMs[i];
     // The outcome is settled only once the SLA has run out at asOf, whether the ticket is closed
     // or not: labelling a younger ticket only when it already closed (always in time) would keep
@@ -104,7 +114,12 @@ export async function buildTrainingSet(db: Kysely<WarehouseSchema>, options: Fea
   if (Number.isNaN(asOfMs)) throw new InputError('asOf is not a valid date.');
   const policy = await resolvePolicy(db, options);
   const history = await loadTicketHistory(db, { createdBefore: options.asOf });
-  const { labels, labelKnown } = computeBreachLabels(history, policy, asOfMs);
+  const { labels, labelKnown } = computeBreachLabels(
+    history,
+    policy,
+    asOfMs,
+    options.slaClock ?? { timeZone: options.timeZone, holidays: createFederalHolidayCalendar() },
+  );
   const { data, context } = computeHistoricalFeatures(censorHistoryAt(history, asOfMs), { sla: policy, timeZone: options.timeZone });
   return {
     ticketIds: history.ticketIds,

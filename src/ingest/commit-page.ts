@@ -1,3 +1,5 @@
+import { createLazyClockContext } from '../analytics/sla-clock.js';
+import { loadCityHolidaysOrFederal } from '../config/holidays.js';
 import { recordPage, type IngestRun, type PageProgress } from '../warehouse/ingest-run.repository.js';
 import { transactionWithCopy } from '../warehouse/staging-copy.js';
 import { clearStaging, upsertTicketBatch, type PreparedTicketBatch } from '../warehouse/staging.repository.js';
@@ -35,6 +37,8 @@ export async function commitPage(
   resumeAfterId: string | null = null,
 ): Promise<void> {
   const fetchedAt = new Date();
+  // Business-hours SLA deadlines are computed as each chunk is upserted (warehouse/sla-due.repository.ts).
+  const slaClock = createLazyClockContext(deps.timeZone, () => loadCityHolidaysOrFederal(deps.profile?.name));
   const next: PageProgress = { ...tally.progress, nextOffset, resumeAfterId, fetched: tally.progress.fetched + rows.length };
   let firstRejected: QuarantinedRow | undefined;
   let rejectedCount = 0;
@@ -46,7 +50,7 @@ export async function commitPage(
       try {
         // The chunk is COPYed into ingest_staging and upserted from there in this one transaction.
         const counts = await transactionWithCopy(deps.db, async (trx, copyIn) => {
-          const upserted = await upsertTicketBatch(trx, copyIn, tickets, { runId: run.runId, fetchedAt });
+          const upserted = await upsertTicketBatch(trx, copyIn, tickets, { runId: run.runId, fetchedAt, slaClock });
           await quarantineRows(trx, rejected, run.runId);
           return upserted;
         });

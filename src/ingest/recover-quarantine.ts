@@ -1,3 +1,5 @@
+import { createLazyClockContext } from '../analytics/sla-clock.js';
+import { loadCityHolidaysOrFederal } from '../config/holidays.js';
 import { transactionWithCopy } from '../warehouse/staging-copy.js';
 import { clearStaging, prepareTicketBatch, upsertTicketBatch } from '../warehouse/staging.repository.js';
 import { deleteQuarantinedRows, listQuarantinedRows } from '../warehouse/ticket.repository.js';
@@ -32,7 +34,11 @@ export async function recoverQuarantinedRows(deps: IngestDeps, runId: number): P
     if (valid.length === 0) continue;
     const batch = prepareTicketBatch(valid);
     await transactionWithCopy(deps.db, async (trx, copyIn) => {
-      await upsertTicketBatch(trx, copyIn, batch, { runId, fetchedAt: new Date() });
+      await upsertTicketBatch(trx, copyIn, batch, {
+        runId,
+        fetchedAt: new Date(),
+        slaClock: createLazyClockContext(deps.timeZone, () => loadCityHolidaysOrFederal(deps.profile?.name)),
+      });
       await deleteQuarantinedRows(trx, ids);
     });
     recovered += valid.length;

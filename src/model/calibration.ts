@@ -10,19 +10,23 @@ export const MIN_PROBABILITY = 0.01;
 export const MAX_PROBABILITY = 0.99;
 
 /**
- * Plain JSON form of a Calibrator. `shift` (log-odds, default 0) moves every probability toward
- * a more recent base rate; isotonic knots are block centres (mean score, mean label).
+ * Plain JSON form of a Calibrator. `slope` (default 1) and `shift` (log-odds, default 0) act on
+ * the fitted map's log-odds, sigmoid(slope · logit(p) + shift): the recalibration to the latest
+ * slice; isotonic knots are block centres (mean score, mean label).
  */
-export type SerializedCalibrator =
-  | { format: 'civicops-calibrator/1'; method: 'isotonic'; x: number[]; y: number[]; shift?: number }
-  | { format: 'civicops-calibrator/1'; method: 'platt'; a: number; b: number; shift?: number }
-  | { format: 'civicops-calibrator/1'; method: 'beta'; a: number; b: number; c: number; shift?: number };
+export type SerializedCalibrator = (
+  | { format: 'civicops-calibrator/1'; method: 'isotonic'; x: number[]; y: number[] }
+  | { format: 'civicops-calibrator/1'; method: 'platt'; a: number; b: number }
+  | { format: 'civicops-calibrator/1'; method: 'beta'; a: number; b: number; c: number }
+) & { shift?: number; slope?: number };
 
 /** Maps a model score to a calibrated probability in [0.01, 0.99], monotone non-decreasing. */
 export interface Calibrator {
   readonly method: CalibrationMethod;
   /** Log-odds added after the fitted map (the base-rate shift). */
   readonly shift: number;
+  /** Factor on the fitted map's log-odds before the shift (1: none). */
+  readonly slope: number;
   apply(score: number): number;
   applyAll(scores: ArrayLike<number>): Float64Array;
   toJSON(): SerializedCalibrator;
@@ -80,12 +84,48 @@ export function shiftToBaseRate(calibrator: Calibrator, scores: ArrayLike<number
   return loadCalibrator({ ...json, shift: (lo + hi) / 2 });
 }
 
+/** What the latest slice says about a calibrator fitted on the whole training period. */
+export interface LatestSlice {
+  /** Out-of-fold scores of the latest slice: from learners trained before it (its own fold is the last). */
+  forwardScores: ArrayLike<number>;
+  labels: ArrayLike<number>;
+  /** The refit learner's scores of the same tickets. */
+  refitScores: ArrayLike<number>;
+}
+
+/**
+ * Recalibrates to the latest slice of the training period: the slope is Platt's on the
+ * calibrated log-odds of the slice's forward scores (how sharply past-trained learners should
+ * speak about the next period), the shift sets the mean of the refit learner's calibrated scores
+ * there to the slice's breach rate (the refit has seen that slice, so its level already follows
+ * part of the drift; shifting the forward scores instead counted the drift twice).
+ * Measured on the bundled sample (README): the calibrated log-odds' slope on the next period was
+ * 1.5 without it (too timid), 0.9 with it.
+ */
+export function recalibrateToLatest(calibrator: Calibrator, latest: LatestSlice): Calibrator {
+  const n = latest.labels.length;
+  if (n === 0 || latest.forwardScores.length !== n || latest.refitScores.length !== n)
+    throw new InputError('Recalibration needs forward scores, refit scores and labels of the same tickets.');
+  const json = calibrator.toJSON();
+  const base = loadCalibrator({ ...json, shift: 0, slope: 1 });
+  const logOdds = Array.from(latest.forwardScores, (score) => logit(base.apply(score)));
+  const platt = fitPlatt(logOdds, latest.labels);
+  let rate = 0;
+  for (let i = 0; i < n; i++) rate += latest.labels[i] === 1 ? 1 : 0;
+  rate /= n;
+  const slope = platt.a > 0 ? platt.a : 1;
+  if (!(rate > 0 && rate < 1)) return loadCalibrator({ ...json, slope, shift: 0 });
+  return shiftToBaseRate(loadCalibrator({ ...json, slope, shift: 0 }), latest.refitScores, rate);
+}
+
 /** Rebuilds a calibrator from its JSON. */
 export function loadCalibrator(json: SerializedCalibrator): Calibrator {
   if (json.format !== 'civicops-calibrator/1') throw new InputError(`Unsupported calibrator format "${String(json.format)}".`);
   const snapshot = structuredClone(json);
   const shift = json.shift ?? 0;
+  const slope = json.slope ?? 1;
   if (!Number.isFinite(shift)) throw new InputError(`Calibrator shift is ${shift}; expected a finite number.`);
+  if (!(slope > 0 && Number.isFinite(slope))) throw new InputError(`Calibrator slope is ${slope}; expected a positive number.`);
   let fitted: (score: number) => number;
   if (json.method === 'isotonic') {
     if (json.x.length === 0 || json.x.length !== json.y.length)
@@ -107,12 +147,13 @@ export function loadCalibrator(json: SerializedCalibrator): Calibrator {
   }
   // The shift works in log-odds, on the fitted value kept off 0 and 1 so its logit is finite.
   const apply =
-    shift === 0
+    shift === 0 && slope === 1
       ? (score: number) => clipProbability(fitted(score))
-      : (score: number) => clipProbability(sigmoid(logit(clipProbability(fitted(score))) + shift));
+      : (score: number) => clipProbability(sigmoid(slope * logit(clipProbability(fitted(score))) + shift));
   return {
     method: json.method,
     shift,
+    slope,
     apply,
     applyAll(scores) {
       const out = new Float64Array(scores.length);

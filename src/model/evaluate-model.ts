@@ -121,6 +121,7 @@ export function evaluateOnTestPeriod(
     calibration_shift: {
       to_rate: chosen.shiftedToRate === null ? null : round(chosen.shiftedToRate),
       log_odds: round(chosen.calibrator.shift),
+      slope: round(chosen.calibrator.slope),
     },
     calibration: calibrationTable(probabilities, test.labels, 10).map((row) => ({
       ...row,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { effectiveCloseMs } from '../analytics/ticket-lifecycle.js';
 import { buildFeatureState, type FeatureState } from '../features/training-set.js';
+import type { TicketHistory } from '../features/ticket-history.js';
 import type { FeatureContext } from '../features/feature-context.js';
 import { computeFeaturesAt } from '../features/features-at.js';
 import { explainFactor, FEATURE_INDEX, FEATURE_NAMES, type FeatureName, type FeatureVector } from '../features/feature-catalog.js';
@@ -135,6 +137,18 @@ const TYPE_HISTORY_FEATURES = new Set([
   'typePriorTickets',
 ]);
 
+/**
+ * Tickets of a history open at some instant at or after `fromMs`: open now, or leaving the backlog
+ * (effectiveCloseMs, the rule of sql-fragments effectiveCloseSql) after `fromMs`, which includes every
+ * ticket created after it. `fromMs` is the earliest default worklist instant after a refresh (now,
+ * or the last event when that is earlier), so later requests find all their open tickets here,
+ * including those with a recorded close still ahead of now, or created ahead of it.
+ */
+export function openFromClock(history: TicketHistory, fromMs: number): (index: number) => boolean {
+  return (i) =>
+    history.isOpen[i] === 1 || !(effectiveCloseMs(history.createdMs[i], history.closedMs[i], false, history.archivedMs[i]) <= fromMs);
+}
+
 /** For each model feature, its column in FEATURE_NAMES order, or -1 when the engine has none of that name. */
 function engineColumnsOf(featureNames: readonly string[]): Int32Array {
   return Int32Array.from(featureNames, (name) => (Object.hasOwn(FEATURE_INDEX, name) ? FEATURE_INDEX[name as FeatureName] : -1));
@@ -153,8 +167,9 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
   // Exact spellings (normalised) → type, so the common case is one map look-up per request.
   let exactTypes = new Map<string, RequestType>();
   let typesByKey = new Map<string, RequestType>();
-  // Creation features (FEATURE_NAMES order) of the tickets open at the last refresh, by ticket id:
-  // what scoreStoredTickets reads for the usual case (every open ticket) without a query.
+  // Creation features (FEATURE_NAMES order), by ticket id, of every ticket that can be open at an
+  // instant from the refresh's data clock on (see openFromClock): what scoreStoredTickets reads for
+  // the usual case (the worklist at now, or at the last event of stale data) without a pass.
   let openAtCreation = new Map<string, StoredCreation>();
   // The warehouse's last event: what a ticket without createdAt is scored at when the data is stale.
   let dataThrough: Date | null = null;
@@ -201,7 +216,7 @@ export async function createScorer(deps: ScorerDeps): Promise<Scorer> {
     dataThrough = latestEvent;
     context = state.context;
     catalog = nextCatalog;
-    openAtCreation = creationRows(state, (i) => state.history.isOpen[i] === 1);
+    openAtCreation = creationRows(state, openFromClock(state.history, Math.min(now().getTime(), latestEvent?.getTime() ?? Infinity)));
     typesByKey = new Map(catalog.types.map((type) => [type.typeKey, type]));
     exactTypes = new Map();
     // A spelling shared by several types (the alias "trash") is ambiguous: it stays out of the fast

@@ -61,7 +61,8 @@ export interface Scorer {
    * Scores tickets stored in the warehouse, by id, with what was known when each was created —
    * the same score `scoreTicket` gives them with their stored fields and `createdAt` (what the
    * alerts job does), but in one pass: the features come from the streaming pass of the last
-   * refresh (tickets open then) or of one new pass, never one SQL query per ticket. Results are
+   * refresh (every ticket open at or after its data clock: closed or created later included) or, for
+   * any other ticket, of one new pass, never one SQL query per ticket. Results are
    * in the order of `ticketIds`; an id the warehouse does not hold throws InputError.
    */
   scoreStoredTickets(ticketIds: readonly string[]): Promise<TicketScore[]>;

@@ -57,8 +57,11 @@ export interface TrainReport {
   calibration_method: 'isotonic' | 'platt' | 'beta';
   /** Cross-validated log-loss of each method on the out-of-fold training scores (the lowest is used). */
   calibration_log_loss: { isotonic: number; platt: number; beta: number };
-  /** The base-rate shift: the latest training slice's breach rate it follows (null: none) and the log-odds added. */
-  calibration_shift: { to_rate: number | null; log_odds: number };
+  /**
+   * The recalibration to the latest training slice: its breach rate (null: none), the log-odds
+   * added and the factor on the calibrated log-odds (see recalibrateToLatest).
+   */
+  calibration_shift: { to_rate: number | null; log_odds: number; slope: number };
   /** 10-bin reliability table on the test period. */
   calibration: CalibrationRow[];
   /** Range and number of distinct (4-decimal) test probabilities. */

@@ -95,8 +95,10 @@ export const warehouseColumns = describeColumns({
     'source_updated_at',
     'row_hash',
     'ingest_run_id',
+    'sla_due_at',
   ],
   schema_migrations: ['version', 'applied_at'],
+  warehouse_change: ['change_id', 'table_name', 'changed_at'],
   sla_policy: ['type_key', 'sla_hours', 'note', 'updated_at', 'clock', 'business_day_start', 'business_day_end'],
   ticket_score: ['model_version', 'ticket_id', 'created_at', 'type_key', 'probability', 'risk_level', 'top_factors', 'scored_at'],
   model_registry: [

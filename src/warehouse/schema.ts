@@ -118,6 +118,15 @@ export interface FactTicketTable {
   source_updated_at: NullableTimestamp;
   row_hash: string;
   ingest_run_id: number | null;
+  /** When the ticket becomes late under its type's SLA policy and clock (migration 017); null = not computed yet. */
+  sla_due_at: NullableTimestamp;
+}
+
+/** One statement that wrote fact_ticket, sla_policy or dim_request_type (migration 015's triggers). */
+export interface WarehouseChangeTable {
+  change_id: Generated<number>;
+  table_name: string;
+  changed_at: Generated<Date>;
 }
 
 /** Applied migrations, created by migrate.ts itself (not by a migration file). */
@@ -137,6 +146,7 @@ export interface CoreTables {
   dim_location: DimLocationTable;
   fact_ticket: FactTicketTable;
   schema_migrations: SchemaMigrationsTable;
+  warehouse_change: WarehouseChangeTable;
 }
 
 /** Every table of the warehouse; each domain declares its own in a schema-*.ts file. */

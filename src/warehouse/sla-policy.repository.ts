@@ -78,10 +78,12 @@ export async function setSlaClock(db: Db, typeKey: string, clock: SlaClockRule):
 /**
  * Keeps the '*' default row equal to the configured SLA_HOURS, so the environment, the CLI,
  * the model and analysts' SQL agree on the default; per-type rows still override it. The row's
- * clock is left as it is.
+ * clock is left as it is. True when the row changed (the deadlines it sets must move:
+ * sla-due.repository syncSlaPolicyAndDueDates).
  */
-export async function syncDefaultSlaHours(db: Db, hours: number): Promise<void> {
+export async function syncDefaultSlaHours(db: Db, hours: number): Promise<boolean> {
   const current = await db.selectFrom('sla_policy').select('sla_hours').where('type_key', '=', DEFAULT_SLA_POLICY_KEY).executeTakeFirst();
-  if (current?.sla_hours === hours) return;
+  if (current?.sla_hours === hours) return false;
   await setSlaHours(db, DEFAULT_SLA_POLICY_KEY, hours, 'City-wide default, from SLA_HOURS');
+  return true;
 }

@@ -17,6 +17,7 @@ import type { WarehouseSchema } from './schema.js';
 import { loadSlaPolicy } from './sla-policy.repository.js';
 import { breachedSql, effectiveCloseSql, judgedTicketsSql, metSql, typeFilterSql } from './sql-fragments.js';
 import { getDailyVolume, getWeeklyVolume } from './volume.repository.js';
+import { readWarehouseVersion, versionedCacheOf } from './warehouse-version.repository.js';
 
 type Db = Kysely<WarehouseSchema>;
 
@@ -181,58 +182,197 @@ export interface SlaPeriodBounds {
   backlogAt: Date;
 }
 
+interface PeriodQuery {
+  periods: readonly SlaPeriodBounds[];
+  now: Date;
+  slaHours: number;
+  timeZone: string;
+  typeKey?: string;
+}
+
 /**
- * The outcome figures of many periods at once (the dashboard's window, the previous one and the
- * windows of the usual), each exactly as getSlaReport counts a period — tickets, met, breached,
- * P50/P90 hours to close judged as of `now`, backlog at its instant — in two queries over the
- * facts instead of two per period. Periods must not overlap. Same order as `periods`.
+ * A period's tickets whose outcome no later instant changes: those not open at `asOf` (closed by
+ * then, or closed without a date). Their counts and hours to close hold for any later instant
+ * until a close falls between the two: before that, a ticket's outcome moves with the clock only
+ * while it is open (open_now), which findOpenOutcomes reads again on every request.
  */
-export async function getSlaPeriods(
-  db: Db,
-  options: { periods: readonly SlaPeriodBounds[]; now: Date; slaHours: number; timeZone: string; typeKey?: string },
-): Promise<SlaPeriod[]> {
-  const { periods } = options;
-  if (periods.length === 0) return [];
-  for (const period of periods) assertWindow(period);
-  const earliest = new Date(Math.min(...periods.map((period) => period.since.getTime())));
-  const latest = new Date(Math.max(...periods.map((period) => period.until.getTime())));
-  // Each ticket's period by one CASE (periods do not overlap) instead of a join that tests every period per ticket.
-  const periodOf = sql`case ${sql.join(
+interface SettledPeriod {
+  tickets: number;
+  met: number;
+  breached: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+}
+
+interface SettledOutcomes {
+  asOfMs: number;
+  byPeriod: Map<number, SettledPeriod>;
+}
+
+/** Each ticket's period by one CASE (periods do not overlap) instead of a join that tests every period per ticket. */
+function periodOfSql(periods: readonly SlaPeriodBounds[]): RawBuilder<unknown> {
+  return sql`case ${sql.join(
     periods.map(
       (period, index) =>
         sql`when created_at >= ${period.since}::timestamptz and created_at < ${period.until}::timestamptz then ${index}::int`,
     ),
     sql` `,
   )} end`;
-  const instants = sql.join(periods.map((period, index) => sql`(${index}::int, ${period.backlogAt}::timestamptz)`));
-  const firstInstant = new Date(Math.min(...periods.map((period) => period.backlogAt.getTime())));
-  const lastInstant = new Date(Math.max(...periods.map((period) => period.backlogAt.getTime())));
-  const judgedWindow = { since: earliest, until: latest, now: options.now, slaHours: options.slaHours, timeZone: options.timeZone };
-  const [outcomes, backlogs] = await Promise.all([
-    sql<{ idx: number; tickets: number; met: number; breached: number; p50_ms: number | null; p90_ms: number | null }>`
-      with judged as (${judgedTicketsSql(judgedWindow, earliest, options.typeKey)}),
-      placed as (select judged.*, ${periodOf} as idx from judged)
-      select idx, count(*) as tickets,
-        count(*) filter (where ${metSql}) as met,
-        count(*) filter (where ${breachedSql}) as breached,
-        percentile_cont(0.5) within group (order by close_ms::float8) filter (where closed_known) as p50_ms,
-        percentile_cont(0.9) within group (order by close_ms::float8) filter (where closed_known) as p90_ms
-      from placed where idx is not null
-      group by idx`.execute(db),
-    sql<{ idx: number; backlog: number }>`
-      with spans as (${openSpansSql(firstInstant, lastInstant, options.typeKey)}),
-      instants (idx, at) as (values ${instants})
-      select instants.idx, count(*) as backlog
-      from spans join instants on spans.created_at < instants.at and (spans.closes_at is null or spans.closes_at >= instants.at)
-      group by instants.idx`.execute(db),
+}
+
+function judgedWindowOf(options: PeriodQuery, now: Date) {
+  const earliest = new Date(Math.min(...options.periods.map((period) => period.since.getTime())));
+  const latest = new Date(Math.max(...options.periods.map((period) => period.until.getTime())));
+  return { earliest, window: { since: earliest, until: latest, now, slaHours: options.slaHours, timeZone: options.timeZone } };
+}
+
+/** The settled part of every period as of `asOf` (one pass over the periods' tickets). */
+async function findSettledOutcomes(db: Db, options: PeriodQuery, asOf: Date): Promise<SettledOutcomes> {
+  const { earliest, window } = judgedWindowOf(options, asOf);
+  const result = await sql<{ idx: number; tickets: number; met: number; breached: number; p50_ms: number | null; p90_ms: number | null }>`
+    with judged as (${judgedTicketsSql(window, earliest, options.typeKey)}),
+    placed as (select judged.*, ${periodOfSql(options.periods)} as idx from judged)
+    select idx, count(*) as tickets,
+      count(*) filter (where not open_now and ${metSql}) as met,
+      count(*) filter (where not open_now and ${breachedSql}) as breached,
+      percentile_cont(0.5) within group (order by close_ms::float8) filter (where not open_now and closed_known) as p50_ms,
+      percentile_cont(0.9) within group (order by close_ms::float8) filter (where not open_now and closed_known) as p90_ms
+    from placed where idx is not null
+    group by idx`.execute(db);
+  const byPeriod = new Map<number, SettledPeriod>();
+  for (const row of result.rows) {
+    byPeriod.set(Number(row.idx), {
+      tickets: Number(row.tickets),
+      met: Number(row.met),
+      breached: Number(row.breached),
+      p50Ms: row.p50_ms,
+      p90Ms: row.p90_ms,
+    });
+  }
+  return { asOfMs: asOf.getTime(), byPeriod };
+}
+
+/**
+ * The tickets of every period open at `now` (never closed, or closed after it), judged as of `now`:
+ * the open backlog, read through the never-closed and closed_at indexes (migration 015).
+ */
+async function findOpenOutcomes(db: Db, options: PeriodQuery): Promise<Map<number, { met: number; breached: number }>> {
+  const { earliest, window } = judgedWindowOf(options, options.now);
+  const result = await sql<{ idx: number; met: number; breached: number }>`
+    with judged as (${judgedTicketsSql(window, earliest, options.typeKey)}),
+    placed as (select judged.*, ${periodOfSql(options.periods)} as idx from judged)
+    select idx, count(*) filter (where ${metSql}) as met, count(*) filter (where ${breachedSql}) as breached
+    from placed where idx is not null and open_now
+    group by idx`.execute(db);
+  return new Map(result.rows.map((row) => [Number(row.idx), { met: Number(row.met), breached: Number(row.breached) }]));
+}
+
+/** True when some ticket closes in (after, until]: outcomes kept as of `after` may not hold at `until`. */
+async function anyCloseBetween(db: Db, after: Date, until: Date): Promise<boolean> {
+  if (until.getTime() <= after.getTime()) return false;
+  const result = await sql<{ closes: boolean }>`
+    select exists (
+      select 1 from fact_ticket f where f.closed_at > ${after}::timestamptz and f.closed_at <= ${until}::timestamptz
+    ) as closes`.execute(db);
+  return result.rows[0]?.closes === true;
+}
+
+/** Backlog counts of one warehouse version and type scope, by instant (ms). */
+type BacklogByInstant = Map<number, number>;
+
+/** Instants kept per scope: the fixed ends of windows, and the moving ones of recent requests. */
+const MAX_BACKLOG_INSTANTS = 512;
+
+/**
+ * Open tickets at each instant (created before it, effective close null or at/after it), added to
+ * `known`. As getBacklogSeries does: the effective close is never before creation, so the backlog
+ * at t is "created before t" minus "closed before t", and from an instant whose backlog is known it
+ * moves by the creations minus the closes in between — two index-only range counts. Each instant
+ * starts from the nearest known one (a request a few seconds earlier, for the moving instants); the
+ * first time, the instants are chained from the first ticket.
+ */
+async function countBacklogAt(db: Db, instants: readonly Date[], known: BacklogByInstant, typeKey: string | undefined): Promise<void> {
+  const asked = [...new Set(instants.map((at) => at.getTime()))].filter((ms) => !known.has(ms)).sort((a, b) => a - b);
+  if (asked.length === 0) return;
+  const anchors = [...known.keys()];
+  const nearest = (ms: number) =>
+    anchors.reduce<number | null>((best, at) => (best === null || Math.abs(at - ms) < Math.abs(best - ms) ? at : best), null);
+  // [lo, hi) counted, and whether the instant is hi (count added) or lo (count taken off).
+  const steps = asked.map((ms, index) => {
+    const from = anchors.length > 0 ? nearest(ms) : index === 0 ? null : asked[index - 1]!;
+    const forward = from === null || from <= ms;
+    const lo = forward ? from : ms;
+    const hi = forward ? ms : from!;
+    return {
+      from,
+      forward,
+      bounds: sql`(${index}::int, ${lo === null ? '-infinity' : new Date(lo).toISOString()}::timestamptz, ${new Date(hi)}::timestamptz)`,
+    };
+  });
+  const result = await sql<{ idx: number; created: number; closed: number }>`
+    select steps.idx,
+      (select count(*) from fact_ticket f
+        where f.created_at >= steps.lo and f.created_at < steps.hi ${typeFilterSql(typeKey)}) as created,
+      (select count(*) from fact_ticket f
+        where ${effectiveCloseSql} >= steps.lo and ${effectiveCloseSql} < steps.hi ${typeFilterSql(typeKey)}) as closed
+    from (values ${sql.join(steps.map((step) => step.bounds))}) as steps (idx, lo, hi)
+    order by steps.idx`.execute(db);
+  const counted = new Map<number, number>();
+  for (const row of result.rows) {
+    const index = Number(row.idx);
+    const step = steps[index]!;
+    const start = step.from === null ? 0 : (known.get(step.from) ?? counted.get(step.from)!);
+    const moved = Number(row.created) - Number(row.closed);
+    counted.set(asked[index]!, step.forward ? start + moved : start - moved);
+  }
+  if (known.size + counted.size > MAX_BACKLOG_INSTANTS) known.clear();
+  for (const [ms, open] of counted) known.set(ms, open);
+}
+
+/**
+ * The outcome figures of many periods at once (the dashboard's window, the previous one and the
+ * windows of the usual), each exactly as getSlaReport counts a period — tickets, met, breached,
+ * P50/P90 hours to close judged as of `now`, backlog at its instant. Periods must not overlap.
+ * Same order as `periods`.
+ *
+ * Reading every ticket of nine windows takes seconds on a city's warehouse, so what a later instant
+ * cannot change is kept per warehouse version (migration 015): the settled tickets' counts and hours
+ * to close (until a ticket closes after the instant they were counted at), and the backlog at an
+ * instant. Each request adds the tickets open at its `now`, judged as of it (the open backlog, a few
+ * index ranges), and counts the backlog at instants not seen yet from the nearest one seen.
+ */
+export async function getSlaPeriods(db: Db, options: PeriodQuery): Promise<SlaPeriod[]> {
+  const { periods } = options;
+  if (periods.length === 0) return [];
+  for (const period of periods) assertWindow(period);
+  const cache = versionedCacheOf(db, await readWarehouseVersion(db));
+  const scope = `${options.typeKey ?? '*'}|${options.slaHours}|${periods.map((period) => `${period.since.getTime()}-${period.until.getTime()}`).join(',')}`;
+  const settledKey = `sla-periods|${scope}`;
+  const backlogs = cache.get<BacklogByInstant>(`backlog|${options.typeKey ?? '*'}`) ?? new Map<number, number>();
+
+  // Kept from an earlier request only when its instant is not after this one's and no ticket closed in between.
+  const kept = cache.get<SettledOutcomes>(settledKey);
+  const reusable =
+    kept !== undefined && kept.asOfMs <= options.now.getTime() && !(await anyCloseBetween(db, new Date(kept.asOfMs), options.now));
+  const [settled, open] = await Promise.all([
+    reusable ? kept : findSettledOutcomes(db, options, options.now),
+    findOpenOutcomes(db, options),
+    countBacklogAt(
+      db,
+      periods.map((period) => period.backlogAt),
+      backlogs,
+      options.typeKey,
+    ),
   ]);
-  const outcomeOf = new Map(outcomes.rows.map((row) => [Number(row.idx), row]));
-  const backlogOf = new Map(backlogs.rows.map((row) => [Number(row.idx), Number(row.backlog)]));
+  cache.set(settledKey, settled);
+  cache.set(`backlog|${options.typeKey ?? '*'}`, backlogs);
+
   return periods.map((period, index) => {
-    const row = outcomeOf.get(index);
-    const counts = row
-      ? { tickets: Number(row.tickets), met: Number(row.met), breached: Number(row.breached), p50Ms: row.p50_ms, p90Ms: row.p90_ms }
-      : NO_OUTCOMES;
-    return toPeriod(counts, period, backlogOf.get(index) ?? 0, period.backlogAt);
+    const still = settled.byPeriod.get(index);
+    const backlog = backlogs.get(period.backlogAt.getTime()) ?? 0;
+    if (!still) return toPeriod(NO_OUTCOMES, period, backlog, period.backlogAt);
+    const moving = open.get(index);
+    const counts = { ...still, met: still.met + (moving?.met ?? 0), breached: still.breached + (moving?.breached ?? 0) };
+    return toPeriod(counts, period, backlog, period.backlogAt);
   });
 }

@@ -37,28 +37,36 @@ export function effectiveSlaHoursSql(typeKeyColumn: RawBuilder<unknown>, fallbac
 
 /**
  * Outcome per ticket as of `now`, classified in one place for every report query (columns
- * closed_known, close_ms, open_now, age_ms, sla_ms; filter with metSql / breachedSql).
+ * closed_known, close_ms, open_now, age_ms, sla_ms, closed_by_due, due_passed; filter with metSql / breachedSql).
  * Flagged durations and closed-without-date tickets (Archived) have no known outcome.
- * The SLA is effectiveSlaHoursSql's rule written as a join (type_key is sla_policy's key): a
- * correlated sub-select per ticket made every report query cost one index probe per row.
+ * The deadline is the stored fact_ticket.sla_due_at (migration 017: the type's policy on its
+ * clock, wall or business hours); a row without one falls back to created_at + the SLA, the
+ * effectiveSlaHoursSql rule written as a join (type_key is sla_policy's key): a correlated
+ * sub-select per ticket made every report query cost one index probe per row.
  */
 export function judgedTicketsSql(window: AnalyticsWindow, from: Date, typeKey: string | undefined): RawBuilder<unknown> {
   const now = window.now;
+  const dueAt = sql`coalesce(f.sla_due_at, f.created_at + sla.hours * interval '1 hour')`;
+  // The two comparisons, not the deadline, leave this select: the rows are sorted by type for the
+  // percentiles, and every column carried widens that sort.
   return sql`
     select f.type_key, f.created_at,
       (f.closed_at is not null and f.closed_at <= ${now}::timestamptz and f.duration_flag is null) as closed_known,
       (extract(epoch from f.closed_at) - extract(epoch from f.created_at)) * 1000 as close_ms,
       ((f.closed_at is null and f.is_open) or f.closed_at > ${now}::timestamptz) as open_now,
       (extract(epoch from ${now}::timestamptz) - extract(epoch from f.created_at)) * 1000 as age_ms,
-      coalesce(own.sla_hours,
-        (select p.sla_hours from sla_policy p where p.type_key = ${DEFAULT_SLA_POLICY_KEY}),
-        ${window.slaHours}::float8) * ${HOUR_MS}::float8 as sla_ms
+      sla.hours * ${HOUR_MS}::float8 as sla_ms,
+      f.closed_at <= ${dueAt} as closed_by_due,
+      ${dueAt} < ${now}::timestamptz as due_passed
     from fact_ticket f
     left join sla_policy own on own.type_key = f.type_key
+    cross join lateral (select coalesce(own.sla_hours,
+      (select p.sla_hours from sla_policy p where p.type_key = ${DEFAULT_SLA_POLICY_KEY}),
+      ${window.slaHours}::float8) as hours) sla
     where f.created_at >= ${from}::timestamptz and f.created_at < ${window.until}::timestamptz ${typeFilterSql(typeKey)}`;
 }
 
-/** Met: closed by now within its SLA. */
-export const metSql = sql`(closed_known and close_ms <= sla_ms)`;
-/** Breached: closed late, or open at now and older than its SLA. */
-export const breachedSql = sql`((closed_known and close_ms > sla_ms) or (open_now and age_ms > sla_ms))`;
+/** Met: closed by now, by its deadline (at the deadline itself is still in time). */
+export const metSql = sql`(closed_known and closed_by_due)`;
+/** Breached: closed after its deadline, or open at now with the deadline passed. */
+export const breachedSql = sql`((closed_known and not closed_by_due) or (open_now and due_passed))`;

@@ -1,6 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { SlaClockContext } from '../analytics/sla-clock.js';
+import { DEFAULT_SLA_POLICY_KEY } from '../analytics/sla-policy.js';
 import { isOpenState } from '../analytics/ticket-lifecycle.js';
 import type { WarehouseSchema } from './schema.js';
+import { fillStagedBusinessDueDates } from './sla-due.repository.js';
 import type { CopyIn } from './staging-copy.js';
 import type { TicketRecord } from './ticket-record.js';
 
@@ -67,9 +70,10 @@ const COPY_STATEMENT = `COPY ingest_staging (${STAGING_COLUMNS.map(([name]) => n
 const FORMATTERS = STAGING_COLUMNS.map(([, format]) => format);
 
 /** fact_ticket's columns filled from the staging row of the same name. */
-const FACT_COLUMN_LIST = STAGING_COLUMNS.map(([name]) => name)
-  .filter((name) => name !== 'status_is_open' && name !== 'payload')
-  .join(', ');
+const FACT_COLUMNS = STAGING_COLUMNS.map(([name]) => name).filter((name) => name !== 'status_is_open' && name !== 'payload');
+const FACT_COLUMN_LIST = FACT_COLUMNS.join(', ');
+/** The same columns read from staging row `s` (the insert joins sla_policy, which has a type_key too). */
+const STAGED_COLUMN_LIST = FACT_COLUMNS.map((name) => `s.${name}`).join(', ');
 
 /**
  * A chunk of validated tickets as the text COPY reads: one string, so the ticket objects can be
@@ -111,7 +115,12 @@ export async function upsertTicketBatch(
   trx: Trx,
   copyIn: CopyIn,
   batch: PreparedTicketBatch,
-  context: { runId: number; fetchedAt: Date },
+  context: {
+    runId: number;
+    fetchedAt: Date;
+    /** The city's zone and holidays, for types on a business-hours SLA clock; without it their deadlines stay null (filled at start-up). */
+    slaClock?: SlaClockContext;
+  },
 ): Promise<UpsertCounts> {
   if (batch.size === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   await copyIn(COPY_STATEMENT, batch.copyText);
@@ -160,12 +169,20 @@ export async function upsertTicketBatch(
     select count(*) filter (where is_insert)::int as inserted, count(*) filter (where not is_insert)::int as updated
     from upserted`.execute(trx);
 
+  // sla_due_at: on a wall clock created_at + the type's hours (own row, else '*'), as every report
+  // counted; on a business clock null here, computed in TypeScript just below.
   await sql`
-    insert into fact_ticket (${sql.raw(FACT_COLUMN_LIST)}, ingest_run_id, archived_at)
-    select ${sql.raw(FACT_COLUMN_LIST)}, ${context.runId},
+    insert into fact_ticket (${sql.raw(FACT_COLUMN_LIST)}, ingest_run_id, archived_at, sla_due_at)
+    select ${sql.raw(STAGED_COLUMN_LIST)}, ${context.runId},
       -- First seen no longer open without a close date: archived now (frozen below).
-      case when closed_at is null and not is_open then coalesce(last_updated_at, created_at) end
-    from ${OWN_ROWS} order by ticket_id
+      case when s.closed_at is null and not s.is_open then coalesce(s.last_updated_at, s.created_at) end,
+      case when (case when own.type_key is null then coalesce(star.clock, 'wall') else own.clock end) = 'wall'
+        then s.created_at + coalesce(own.sla_hours, star.sla_hours) * interval '1 hour' end
+    from ingest_staging s
+    left join sla_policy own on own.type_key = s.type_key
+    left join sla_policy star on star.type_key = ${DEFAULT_SLA_POLICY_KEY}
+    where s.batch_id = txid_current()
+    order by s.ticket_id
     on conflict (ticket_id) do update set
       type_key = excluded.type_key, request_type = excluded.request_type, status = excluded.status,
       created_at = excluded.created_at, created_date = excluded.created_date,
@@ -180,10 +197,12 @@ export async function upsertTicketBatch(
       description = excluded.description, description_length = excluded.description_length,
       source_updated_at = excluded.source_updated_at, row_hash = excluded.row_hash,
       ingest_run_id = excluded.ingest_run_id,
-      archived_at = coalesce(fact_ticket.archived_at, excluded.archived_at)
+      archived_at = coalesce(fact_ticket.archived_at, excluded.archived_at),
+      sla_due_at = excluded.sla_due_at
     where fact_ticket.row_hash <> excluded.row_hash
       and (fact_ticket.source_updated_at is null
            or excluded.source_updated_at >= fact_ticket.source_updated_at)`.execute(trx);
+  if (context.slaClock) await fillStagedBusinessDueDates(trx, context.slaClock);
 
   const { inserted, updated } = rawResult.rows[0] ?? { inserted: 0, updated: 0 };
   return { inserted, updated, unchanged: batch.size - inserted - updated };

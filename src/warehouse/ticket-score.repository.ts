@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { WarehouseSchema } from './schema.js';
-import { effectiveCloseSql, effectiveSlaHoursSql } from './sql-fragments.js';
-import type { OpenTicketFilter } from './worklist.repository.js';
+import { effectiveSlaHoursSql } from './sql-fragments.js';
+import { openTicketsAtSql, type OpenTicketFilter } from './worklist.repository.js';
 
 type Db = Kysely<WarehouseSchema>;
 
@@ -48,25 +48,20 @@ const INSERT_CHUNK = 2_000;
  * Only the columns the ranking reads: the details of the few shown come from findScoredTicketDetails.
  */
 export async function findOpenTicketScores(db: Db, filter: OpenTicketFilter & { modelVersion: string }): Promise<OpenTicketScore[]> {
-  const typeFilter = filter.typeKey === undefined ? sql`` : sql`and f.type_key = ${filter.typeKey}`;
-  const districtFilter =
-    filter.district === undefined ? sql`` : sql`and lower(trim(f.commission_district)) = ${filter.district.trim().toLowerCase()}`;
-  const result = await sql<{ ticket_id: string; created_at: Date; type_key: string; sla_hours: number; probability: number | null }>`
+  // created_at as epoch milliseconds: parsing one timestamp text per open ticket was a sixth of a request.
+  const result = await sql<{ ticket_id: string; created_ms: number; type_key: string; sla_hours: number; probability: number | null }>`
     with policy as (
       select t.type_key, ${effectiveSlaHoursSql(sql`t.type_key`, filter.fallbackSlaHours)} as sla_hours from dim_request_type t
     )
-    select f.ticket_id, f.created_at, f.type_key, policy.sla_hours, s.probability
-    from fact_ticket f
+    select f.ticket_id, floor(extract(epoch from f.created_at) * 1000)::float8 as created_ms, f.type_key, policy.sla_hours, s.probability
+    from ${openTicketsAtSql(filter)} f
     join policy on policy.type_key = f.type_key
     left join ticket_score s
       on s.model_version = ${filter.modelVersion} and s.ticket_id = f.ticket_id
-      and s.created_at = f.created_at and s.type_key = f.type_key
-    where f.created_at <= ${filter.asOf}::timestamptz
-      and (${effectiveCloseSql} is null or ${effectiveCloseSql} > ${filter.asOf}::timestamptz)
-      ${typeFilter} ${districtFilter}`.execute(db);
+      and s.created_at = f.created_at and s.type_key = f.type_key`.execute(db);
   return result.rows.map((row) => ({
     ticketId: row.ticket_id,
-    createdAt: new Date(row.created_at),
+    createdAt: new Date(Number(row.created_ms)),
     typeKey: row.type_key,
     slaHours: Number(row.sla_hours),
     probability: row.probability === null ? null : Number(row.probability),
@@ -139,11 +134,9 @@ export interface UnscoredOpenTicket {
 export async function findUnscoredOpenTickets(db: Db, filter: { asOf: Date; modelVersion: string }): Promise<UnscoredOpenTicket[]> {
   const result = await sql<{ ticket_id: string; created_at: Date; type_key: string }>`
     select f.ticket_id, f.created_at, f.type_key
-    from fact_ticket f
+    from ${openTicketsAtSql({ asOf: filter.asOf })} f
     join dim_request_type t on t.type_key = f.type_key
-    where f.created_at <= ${filter.asOf}::timestamptz
-      and (${effectiveCloseSql} is null or ${effectiveCloseSql} > ${filter.asOf}::timestamptz)
-      and not exists (
+    where not exists (
         select 1 from ticket_score s
         where s.model_version = ${filter.modelVersion} and s.ticket_id = f.ticket_id
           and s.created_at = f.created_at and s.type_key = f.type_key

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { WarehouseSchema } from './schema.js';
 import { effectiveCloseSql, effectiveSlaHoursSql } from './sql-fragments.js';
 
@@ -70,6 +70,26 @@ export async function findOpenTicketsAt(db: Db, filter: OpenTicketFilter): Promi
     district: row.commission_district,
     slaHours: Number(row.sla_hours),
   }));
+}
+
+/**
+ * The tickets open at `filter.asOf` (findOpenTicketsAt's rule) as a subquery of
+ * (ticket_id, created_at, type_key), for the worklist's per-request reads. Written as two disjoint
+ * branches, each an index range: never closed (the close instant is null exactly then;
+ * migration 016's index holds the id) and leaving the backlog after asOf (013's close-instant
+ * index). One `close is null or close > asOf` condition made PostgreSQL read every heap page.
+ */
+export function openTicketsAtSql(filter: Omit<OpenTicketFilter, 'fallbackSlaHours'>): RawBuilder<unknown> {
+  const typeFilter = filter.typeKey === undefined ? sql`` : sql`and f.type_key = ${filter.typeKey}`;
+  const districtFilter =
+    filter.district === undefined ? sql`` : sql`and lower(trim(f.commission_district)) = ${filter.district.trim().toLowerCase()}`;
+  return sql`(
+    select f.ticket_id, f.created_at, f.type_key from fact_ticket f
+    where f.is_open and f.closed_at is null and f.created_at <= ${filter.asOf}::timestamptz ${typeFilter} ${districtFilter}
+    union all
+    select f.ticket_id, f.created_at, f.type_key from fact_ticket f
+    where ${effectiveCloseSql} > ${filter.asOf}::timestamptz and f.created_at <= ${filter.asOf}::timestamptz ${typeFilter} ${districtFilter}
+  )`;
 }
 
 /**

@@ -14,9 +14,9 @@ import { findUnscoredOpenTickets, saveTicketScores, type TicketScoreRow } from '
 import { findLatestEventAt } from '../warehouse/worklist.repository.js';
 
 /**
- * Tickets per scoring batch (a progress line each). Large on purpose: each scoreStoredTickets call
- * has a fixed cost of about one pass (measured: 2,000-ticket batches took 406 s for 25,471 open
- * tickets on 500,000 under load, against 23 s for one call), so a 500,000-ticket city is one or two batches.
+ * Tickets per scoring batch (a progress line each). The scorer keeps the creation features of every
+ * ticket open from its refresh's clock on, so a batch of those needs no pass over the warehouse;
+ * a ticket it lacks (ingested since the refresh) costs one pass per batch, so batches stay large.
  */
 export const WARM_UP_BATCH = 20_000;
 

@@ -12,6 +12,7 @@ import { quarantineCommand } from './quarantine.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { slaCommand } from './sla.js';
+import { slaPolicyCommand } from './sla-policy.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { trainCommand } from './train.js';
@@ -34,6 +35,7 @@ export const commands: readonly CliCommand[] = [
   alertsCommand,
   chartCommand,
   quarantineCommand,
+  slaPolicyCommand,
   cityCommand,
   migrateCommand,
 ];

@@ -31,6 +31,29 @@ function table(caption: string, head: string[], rows: (string | Node)[][]): HTML
   );
 }
 
+/**
+ * "last event 2023-07-26; the model was trained 1,240 days later; no data after the test period":
+ * a model trained on an old snapshot is later than its data, and saying so beats "days before training".
+ */
+function describeDataAge(lastEvent: string, daysSinceTraining: number | null, daysAfterTest: number | null): string {
+  const days = (n: number) => `${formatCount(n)} day${n === 1 ? '' : 's'}`;
+  const training =
+    daysSinceTraining === null
+      ? ''
+      : daysSinceTraining < 0
+        ? `; the model was trained ${days(-daysSinceTraining)} later`
+        : daysSinceTraining === 0
+          ? '; the model was trained the same day'
+          : `; ${days(daysSinceTraining)} of data since the model was trained`;
+  const afterTest =
+    daysAfterTest === null
+      ? ''
+      : daysAfterTest > 0
+        ? `; ${days(daysAfterTest)} of data after the test period`
+        : '; no data after the test period';
+  return `last event ${lastEvent}${training}${afterTest}`;
+}
+
 function renderFacts(body: Json, model: Json, version: string): void {
   const auc = numberAt(model, 'test_roc_auc');
   const baseline = numberAt(model, 'baselines.type_breach_rate_roc_auc');
@@ -39,6 +62,7 @@ function renderFacts(body: Json, model: Json, version: string): void {
   const marginInterval = interval(pick(model, 'margin_over_type_rate_ci95'));
   const method = stringAt(model, 'calibration_method');
   const shift = numberAt(model, 'calibration_shift.log_odds');
+  const slope = numberAt(model, 'calibration_shift.slope');
   const sinceTraining = numberAt(body, 'data_age.days_since_training');
   const afterTest = numberAt(body, 'data_age.days_of_data_after_test');
   const fact = (term: string, value: string, id?: string) => [el('dt', {}, term), el('dd', id ? { 'data-fact': id } : {}, value)];
@@ -58,7 +82,7 @@ function renderFacts(body: Json, model: Json, version: string): void {
       'Calibration',
       method === null
         ? NOT_MEASURED
-        : `${method}${shift === null || shift === 0 ? '' : `, shifted ${signed(shift)} log-odds to the recent rate`}`,
+        : `${method}${slope === null || slope === 1 ? '' : `, log-odds ×${slope.toFixed(2)}`}${shift === null || shift === 0 ? '' : `, shifted ${signed(shift)} log-odds to the recent rate`}`,
       'calibration-method',
     ),
     ...fact('Training window', `${day(stringAt(model, 'training_window.from'))} to ${day(stringAt(model, 'training_window.to'))}`),
@@ -66,12 +90,7 @@ function renderFacts(body: Json, model: Json, version: string): void {
       'Tested on',
       `${day(stringAt(model, 'test_window.from'))} to ${day(stringAt(model, 'test_window.to'))}, ${formatCount(numberAt(model, 'n_test'))} tickets (${formatShare(numberAt(model, 'base_rate'))} breached)`,
     ),
-    ...fact(
-      'Age of the data',
-      `last event ${formatDate(stringAt(body, 'data_through'))}; ${
-        sinceTraining === null ? '—' : `${formatCount(Math.abs(sinceTraining))} days ${sinceTraining < 0 ? 'before' : 'after'} training`
-      }${afterTest === null ? '' : `, ${formatCount(Math.max(afterTest, 0))} days of data after the test period`}`,
-    ),
+    ...fact('Age of the data', describeDataAge(formatDate(stringAt(body, 'data_through')), sinceTraining, afterTest)),
   );
 }
 
