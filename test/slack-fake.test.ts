@@ -4,7 +4,9 @@ import { isValidSlackRequest } from '@slack/bolt';
 import { ErrorCode, LogLevel, WebClient, WebClientEvent } from '@slack/web-api';
 import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SLACK_EVENTS_PATH } from '../src/slack/app.js';
 import { RESPONSE_URL_METHOD, UPLOAD_URL_METHOD, startFakeSlack, type FakeSlack } from '../src/testing/fake-slack.js';
+import { TRIGGER_ID_LIFETIME_MS } from '../src/testing/slack/fake-slack.types.js';
 import {
   blockActionsPayload,
   createTriggerId,
@@ -158,6 +160,30 @@ describe('fake Slack Web API driven by the real WebClient', () => {
     expect(updated.view?.hash).not.toBe(opened.view?.hash);
     const stale = await captureSlackError(client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view }));
     expect(stale.error).toBe('hash_conflict');
+  });
+
+  it('expires a trigger id it issued once it is more than 3 s old by its clock; ids it never issued keep working', async () => {
+    let clockMs = Date.parse('2026-01-05T09:00:00Z');
+    const timed = await startFakeSlack({ now: () => clockMs });
+    try {
+      const timedClient = createClient(timed);
+      const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Score' }, blocks: [] };
+      const inTime = timed.issueTriggerId();
+      const late = timed.issueTriggerId();
+      expect(inTime).toMatch(/^\d+\.\d+\.[0-9a-f]+$/);
+      clockMs += TRIGGER_ID_LIFETIME_MS;
+      await expect(timedClient.views.open({ trigger_id: inTime, view })).resolves.toMatchObject({ ok: true });
+      clockMs += 1;
+      expect((await captureSlackError(timedClient.views.open({ trigger_id: late, view }))).error).toBe('expired_trigger_id');
+      expect(timed.callsTo('views.open').map((call) => call.response)).toEqual([
+        expect.objectContaining({ ok: true }),
+        { ok: false, error: 'expired_trigger_id' },
+      ]);
+      clockMs += 60_000;
+      await expect(timedClient.views.open({ trigger_id: createTriggerId(), view })).resolves.toMatchObject({ ok: true });
+    } finally {
+      await timed.close();
+    }
   });
 
   it('uploads a PNG through files.uploadV2 and records the bytes and the completion', async () => {
@@ -438,13 +464,44 @@ describe('manifest.yml', () => {
     expect(manifest).toMatch(/^_metadata:\n {2}major_version: 1$/m);
     expect(manifest).toMatch(/^ {4}- command: \/sla$/m);
     expect(manifest).toMatch(/^ {4}- command: \/score$/m);
-    expect(manifest).toContain('usage_hint: "[request type] [in_channel]"');
+    expect(manifest).toContain('usage_hint: "[request type | help] [in_channel]"');
     expect(manifest.match(/^ {6}url: https:\/\/YOUR-HOST\/slack\/events$/gm)).toHaveLength(2);
     expect(manifest.match(/^ {6}should_escape: false$/gm)).toHaveLength(2);
     expect(manifest).toMatch(/^ {2}interactivity:\n {4}is_enabled: true\n {4}request_url: https:\/\/YOUR-HOST\/slack\/events$/m);
     for (const flag of ['org_deploy_enabled', 'socket_mode_enabled', 'token_rotation_enabled']) {
       expect(manifest).toMatch(new RegExp(`^ {2}${flag}: false$`, 'm'));
     }
+  });
+
+  /** Each `- command:` entry of features.slash_commands, as its `key: value` lines. */
+  function slashCommands(): Record<string, string>[] {
+    const section = manifest.slice(manifest.indexOf('\n  slash_commands:'), manifest.indexOf('\noauth_config:'));
+    return section
+      .split(/^ {4}- /m)
+      .slice(1)
+      .map((entry) =>
+        Object.fromEntries(
+          [...entry.matchAll(/^\s*([a-z_]+): (.*)$/gm)].map((match) => [match[1], (match[2] ?? '').replace(/^"(.*)"$/, '$1')]),
+        ),
+      );
+  }
+
+  it('every slash command names help in its usage hint', () => {
+    const commands = slashCommands();
+    expect(commands.map((command) => command.command)).toEqual(['/sla', '/score']);
+    for (const command of commands) expect(command.usage_hint, command.command).toMatch(/\bhelp\b/);
+    expect(commands.find((command) => command.command === '/sla')?.usage_hint).toBe('[request type | help] [in_channel]');
+  });
+
+  it("sends options loads (the /score type-ahead menu) and every request to the app's Slack endpoint", () => {
+    // Slack's manifest field for the interactive Options Load URL is settings.interactivity.message_menu_options_url.
+    const interactivity = manifest.slice(manifest.indexOf('\n  interactivity:'), manifest.indexOf('\n  org_deploy_enabled:'));
+    const optionsUrl = /^ {4}message_menu_options_url: (\S+)$/m.exec(interactivity)?.[1];
+    expect(optionsUrl).toBeDefined();
+    expect(new URL(optionsUrl ?? '').pathname).toBe(SLACK_EVENTS_PATH);
+    const urls = [...manifest.matchAll(/^ +(?:url|request_url|message_menu_options_url): (\S+)$/gm)].map((match) => match[1] ?? '');
+    expect(urls).toHaveLength(5);
+    for (const url of urls) expect(new URL(url).pathname, url).toBe(SLACK_EVENTS_PATH);
   });
 
   it('asks only for the bot scopes the app uses', () => {

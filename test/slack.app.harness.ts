@@ -11,7 +11,7 @@ import type { Scorer } from '../src/model/scorer.js';
 import { createLogger } from '../src/shared/logger.js';
 import { createSlackHandler } from '../src/slack/app.js';
 import { startFakeSlack, type FakeSlack } from '../src/testing/fake-slack.js';
-import { interactionBody, signSlackRequest, slashCommandBody, createTriggerId } from '../src/testing/slack-signing.js';
+import { interactionBody, signSlackRequest, slashCommandBody } from '../src/testing/slack-signing.js';
 import type { Warehouse } from '../src/warehouse/database.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f3a';
@@ -27,9 +27,18 @@ export interface SlackHarness {
   /** The scorer the app answers with: the one passed in, else 72 h SLA in HARNESS_TIME_ZONE with the clock at `now`. */
   scorer: Scorer;
   eventsUrl: string;
+  /**
+   * Moves the fake Slack's clock on. It starts at the real time and moves only when told, so a
+   * trigger id the fake issued with a command expires when a test says, never because the machine
+   * is slow.
+   */
+  advanceSlackClock(ms: number): void;
   /** POSTs a raw body signed with `secret` (default: the app's) at `timestamp` (default: now). */
   post(body: string, options?: { secret?: string; timestamp?: number }): Promise<{ status: number; text: string }>;
-  /** Sends a slash command; returns the HTTP answer and the response_url id it carried. */
+  /**
+   * Sends a slash command with a trigger id the fake Slack issued (unless `triggerId` is given);
+   * returns the HTTP answer and the response_url id it carried.
+   */
   command(
     command: string,
     text: string,
@@ -45,7 +54,8 @@ export async function startSlackHarness(deps: { warehouse: Warehouse; scorer?: S
   const scorer =
     deps.scorer ??
     (await createScorer({ db: deps.warehouse.db, logger, slaHours: 72, timeZone: HARNESS_TIME_ZONE, risk: HARNESS_RISK, now: deps.now }));
-  const fake = await startFakeSlack();
+  let slackClockMs = Date.now();
+  const fake = await startFakeSlack({ now: () => slackClockMs });
   const config = loadConfig({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: fake.botToken,
@@ -65,6 +75,9 @@ export async function startSlackHarness(deps: { warehouse: Warehouse; scorer?: S
     config,
     scorer,
     eventsUrl,
+    advanceSlackClock: (ms) => {
+      slackClockMs += ms;
+    },
     post,
     async command(command, text, options = {}) {
       const responseId = randomBytes(6).toString('hex');
@@ -72,7 +85,7 @@ export async function startSlackHarness(deps: { warehouse: Warehouse; scorer?: S
         command,
         text,
         responseUrl: fake.responseUrl(responseId),
-        triggerId: options.triggerId ?? createTriggerId(),
+        triggerId: options.triggerId ?? fake.issueTriggerId(),
       });
       return { ...(await post(body, options)), responseId };
     },

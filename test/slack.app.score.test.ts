@@ -5,7 +5,9 @@ import type { Scorer } from '../src/model/scorer.js';
 import { trainAndRegister } from '../src/model/train-pipeline.js';
 import { createLogger } from '../src/shared/logger.js';
 import { parseLocationText, parseScoreSubmission } from '../src/slack/listeners/views/score-modal.js';
-import { createTriggerId, interactionBody, viewSubmissionPayload } from '../src/testing/slack-signing.js';
+import { buildScoringProgressView } from '../src/slack/blocks/score-modal.js';
+import { TRIGGER_ID_LIFETIME_MS } from '../src/testing/slack/fake-slack.types.js';
+import { interactionBody, viewSubmissionPayload } from '../src/testing/slack-signing.js';
 import { listMenuRequestTypes } from '../src/slack/listeners/shared/request-type-options.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
 import { collectBlockText, startSlackHarness, waitFor, type SlackHarness } from './slack.app.harness.js';
@@ -48,6 +50,15 @@ describe('the /score form validates "address or coordinates" and required fields
   });
 });
 
+describe('the /score progress view', () => {
+  it('escapes the type label, so a name holding <!channel> or &<> pings no one and breaks no markup', () => {
+    const view = buildScoringProgressView('<!channel> Road & <Repair>');
+    const text = collectBlockText(view.blocks);
+    expect(text).toBe(':hourglass_flowing_sand: Scoring a *&lt;!channel&gt; Road &amp; &lt;Repair&gt;* ticket…');
+    expect(text).not.toContain('<!channel>');
+  });
+});
+
 describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ name }) => {
   let warehouse: TestWarehouse;
   let scorer: Scorer;
@@ -67,7 +78,8 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
   beforeEach(() => harness.fake.reset());
 
   async function openModal(): Promise<{ viewId: string; triggerId: string }> {
-    const triggerId = createTriggerId();
+    // Issued by the fake, as Slack issues it with the command: views.open must come within 3 s.
+    const triggerId = harness.fake.issueTriggerId();
     const reply = await harness.command('/score', '', { triggerId });
     expect(reply.status).toBe(200);
     const call = await waitFor(() => harness.fake.callsTo('views.open')[0], 'views.open');
@@ -156,5 +168,40 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
     for (const factor of expected.topFactors)
       expect(text).toContain(factor.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     expect(text).toContain('District 3 · 29.65160, -82.32480');
+  });
+  it('a type label holding <!channel> and &<> is escaped in the progress view Slack shows', async () => {
+    const { viewId } = await openModal();
+    const submit = await harness.post(
+      interactionBody(
+        viewSubmissionPayload({
+          callbackId: 'score_ticket',
+          viewId,
+          values: formValues({ typeKey: 'road_repair', typeLabel: '<!channel> Road & <Repair>', district: '2' }),
+        }),
+      ),
+    );
+    expect(submit.status).toBe(200);
+    const answer = JSON.parse(submit.text) as { response_action: string; view: { blocks: unknown[] } };
+    expect(answer.response_action).toBe('update');
+    const text = collectBlockText(answer.view.blocks);
+    expect(text).toContain('Scoring a *&lt;!channel&gt; Road &amp; &lt;Repair&gt;* ticket');
+    expect(text).not.toContain('<!channel>');
+    // Let the scoring that follows finish, so its views.update does not land in the next test.
+    await waitFor(() => harness.fake.callsTo('views.update')[0], 'views.update');
+  });
+
+  it('a /score whose views.open comes more than 3 s after Slack issued the trigger gets one line: took too long, try /score again', async () => {
+    const triggerId = harness.fake.issueTriggerId();
+    harness.advanceSlackClock(TRIGGER_ID_LIFETIME_MS + 1);
+    const reply = await harness.command('/score', '', { triggerId });
+    expect(reply.status).toBe(200);
+    const call = await waitFor(() => harness.fake.callsTo('views.open')[0], 'views.open');
+    expect(call.body.trigger_id).toBe(triggerId);
+    expect(call.response).toEqual({ ok: false, error: 'expired_trigger_id' });
+    const answer = await waitFor(() => harness.fake.responsesTo(reply.responseId)[0], 'the reply to /score');
+    expect(answer.response_type).toBe('ephemeral');
+    expect(String(answer.text)).toMatch(/^:hourglass: That took too long.*try \/score again\.$/);
+    expect(String(answer.text).split('\n')).toHaveLength(1);
+    expect(harness.fake.views.size).toBe(0);
   });
 });

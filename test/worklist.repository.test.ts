@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setSlaHours } from '../src/warehouse/sla-policy.repository.js';
-import { findOpenTicketScores, findUnscoredOpenTickets } from '../src/warehouse/ticket-score.repository.js';
+import { DUE_SOON_HOURS, placeOnWorklist } from '../src/analytics/worklist-ranking.js';
+import { createFederalHolidayCalendar } from '../src/analytics/holiday-calendar.js';
+import { DEFAULT_BUSINESS_HOURS } from '../src/analytics/sla-clock.js';
+import { applySlaPolicy, findBusinessClockDueDates } from '../src/warehouse/sla-due.repository.js';
+import {
+  countOpenTicketsByRisk,
+  findOpenTicketScores,
+  findUnscoredOpenTickets,
+  saveTicketScores,
+} from '../src/warehouse/ticket-score.repository.js';
 import { findLatestEventAt, findOpenTicketsAt } from '../src/warehouse/worklist.repository.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
 import { cityTime, insertFixtureTickets } from './helpers/ticket-fixtures.js';
@@ -161,6 +170,77 @@ describe.each(engines)('open tickets for the worklist ($name)', ({ name }) => {
       }
       // The instants cover the interesting cases, not only empty lists.
       expect(seen).toBeGreaterThan(20);
+    });
+
+    it('counts at-risk tickets in SQL exactly as the worklist classifies them, on a wall and a business clock', async () => {
+      const instants = [cityTime('2023-07-02 12:00'), asOf, cityTime('2023-07-10 09:00'), cityTime('2023-07-12 00:00')];
+      const filters = [{}, { typeKey: 'road_repair' }, { district: 'District 2' }];
+      const rules = { mediumThreshold: 0.5, dueSoonHours: DUE_SOON_HOURS };
+      // Scores either side of the threshold, by ticket id, for every ticket open at some instant.
+      const probabilityOf = (ticketId: string) => (ticketId.length % 2 === 0 ? 0.7 : 0.2);
+      const countBoth = async () => {
+        for (const at of instants) {
+          for (const filter of filters) {
+            const open = await findOpenTicketScores(warehouse.db, { asOf: at, ...filter, fallbackSlaHours: 72, modelVersion: 'v-count' });
+            const businessDue = await findBusinessClockDueDates(warehouse.db, open, 72);
+            const expected = open.filter(
+              (ticket) =>
+                placeOnWorklist(
+                  {
+                    ticketId: ticket.ticketId,
+                    createdAt: ticket.createdAt,
+                    probability: ticket.probability ?? 0,
+                    sla: { hours: ticket.slaHours, dueAt: businessDue.get(ticket.ticketId) },
+                  },
+                  at,
+                  rules,
+                ).slaStatus !== 'on_track',
+            ).length;
+            const counted = await countOpenTicketsByRisk(warehouse.db, {
+              asOf: at,
+              ...filter,
+              fallbackSlaHours: 72,
+              modelVersion: 'v-count',
+              ...rules,
+            });
+            expect(counted, `${at.toISOString()} ${JSON.stringify(filter)}`).toEqual({ unscored: 0, atRisk: expected });
+          }
+        }
+      };
+      const everyOpen = await findOpenTicketScores(warehouse.db, {
+        asOf: cityTime('2031-01-01 00:00'),
+        fallbackSlaHours: 72,
+        modelVersion: 'v-count',
+      });
+      const unscoredBefore = await countOpenTicketsByRisk(warehouse.db, { asOf, fallbackSlaHours: 72, modelVersion: 'v-count', ...rules });
+      expect(unscoredBefore.unscored).toBeGreaterThan(0);
+      const rows = await warehouse.db.selectFrom('fact_ticket').select(['ticket_id', 'created_at', 'type_key']).execute();
+      await saveTicketScores(
+        warehouse.db,
+        'v-count',
+        rows.map((row) => ({
+          ticketId: row.ticket_id,
+          createdAt: new Date(row.created_at),
+          typeKey: row.type_key,
+          probability: probabilityOf(row.ticket_id),
+          riskLevel: 'Low' as const,
+          topFactors: [],
+        })),
+      );
+      expect(everyOpen.length).toBeGreaterThan(3);
+      await countBoth();
+      // Road Repair on business hours (08:00-17:00, weekdays): its stored deadlines move, and the SQL count follows them.
+      await applySlaPolicy(
+        warehouse.db,
+        { fallbackHours: 72, clockContext: { timeZone: 'America/New_York', holidays: createFederalHolidayCalendar() } },
+        { typeKey: 'road_repair', hours: 20, clock: { kind: 'business', businessHours: DEFAULT_BUSINESS_HOURS } },
+      );
+      await countBoth();
+      await applySlaPolicy(
+        warehouse.db,
+        { fallbackHours: 72, clockContext: { timeZone: 'America/New_York', holidays: createFederalHolidayCalendar() } },
+        { typeKey: 'road_repair', hours: 72, clock: { kind: 'wall' } },
+      );
     });
 
     it('finds the last event: the latest creation, trusted close or archival', async () => {

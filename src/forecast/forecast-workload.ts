@@ -16,9 +16,9 @@ import {
   getCreatedBounds,
   getDailyCreatedCounts,
   getDailyCreatedCountsPerTypeKey,
-  findWorkloadDataVersion,
   type CreatedRange,
 } from '../warehouse/workload.repository.js';
+import { readWarehouseVersion, versionedCacheOf } from '../warehouse/warehouse-version.repository.js';
 import { listRequestTypes } from '../warehouse/request-type.repository.js';
 import { backtestForecast } from '../analytics/forecast-backtest.js';
 import { addCalendarDays } from '../analytics/report-window.js';
@@ -298,32 +298,23 @@ interface ForecastFigures {
   recentClosures: number;
 }
 
-/** Forecasts kept per warehouse; a few origins and filters at once (the dashboard's, the CLI's). */
-const FORECAST_CACHE_ENTRIES = 16;
-const forecastCache = new WeakMap<Db, Map<string, Promise<ForecastFigures>>>();
-
 /**
- * computeForecast, reused while the warehouse's data (findWorkloadDataVersion) and the inputs are
- * the same: the figures are a pure function of both, and recomputing them (a year of daily counts
- * per type, then a fit per type) cost about 0.6 s per request on 500,000 tickets. Kept per
- * database handle, so separate warehouses (tests, replicas) never share an entry.
+ * computeForecast, reused while the warehouse's version (warehouse-version.repository: any write to
+ * the facts, the SLA policy or the types moves it) and the inputs are the same: the figures are a
+ * pure function of both, and recomputing them (a year of daily counts per type, then a fit per type)
+ * cost about 0.6 s per request on 500,000 tickets. Kept per database handle, so separate
+ * warehouses (tests, replicas) never share an entry; the promise is kept, so concurrent requests
+ * compute once.
  */
 async function computeForecastCached(db: Db, inputs: ForecastInputs): Promise<ForecastFigures> {
-  const version = await findWorkloadDataVersion(db);
-  const key = JSON.stringify([version, { ...inputs, backlogAt: inputs.backlogAt.getTime() }]);
-  let entries = forecastCache.get(db);
-  if (!entries) {
-    entries = new Map();
-    forecastCache.set(db, entries);
-  }
-  let computed = entries.get(key);
+  const cache = versionedCacheOf(db, await readWarehouseVersion(db));
+  const key = `forecast|${JSON.stringify({ ...inputs, backlogAt: inputs.backlogAt.getTime() })}`;
+  let computed = cache.get<Promise<ForecastFigures>>(key);
   if (!computed) {
-    const kept = entries;
     computed = computeForecast(db, inputs);
-    kept.set(key, computed);
+    cache.set(key, computed);
     // A failed computation is not kept: the next request tries again.
-    computed.catch(() => kept.delete(key));
-    if (kept.size > FORECAST_CACHE_ENTRIES) kept.delete(kept.keys().next().value!);
+    computed.catch(() => cache.set(key, undefined));
   }
   // A copy: callers own what they are given, the entry stays as computed.
   return structuredClone(await computed);

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { DEFAULT_SLA_POLICY_KEY } from '../analytics/sla-policy.js';
 import type { WarehouseSchema } from './schema.js';
 import { effectiveSlaHoursSql } from './sql-fragments.js';
 import { openTicketsAtSql, type OpenTicketFilter } from './worklist.repository.js';
@@ -143,4 +144,48 @@ export async function findUnscoredOpenTickets(db: Db, filter: { asOf: Date; mode
       )
     order by f.created_at, f.ticket_id`.execute(db);
   return result.rows.map((row) => ({ ticketId: row.ticket_id, createdAt: new Date(row.created_at), typeKey: row.type_key }));
+}
+
+/** What the dashboard's at-risk figure counts among the tickets open at one instant. */
+export interface OpenRiskCounts {
+  /** Open tickets `modelVersion` has no stored score for (the caller scores them, then counts again). */
+  unscored: number;
+  /** Scored open tickets at or above the threshold, or due within `dueSoonHours` (a passed deadline included). */
+  atRisk: number;
+}
+
+/**
+ * The worklist's at_risk-or-breached rule (analytics/worklist-ranking classifySlaStatus), counted
+ * in SQL: the dashboard asks for the figure at two instants on every request, and reading 27,000
+ * open tickets into Node for each took most of a summary on 500,000 tickets. The deadline is the
+ * worklist's: the stored sla_due_at for a type on a business clock, created + the type's hours
+ * otherwise (so the count reads only indexes while every policy is on the wall clock).
+ */
+export async function countOpenTicketsByRisk(
+  db: Db,
+  filter: OpenTicketFilter & { modelVersion: string; mediumThreshold: number; dueSoonHours: number },
+): Promise<OpenRiskCounts> {
+  const result = await sql<{ unscored: number; at_risk: number }>`
+    with policy as (
+      select t.type_key,
+        coalesce(own.sla_hours, star.sla_hours, ${filter.fallbackSlaHours}::float8) as sla_hours,
+        case when own.type_key is not null then own.clock else coalesce(star.clock, 'wall') end as clock
+      from dim_request_type t
+      left join sla_policy own on own.type_key = t.type_key
+      left join sla_policy star on star.type_key = ${DEFAULT_SLA_POLICY_KEY}
+    )
+    select
+      count(*) filter (where s.probability is null)::int as unscored,
+      count(*) filter (where s.probability >= ${filter.mediumThreshold}::float8 or
+        case when policy.clock = 'business'
+          then coalesce((select x.sla_due_at from fact_ticket x where x.ticket_id = f.ticket_id), f.created_at + policy.sla_hours * interval '1 hour')
+          else f.created_at + policy.sla_hours * interval '1 hour'
+        end <= ${filter.asOf}::timestamptz + ${filter.dueSoonHours}::float8 * interval '1 hour')::int as at_risk
+    from ${openTicketsAtSql(filter)} f
+    join policy on policy.type_key = f.type_key
+    left join ticket_score s
+      on s.model_version = ${filter.modelVersion} and s.ticket_id = f.ticket_id
+      and s.created_at = f.created_at and s.type_key = f.type_key`.execute(db);
+  const row = result.rows[0];
+  return { unscored: Number(row?.unscored ?? 0), atRisk: Number(row?.at_risk ?? 0) };
 }

@@ -166,22 +166,3 @@ export async function countClosuresBetween(db: Db, range: CityDayRange): Promise
   );
   return Number(result.rows[0]?.closed ?? 0);
 }
-
-/**
- * A fingerprint of the tickets the forecast reads: the last creation, trusted close and archival,
- * and the newest ingest run's progress (an ingest that corrects old tickets moves no maximum, but
- * moves its counts). Equal fingerprints mean the daily counts, backlog and closures are unchanged,
- * so the forecast computed from them can be reused. A few index endpoint reads.
- */
-export async function findWorkloadDataVersion(db: Db): Promise<string> {
-  const result = await sql<{ created: Date | null; closed: Date | null; archived: Date | null; run: string | null }>`
-    select
-      (select max(created_at) from fact_ticket) as created,
-      (select max(closed_at) from fact_ticket where duration_flag is null) as closed,
-      (select max(archived_at) from fact_ticket) as archived,
-      (select concat_ws('/', r.run_id, r.status, r.fetched, r.inserted, r.updated, r.finished_at)
-        from ingest_run r order by r.run_id desc limit 1) as run`.execute(db);
-  const row = result.rows[0];
-  const ms = (value: Date | null | undefined) => (value ? new Date(value).getTime() : '');
-  return [ms(row?.created), ms(row?.closed), ms(row?.archived), row?.run ?? ''].join('|');
-}

@@ -21,7 +21,13 @@ import { InputError, ModelNotTrainedError } from '../shared/errors.js';
 import { resolveRequestType } from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { findBusinessClockDueDates } from '../warehouse/sla-due.repository.js';
-import { findOpenTicketScores, findScoredTicketDetails, type TicketScoreRow } from '../warehouse/ticket-score.repository.js';
+import {
+  countOpenTicketsByRisk,
+  findOpenTicketScores,
+  findScoredTicketDetails,
+  type TicketScoreRow,
+} from '../warehouse/ticket-score.repository.js';
+import { readWarehouseVersion, versionedCacheOf } from '../warehouse/warehouse-version.repository.js';
 import { findLatestEventAt } from '../warehouse/worklist.repository.js';
 import { scoreAndSaveTickets } from './warm-ticket-scores.js';
 
@@ -189,9 +195,21 @@ export async function countAtRiskTickets(
 ): Promise<number | null> {
   const modelVersion = deps.scorer.currentModelVersion();
   if (modelVersion === null) return null;
-  const { open } = await findScoredOpenTickets(deps, modelVersion, filters);
-  const rules = { mediumThreshold: deps.config.risk.mediumThreshold };
-  return open.filter((ticket) => placeOnWorklist(ticket, filters.asOf, rules).slaStatus !== 'on_track').length;
+  const rules = { mediumThreshold: deps.config.risk.mediumThreshold, dueSoonHours: DUE_SOON_HOURS };
+  // A count of one instant changes only with the data or the model: kept per warehouse version.
+  const cache = versionedCacheOf(deps.db, await readWarehouseVersion(deps.db));
+  const key = `at-risk|${modelVersion}|${filters.asOf.getTime()}|${filters.typeKey ?? '*'}|${filters.district ?? '*'}`;
+  const kept = cache.get<number>(key);
+  if (kept !== undefined) return kept;
+  const counted = await countOpenTicketsByRisk(deps.db, { ...filters, ...rules, fallbackSlaHours: deps.config.slaHours, modelVersion });
+  let atRisk = counted.atRisk;
+  if (counted.unscored > 0) {
+    // Tickets the warm-up has not scored (open at a past instant, or new): scored and stored once.
+    const { open } = await findScoredOpenTickets(deps, modelVersion, filters);
+    atRisk = open.filter((ticket) => placeOnWorklist(ticket, filters.asOf, rules).slaStatus !== 'on_track').length;
+  }
+  cache.set(key, atRisk);
+  return atRisk;
 }
 
 /**

@@ -5,6 +5,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 export const UPLOAD_URL_METHOD = 'upload_url';
 /** Pseudo method name under which POSTs to response URLs are recorded (and can be failed). */
 export const RESPONSE_URL_METHOD = 'response_url';
+/** How long a trigger id can open a view after Slack issued it (3 s, as in Slack). */
+export const TRIGGER_ID_LIFETIME_MS = 3_000;
 
 export interface FakeSlackOptions {
   /** Port to listen on (127.0.0.1); 0 (default) picks a free one. */
@@ -22,6 +24,11 @@ export interface FakeSlackOptions {
    * first use. When true only known channels exist; others answer `channel_not_found`.
    */
   strictChannels?: boolean;
+  /**
+   * The fake's clock in epoch milliseconds (default `Date.now`), read to age the trigger ids it
+   * issues; a test passes its own to expire one without sleeping.
+   */
+  now?: () => number;
 }
 
 /** One request the fake received, in arrival order. */
@@ -136,11 +143,17 @@ export interface FakeSlack {
   readonly uploads: readonly RecordedUpload[];
   /** Errors thrown inside the fake while handling a request (answered with HTTP 500); should stay empty. */
   readonly internalErrors: readonly Error[];
+  /**
+   * A trigger id as Slack hands one out with a slash command or an interaction, its issue time
+   * taken from the fake's clock: `views.open` with it answers `expired_trigger_id` once it is more
+   * than TRIGGER_ID_LIFETIME_MS old. Trigger ids the fake did not issue never expire.
+   */
+  issueTriggerId(): string;
   /** Makes the next `times` (matching) calls to `method` fail as scripted. */
   failNext(method: string, fault: FakeSlackFault): void;
   /** Adds a known channel (e.g. for strictChannels); `isMember: false` for one the bot was not invited to. */
   addChannel(channel: { id: string; name: string; isMember?: boolean }): void;
-  /** Forgets calls, messages, views, uploads, faults and used trigger ids (channels stay). */
+  /** Forgets calls, messages, views, uploads, faults and issued and used trigger ids (channels stay). */
   reset(): void;
   close(): Promise<void>;
 }

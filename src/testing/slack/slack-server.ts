@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createTriggerId } from '../slack-signing.js';
 import { createAuthMethods } from './auth.methods.js';
 import { createChatMethods } from './chat.methods.js';
 import { createConversationsMethods } from './conversations.methods.js';
@@ -56,6 +57,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     baseUrl,
     seedChannels: options.channels ?? [{ id: 'C0CIVIC311', name: 'sla-ops' }],
     strictChannels: options.strictChannels ?? false,
+    now: options.now,
   });
   const faults = createSlackFaultBook();
   const recorder = createSlackRecorder();
@@ -87,6 +89,11 @@ function buildHandle(context: FakeSlackContext, server: Server, botToken: string
     views: workspace.views,
     uploads: workspace.uploads,
     internalErrors: recorder.internalErrors,
+    issueTriggerId: () => {
+      const triggerId = createTriggerId();
+      workspace.issuedTriggerIds.set(triggerId, workspace.now());
+      return triggerId;
+    },
     failNext: (method, fault) => faults.add(method, fault),
     addChannel: (channel) => workspace.addChannel(channel),
     reset: () => {

@@ -1,7 +1,7 @@
 /**
  * The state of the fake workspace: its identity, channels, messages, views, pending files and
- * uploads, used trigger ids and what was POSTed to response URLs, plus Slack-shaped ids and
- * timestamps. Method handlers read and change it; tests read it through FakeSlack.
+ * uploads, issued and used trigger ids and what was POSTed to response URLs, plus Slack-shaped
+ * ids and timestamps. Method handlers read and change it; tests read it through FakeSlack.
  */
 import { randomBytes } from 'node:crypto';
 import type { FakeMessage, FakeView, RecordedUpload } from './fake-slack.types.js';
@@ -35,6 +35,10 @@ export interface SlackWorkspace {
   readonly files: Map<string, PendingFile>;
   readonly uploads: RecordedUpload[];
   readonly usedTriggerIds: Set<string>;
+  /** Trigger ids the fake issued, with their issue time by `now()`. */
+  readonly issuedTriggerIds: Map<string, number>;
+  /** The fake's clock (epoch ms), which ages issued trigger ids. */
+  readonly now: () => number;
   readonly responses: Map<string, Record<string, unknown>[]>;
   /** Adds (or replaces) a channel; `isMember: false` makes posts there answer `not_in_channel`. */
   addChannel(channel: { id: string; name: string; isMember?: boolean }): void;
@@ -54,6 +58,7 @@ export function createSlackWorkspace(options: {
   baseUrl: string;
   seedChannels: { id: string; name: string; isMember?: boolean }[];
   strictChannels: boolean;
+  now?: () => number;
 }): SlackWorkspace {
   const channels = new Map<string, ChannelState>();
   const messages: FakeMessage[] = [];
@@ -61,6 +66,7 @@ export function createSlackWorkspace(options: {
   const files = new Map<string, PendingFile>();
   const uploads: RecordedUpload[] = [];
   const usedTriggerIds = new Set<string>();
+  const issuedTriggerIds = new Map<string, number>();
   const responses = new Map<string, Record<string, unknown>[]>();
   let lastTsMicros = 0n;
   let idCounter = 0;
@@ -91,6 +97,8 @@ export function createSlackWorkspace(options: {
     files,
     uploads,
     usedTriggerIds,
+    issuedTriggerIds,
+    now: options.now ?? Date.now,
     responses,
     addChannel,
     resolveChannel: (value) => resolveChannel(channels, addChannel, options.strictChannels, value),
@@ -113,6 +121,7 @@ export function createSlackWorkspace(options: {
       files.clear();
       uploads.length = 0;
       usedTriggerIds.clear();
+      issuedTriggerIds.clear();
       responses.clear();
       seed();
     },

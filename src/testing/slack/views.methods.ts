@@ -1,9 +1,10 @@
 /**
- * `views.open` (one view per trigger id), `views.update` (by view id or external id, with hash
- * checks) and `views.publish` (one Home tab per user, with Slack's Block Kit limits checked).
+ * `views.open` (one view per trigger id, within 3 s of the fake issuing it), `views.update` (by
+ * view id or external id, with hash checks) and `views.publish` (one Home tab per user, with
+ * Slack's Block Kit limits checked).
  */
 import { randomBytes } from 'node:crypto';
-import type { FakeView } from './fake-slack.types.js';
+import { TRIGGER_ID_LIFETIME_MS, type FakeView } from './fake-slack.types.js';
 import type { MethodTable } from './slack-api.js';
 import { checkBlocks, optionalString, requireString, SlackApiFailure, type MethodArgs } from './slack-args.js';
 import type { SlackWorkspace } from './slack-workspace.js';
@@ -17,6 +18,11 @@ export function createViewsMethods(workspace: SlackWorkspace): MethodTable {
       if (!/^\d+\.\d+\.[0-9a-f]+$/.test(triggerId)) throw new SlackApiFailure('invalid_trigger_id');
       // A trigger id opens exactly one view; a second views.open with it is a bug in the caller.
       if (workspace.usedTriggerIds.has(triggerId)) throw new SlackApiFailure('exchanged_trigger_id');
+      // Slack's trigger ids live 3 s; ids the fake did not issue (built by a test) have no issue time.
+      const issuedAt = workspace.issuedTriggerIds.get(triggerId);
+      if (issuedAt !== undefined && workspace.now() - issuedAt > TRIGGER_ID_LIFETIME_MS) {
+        throw new SlackApiFailure('expired_trigger_id');
+      }
       const view = readView(args);
       workspace.usedTriggerIds.add(triggerId);
       const externalId = typeof view.external_id === 'string' ? view.external_id : undefined;
