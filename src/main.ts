@@ -290,7 +290,10 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
       // Never waits for a drift measurement: /healthz shows the cached one (or none yet).
       modelHealth: () => modelHealthMonitor().read(),
     };
-    return withScorerRefresh(createApiServer(deps), shared, logger, config.scorerRefreshMinutes * 60_000, warehouse);
+    // The model card's drift is measured with the warm-up too: on a large warehouse it is seconds of
+    // work in this process, which would otherwise stall the requests after the first card asked.
+    const warmModelHealth = () => modelHealthMonitor().read({ waitForDrift: true });
+    return withScorerRefresh(createApiServer(deps), shared, logger, config.scorerRefreshMinutes * 60_000, warehouse, warmModelHealth);
   });
 
   let serverBuilt = false;
@@ -327,19 +330,29 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
  * Adds the one refresh policy to an API server: every `refreshMs` while listening (timer unref'd,
  * cleared on close) and after every successful ingest of this process's scheduler.
  */
-function withScorerRefresh(api: ApiServer, scorer: Scorer, logger: Logger, refreshMs: number, warehouse: Warehouse): AppServer {
+function withScorerRefresh(
+  api: ApiServer,
+  scorer: Scorer,
+  logger: Logger,
+  refreshMs: number,
+  warehouse: Warehouse,
+  warmModelHealth: () => Promise<unknown>,
+): AppServer {
   // After each load of the scorer, its scores of the open tickets are stored in the background
   // (one warm-up at a time), so the first worklist or summary request does not score them all.
   let warmed: Promise<WarmUpResult | null> = Promise.resolve(null);
   let closing = false;
   const warmUp = () => {
     if (closing) return;
-    warmed = warmed.then(() =>
-      warmTicketScores({ db: warehouse.db, scorer, logger, stopped: () => closing }).catch((error: unknown) => {
+    warmed = warmed.then(async () => {
+      const result = await warmTicketScores({ db: warehouse.db, scorer, logger, stopped: () => closing }).catch((error: unknown) => {
         logger.error({ err: error }, 'score warm-up failed; requests score what is missing');
         return null;
-      }),
-    );
+      });
+      // A failed measurement is logged by the monitor; the card then shows the previous one.
+      if (!closing) await warmModelHealth().catch(() => undefined);
+      return result;
+    });
   };
   const refreshAndLoad = createScorerRefresher(scorer, logger);
   const refreshScorer = (reason: string) => refreshAndLoad(reason).then(warmUp);
