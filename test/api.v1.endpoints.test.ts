@@ -198,17 +198,20 @@ describe.each(engines)('GET /api/v1/* on the Gainesville snapshot ($name)', ({ n
     expect([ece, roc_auc_ci95, margin_over_type_rate, margin_over_type_rate_ci95, backtest, calibration_method]).not.toContain(undefined);
   });
 
-  it('never waits for a drift measurement: a new server says measuring, then the PSI of the top features once measured', async () => {
-    // A second App: its own health monitor, which has not measured this model yet.
+  it('never waits for a drift measurement: a new monitor answers at once without one, and the warm-up at listen measures it for the card', async () => {
+    // Apps of their own: each health monitor has not measured this model yet.
+    const idle = createApp({ config, logger, warehouse: { ...warehouse, close: async () => {} } });
+    // Read as the card reads it (no waiting): no drift yet, the measurement starts in the background.
+    expect((await idle.modelHealth())?.drift).toBeNull();
+    await idle.modelHealth({ waitForDrift: true });
+    await idle.close();
     const fresh = createApp({ config, logger, warehouse: { ...warehouse, close: async () => {} } });
     try {
+      // No request asks for the card before it is read below: only the warm-up can have measured.
       const server = await fresh.server();
       const { port } = await server.listen(0, '127.0.0.1');
-      const first = modelCardResponseSchema.parse(await (await fetch(`http://127.0.0.1:${port}/api/v1/model`)).json());
-      expect(first.health?.drift.state).toBe('measuring');
-      expect(first.health?.drift.features).toEqual([]);
-      // Joins the measurement the request started.
-      await fresh.modelHealth({ waitForDrift: true });
+      // The warm-up at listen scores the open tickets, then joins or runs the drift measurement.
+      await server.scoresWarmed();
       const second = modelCardResponseSchema.parse(await (await fetch(`http://127.0.0.1:${port}/api/v1/model`)).json());
       const drift = second.health!.drift;
       expect(drift.state).toBe('measured');
