@@ -88,6 +88,15 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
     return { viewId: response.view!.id, triggerId };
   }
 
+  /** Opens the form with a fresh /score, then submits these values in it. */
+  async function submitForm(values: Parameters<typeof formValues>[0]) {
+    const { viewId } = await openModal();
+    const submit = await harness.post(
+      interactionBody(viewSubmissionPayload({ callbackId: 'score_ticket', viewId, values: formValues(values) })),
+    );
+    return { submit, viewId };
+  }
+
   it('/score opens the form with the command trigger_id: type menu of known types, district 1–4, location, description', async () => {
     const { triggerId } = await openModal();
     const call = harness.fake.callsTo('views.open')[0]!;
@@ -109,16 +118,7 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
   });
 
   it('a submission with bad coordinates gets the error shown in the form and is not scored', async () => {
-    const { viewId } = await openModal();
-    const submit = await harness.post(
-      interactionBody(
-        viewSubmissionPayload({
-          callbackId: 'score_ticket',
-          viewId,
-          values: formValues({ typeKey: 'road_repair', district: '2', location: '295.2, -82.3' }),
-        }),
-      ),
-    );
+    const { submit } = await submitForm({ typeKey: 'road_repair', district: '2', location: '295.2, -82.3' });
     expect(submit.status).toBe(200);
     const answer = JSON.parse(submit.text) as { response_action: string; errors: Record<string, string> };
     expect(answer.response_action).toBe('errors');
@@ -128,22 +128,13 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
   });
 
   it('a valid submission is answered at once with a progress view, then the probability, risk, factors and model version', async () => {
-    const { viewId } = await openModal();
-    const submit = await harness.post(
-      interactionBody(
-        viewSubmissionPayload({
-          callbackId: 'score_ticket',
-          viewId,
-          values: formValues({
-            typeKey: 'road_repair',
-            typeLabel: 'Road Repair',
-            district: '3',
-            location: '29.6516, -82.3248',
-            description: 'Deep pothole in the right lane',
-          }),
-        }),
-      ),
-    );
+    const { submit, viewId } = await submitForm({
+      typeKey: 'road_repair',
+      typeLabel: 'Road Repair',
+      district: '3',
+      location: '29.6516, -82.3248',
+      description: 'Deep pothole in the right lane',
+    });
     const answer = JSON.parse(submit.text) as { response_action: string; view: { blocks: unknown[] } };
     expect(answer.response_action).toBe('update');
     expect(collectBlockText(answer.view.blocks)).toContain('Scoring a *Road Repair* ticket');
@@ -170,16 +161,7 @@ describe.each(engines)('Slack /score on the Gainesville snapshot ($name)', ({ na
     expect(text).toContain('District 3 · 29.65160, -82.32480');
   });
   it('a type label holding <!channel> and &<> is escaped in the progress view Slack shows', async () => {
-    const { viewId } = await openModal();
-    const submit = await harness.post(
-      interactionBody(
-        viewSubmissionPayload({
-          callbackId: 'score_ticket',
-          viewId,
-          values: formValues({ typeKey: 'road_repair', typeLabel: '<!channel> Road & <Repair>', district: '2' }),
-        }),
-      ),
-    );
+    const { submit } = await submitForm({ typeKey: 'road_repair', typeLabel: '<!channel> Road & <Repair>', district: '2' });
     expect(submit.status).toBe(200);
     const answer = JSON.parse(submit.text) as { response_action: string; view: { blocks: unknown[] } };
     expect(answer.response_action).toBe('update');
