@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/shared/errors.js';
 import { fitCalibrator, loadCalibrator, recalibrateToLatest, shiftToBaseRate } from '../src/model/calibration.js';
-import { brierScore } from '../src/model/metrics.js';
+import { brierScore, logLoss } from '../src/model/metrics.js';
 import { createRandom } from '../src/model/random.js';
 
 /** Scores that rank well but are miscalibrated: the true probability is score^2. */
@@ -177,5 +177,44 @@ describe('recalibration to the latest slice', () => {
   it('rejects slices whose scores and labels differ in length, and stored slopes that are not positive', () => {
     expect(() => recalibrateToLatest(identity, { forwardScores: [0.5], labels: [1, 0], refitScores: [0.5] })).toThrow(InputError);
     expect(() => loadCalibrator({ ...identity.toJSON(), slope: 0 })).toThrow(InputError);
+  });
+});
+
+describe('the shape recalibration keeps (RECALIBRATED_METHOD)', () => {
+  /**
+   * Breach at sigmoid(k · 0.5 · logit(s) + c): the period's map is a line in the score's log-odds
+   * (a tree ensemble's usual miscalibration), which bends at both tails as a function of s itself.
+   */
+  function period(n: number, seed: number, k: number, c: number) {
+    const random = createRandom(seed);
+    const scores = new Float64Array(n);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      scores[i] = 0.02 + 0.96 * random.next();
+      const z = k * 0.5 * Math.log(scores[i]! / (1 - scores[i]!)) + c;
+      labels[i] = random.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    return { scores, labels };
+  }
+  const whole = period(8_000, 21, 1, 0);
+  // The latest slice speaks more sharply and at a higher rate; a large sample of the same period scores the maps.
+  const latest = period(800, 22, 1.3, 0.3);
+  const next = period(20_000, 23, 1.3, 0.3);
+  const recalibrate = (calibrator: ReturnType<typeof fitCalibrator>) =>
+    recalibrateToLatest(calibrator, { forwardScores: latest.scores, labels: latest.labels, refitScores: latest.scores });
+
+  it("recalibrating a Platt map leaves nothing of its own fit: any Platt map ends as the latest slice's", () => {
+    const other = period(8_000, 24, 3, -1);
+    const fromOther = recalibrate(fitCalibrator(other.scores, other.labels, 'platt'));
+    const fromWhole = recalibrate(fitCalibrator(whole.scores, whole.labels, 'platt'));
+    for (const s of [0.05, 0.2, 0.5, 0.8, 0.95]) expect(fromOther.apply(s)).toBeCloseTo(fromWhole.apply(s), 6);
+  });
+
+  it("keeps beta's bend at the tails through the recalibration: lower log-loss on the next tickets than Platt's", () => {
+    const beta = recalibrate(fitCalibrator(whole.scores, whole.labels, 'beta'));
+    const platt = recalibrate(fitCalibrator(whole.scores, whole.labels, 'platt'));
+    expect(logLoss(beta.applyAll(next.scores), next.labels)).toBeLessThan(logLoss(platt.applyAll(next.scores), next.labels) - 0.001);
+    // The bend itself: near 0 the beta map falls faster than Platt's straight line in s.
+    expect(beta.apply(0.03)).toBeLessThan(platt.apply(0.03) - 0.03);
   });
 });

@@ -24,11 +24,11 @@ const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 const asOf = new Date('2026-11-01T00:00:00Z');
 const risk = { mediumThreshold: 0.4, highThreshold: 0.7 };
-// Measured on the bundled sample (README): ROC-AUC 0.760–0.763, ECE 0.043–0.047 (seeds 311, 7). Issue #15
-// aims at 0.03 ECE, not reached (a perfectly calibrated model scores 0.031 in median on these 996
-// tickets); these floors catch a regression below what the model does now.
+// Measured on the bundled sample (README): ROC-AUC 0.760–0.763, ECE 0.042 (seeds 311, 7; 0.047 and 0.043
+// with the Platt shape before). Issue #15 aims at 0.03 ECE, not reached (a perfectly calibrated model
+// scores 0.032 in median on these 996 tickets); these floors catch a regression below what the model does now.
 const ROC_AUC_FLOOR = 0.755;
-const ECE_CEILING = 0.06;
+const ECE_CEILING = 0.045;
 // Two learners and their blend, a 3-fold cross-fit of both, the refits and a 4-fold forest backtest; a shared machine is slow.
 const TRAIN_TIMEOUT_MS = 300_000;
 
@@ -88,7 +88,10 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     expect(report.feature_trials).toEqual([]);
     expect(report.top_features.length).toBeGreaterThan(0);
     for (const fold of report.backtest) expect(fold.learner).toBe('forest (100 trees)');
-    expect(['isotonic', 'platt', 'beta']).toContain(report.calibration_method);
+    // Beta's shape, recalibrated to the latest slice (RECALIBRATED_METHOD), whatever the cross-validated log-loss prefers.
+    expect(report.calibration_method).toBe('beta');
+    for (const method of ['isotonic', 'platt', 'beta'] as const) expect(report.calibration_log_loss[method]).toBeGreaterThan(0);
+    expect(report.calibration_shift.slope).toBeGreaterThan(0);
   });
 
   it(

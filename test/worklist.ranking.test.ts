@@ -10,7 +10,6 @@ import {
   type RankableTicket,
 } from '../src/analytics/worklist-ranking.js';
 import { toCityParts } from '../src/shared/city-time.js';
-import { firstInWorklistOrder } from '../src/worklist/build-worklist.js';
 import { cityTime } from './helpers/ticket-fixtures.js';
 
 const HOUR = 3_600_000;
@@ -136,28 +135,5 @@ describe('worklist order', () => {
       ['SHORT', 'breached', -6],
       ['LONG', 'at_risk', 42],
     ]);
-  });
-});
-
-describe('the head of the worklist without a full sort', () => {
-  it('is exactly the first tickets of rankWorklist for every limit, with ties on probability and deadline', () => {
-    // Seeded, with many equal probabilities and creation instants, so the deadline and the id decide ties.
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed / 2_147_483_648;
-    };
-    const tickets = Array.from({ length: 400 }, (_, index) =>
-      ticket(
-        `T-${String(Math.floor(random() * 1_000)).padStart(4, '0')}-${index}`,
-        Math.floor(random() * 20) * 6,
-        Math.round(random() * 10) / 10,
-        random() < 0.5 ? 24 : 72,
-      ),
-    );
-    const placed = tickets.map((one) => placeOnWorklist(one, asOf, rules));
-    for (const limit of [0, 1, 2, 25, 399, 400, 1_000]) {
-      expect(firstInWorklistOrder(placed, limit)).toEqual(rankWorklist(tickets, { asOf, status: 'all', limit, rules }));
-    }
   });
 });

@@ -1,18 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setSlaHours } from '../src/warehouse/sla-policy.repository.js';
-import { DUE_SOON_HOURS, placeOnWorklist } from '../src/analytics/worklist-ranking.js';
+import {
+  countAtRiskOpenTickets,
+  DUE_SOON_HOURS,
+  placeOnWorklist,
+  rankWorklist,
+  type WorklistStatusFilter,
+} from '../src/analytics/worklist-ranking.js';
 import { createFederalHolidayCalendar } from '../src/analytics/holiday-calendar.js';
 import { DEFAULT_BUSINESS_HOURS } from '../src/analytics/sla-clock.js';
 import { applySlaPolicy, findBusinessClockDueDates } from '../src/warehouse/sla-due.repository.js';
 import {
-  countOpenTicketsByRisk,
+  findOpenRiskInputs,
   findOpenTicketScores,
   findUnscoredOpenTickets,
+  findWorklistPage,
   saveTicketScores,
 } from '../src/warehouse/ticket-score.repository.js';
 import { findLatestEventAt, findOpenTicketsAt } from '../src/warehouse/worklist.repository.js';
 import { createTestWarehouse, engines, type TestWarehouse } from './helpers/databases.js';
-import { cityTime, insertFixtureTickets } from './helpers/ticket-fixtures.js';
+import { cityTime, fixtureTypeKey, insertFixtureTickets, seededRandom } from './helpers/ticket-fixtures.js';
 
 describe.each(engines)('open tickets for the worklist ($name)', ({ name }) => {
   let warehouse: TestWarehouse;
@@ -172,7 +179,7 @@ describe.each(engines)('open tickets for the worklist ($name)', ({ name }) => {
       expect(seen).toBeGreaterThan(20);
     });
 
-    it('counts at-risk tickets in SQL exactly as the worklist classifies them, on a wall and a business clock', async () => {
+    it('counts at-risk tickets from the read inputs exactly as the worklist classifies them, on a wall and a business clock', async () => {
       const instants = [cityTime('2023-07-02 12:00'), asOf, cityTime('2023-07-10 09:00'), cityTime('2023-07-12 00:00')];
       const filters = [{}, { typeKey: 'road_repair' }, { district: 'District 2' }];
       const rules = { mediumThreshold: 0.5, dueSoonHours: DUE_SOON_HOURS };
@@ -196,14 +203,15 @@ describe.each(engines)('open tickets for the worklist ($name)', ({ name }) => {
                   rules,
                 ).slaStatus !== 'on_track',
             ).length;
-            const counted = await countOpenTicketsByRisk(warehouse.db, {
-              asOf: at,
-              ...filter,
-              fallbackSlaHours: 72,
-              modelVersion: 'v-count',
-              ...rules,
-            });
-            expect(counted, `${at.toISOString()} ${JSON.stringify(filter)}`).toEqual({ unscored: 0, atRisk: expected });
+            // Read from this instant, and from the earliest one: counted at any later instant, the same.
+            for (const from of [at, instants[0]!]) {
+              const inputs = await findOpenRiskInputs(warehouse.db, { from, ...filter, fallbackSlaHours: 72, modelVersion: 'v-count' });
+              const counted = countAtRiskOpenTickets(inputs, at, rules);
+              expect(counted, `${at.toISOString()} from ${from.toISOString()} ${JSON.stringify(filter)}`).toEqual({
+                unscored: 0,
+                atRisk: expected,
+              });
+            }
           }
         }
       };
@@ -212,7 +220,11 @@ describe.each(engines)('open tickets for the worklist ($name)', ({ name }) => {
         fallbackSlaHours: 72,
         modelVersion: 'v-count',
       });
-      const unscoredBefore = await countOpenTicketsByRisk(warehouse.db, { asOf, fallbackSlaHours: 72, modelVersion: 'v-count', ...rules });
+      const unscoredBefore = countAtRiskOpenTickets(
+        await findOpenRiskInputs(warehouse.db, { from: asOf, fallbackSlaHours: 72, modelVersion: 'v-count' }),
+        asOf,
+        rules,
+      );
       expect(unscoredBefore.unscored).toBeGreaterThan(0);
       const rows = await warehouse.db.selectFrom('fact_ticket').select(['ticket_id', 'created_at', 'type_key']).execute();
       await saveTicketScores(
@@ -246,5 +258,117 @@ describe.each(engines)('open tickets for the worklist ($name)', ({ name }) => {
     it('finds the last event: the latest creation, trusted close or archival', async () => {
       expect(await findLatestEventAt(warehouse.db)).toEqual(cityTime('2023-07-11 09:00'));
     });
+  });
+});
+
+describe.each(engines)('the worklist page in SQL ($name)', ({ name }) => {
+  let warehouse: TestWarehouse;
+  const asOf = cityTime('2023-07-10 12:00');
+  const types = ['Road Repair', 'Streetlight/Lamp', 'Noise Complaint'];
+  const districts = ['District 1', 'District 2'];
+  // Many equal probabilities and creation instants, so the deadline and then the id decide ties.
+  const random = seededRandom(7);
+  const tickets = Array.from({ length: 400 }, (_, index) => ({
+    ticketId: `T-${String(Math.floor(random() * 1_000)).padStart(4, '0')}-${index}`,
+    requestType: types[index % types.length]!,
+    createdAt: new Date(asOf.getTime() - Math.floor(random() * 40) * 6 * 3_600_000),
+    commissionDistrict: districts[Math.floor(random() * 2)]!,
+    probability: Math.round(random() * 10) / 10,
+  }));
+  const rules = { mediumThreshold: 0.4, dueSoonHours: DUE_SOON_HOURS };
+
+  beforeAll(async () => {
+    warehouse = await createTestWarehouse(name);
+    await insertFixtureTickets(warehouse.db, tickets);
+    await setSlaHours(warehouse.db, 'streetlight_lamp', 24);
+    await setSlaHours(warehouse.db, 'noise_complaint', 120);
+  });
+  afterAll(async () => warehouse?.dispose());
+
+  /** rankWorklist over the same open tickets, read the way the JavaScript ranking reads them. */
+  async function rankedInJavaScript(at: Date, filter: { typeKey?: string; district?: string }, status: WorklistStatusFilter) {
+    const open = await findOpenTicketScores(warehouse.db, { asOf: at, ...filter, fallbackSlaHours: 72, modelVersion: 'v-page' });
+    const businessDue = await findBusinessClockDueDates(warehouse.db, open, 72);
+    return rankWorklist(
+      open.map((ticket) => ({
+        ticketId: ticket.ticketId,
+        createdAt: ticket.createdAt,
+        sla: { hours: ticket.slaHours, dueAt: businessDue.get(ticket.ticketId) },
+        probability: ticket.probability!,
+      })),
+      { asOf: at, status, rules },
+    );
+  }
+
+  it('counts the unscored tickets and leaves them off the page', async () => {
+    const page = await findWorklistPage(warehouse.db, {
+      asOf,
+      fallbackSlaHours: 72,
+      modelVersion: 'v-page',
+      ...rules,
+      status: 'all',
+      limit: 10,
+    });
+    expect(page).toEqual({ unscored: 400, total: 0, tickets: [] });
+  });
+
+  it('ranks exactly as rankWorklist for every status, filter and limit, on a wall and a business clock', async () => {
+    await saveTicketScores(
+      warehouse.db,
+      'v-page',
+      tickets.map((ticket) => ({
+        ticketId: ticket.ticketId,
+        createdAt: ticket.createdAt,
+        typeKey: fixtureTypeKey(ticket.requestType),
+        probability: ticket.probability,
+        riskLevel: 'Low' as const,
+        topFactors: [],
+      })),
+    );
+    const compare = async () => {
+      let compared = 0;
+      for (const at of [asOf, cityTime('2023-07-12 08:30')]) {
+        for (const filter of [{}, { typeKey: 'road_repair' }, { district: 'district 2' }]) {
+          for (const status of ['all', 'breached', 'at_risk'] as const) {
+            const reference = await rankedInJavaScript(at, filter, status);
+            for (const limit of [1, 25, 1_000]) {
+              const page = await findWorklistPage(warehouse.db, {
+                asOf: at,
+                ...filter,
+                fallbackSlaHours: 72,
+                modelVersion: 'v-page',
+                ...rules,
+                status,
+                limit,
+              });
+              const label = `${at.toISOString()} ${JSON.stringify(filter)} ${status} ${limit}`;
+              expect(page.unscored, label).toBe(0);
+              expect(page.total, label).toBe(reference.length);
+              expect(page.tickets, label).toEqual(
+                reference.slice(0, limit).map((entry) => ({
+                  ticketId: entry.ticketId,
+                  createdAt: entry.createdAt,
+                  dueAt: entry.dueAt,
+                  slaHours: entry.sla.hours,
+                  hoursLeft: entry.hoursLeft,
+                  slaStatus: entry.slaStatus,
+                  probability: entry.probability,
+                })),
+              );
+              compared += page.tickets.length;
+            }
+          }
+        }
+      }
+      return compared;
+    };
+    expect(await compare()).toBeGreaterThan(1_000);
+    // Road Repair on business hours (08:00-17:00, weekdays): its stored deadlines decide its place.
+    await applySlaPolicy(
+      warehouse.db,
+      { fallbackHours: 72, clockContext: { timeZone: 'America/New_York', holidays: createFederalHolidayCalendar() } },
+      { typeKey: 'road_repair', hours: 20, clock: { kind: 'business', businessHours: DEFAULT_BUSINESS_HOURS } },
+    );
+    expect(await compare()).toBeGreaterThan(1_000);
   });
 });

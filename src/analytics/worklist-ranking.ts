@@ -125,3 +125,44 @@ export function rankWorklist<T extends RankableTicket>(
     .sort(compareWorklist);
   return options.limit === undefined ? ranked : ranked.slice(0, Math.max(0, options.limit));
 }
+
+/**
+ * The tickets that can be open at an instant from `fromMs` on, as columns of epoch milliseconds
+ * (one warehouse version): what the dashboard's at-risk figure is counted from at any later
+ * instant without reading the warehouse again.
+ */
+export interface OpenRiskInputs {
+  readonly fromMs: number;
+  readonly createdMs: Float64Array;
+  /** The effective close (closed, or archived without a close date); Infinity while open. */
+  readonly closeMs: Float64Array;
+  /** The SLA deadline (slaDeadline). */
+  readonly dueMs: Float64Array;
+  /** The stored breach probability; NaN when the ticket has not been scored. */
+  readonly probability: Float64Array;
+}
+
+/** Open tickets at an instant whose worklist status is breached or at_risk, and how many lack a score. */
+export interface OpenRiskCounts {
+  /** Open tickets without a stored score (the caller scores them, then counts again). */
+  unscored: number;
+  atRisk: number;
+}
+
+/**
+ * Counts the tickets open at `asOf` (created at or before it, effective close after it) whose
+ * status (classifySlaStatus) is not on_track. `asOf` must not be before `inputs.fromMs`.
+ */
+export function countAtRiskOpenTickets(inputs: OpenRiskInputs, asOf: Date, rules: WorklistRules): OpenRiskCounts {
+  const at = asOf.getTime();
+  if (at < inputs.fromMs) throw new RangeError('countAtRiskOpenTickets: asOf is before the instant the inputs were read from.');
+  let unscored = 0;
+  let atRisk = 0;
+  for (let i = 0; i < inputs.createdMs.length; i++) {
+    if (inputs.createdMs[i]! > at || inputs.closeMs[i]! <= at) continue;
+    const probability = inputs.probability[i]!;
+    if (Number.isNaN(probability)) unscored++;
+    else if (classifySlaStatus(probability, (inputs.dueMs[i]! - at) / HOUR_MS, rules) !== 'on_track') atRisk++;
+  }
+  return { unscored, atRisk };
+}

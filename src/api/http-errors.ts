@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CivicOpsError, InputError, ModelNotTrainedError, UnknownRequestTypeError } from '../shared/errors.js';
+import { CivicOpsError, InputError, ModelChangedError, ModelNotTrainedError, UnknownRequestTypeError } from '../shared/errors.js';
 import type { ErrorResponse } from './score-ticket.schema.js';
 
 /**
@@ -42,7 +42,7 @@ export function mapErrorToHttp(error: unknown, requestId: string): HttpErrorRepl
     status,
     headers,
     body: { error: { code, message, ...extra, request_id: requestId } },
-    unexpected: status >= 500 && code !== 'MODEL_NOT_TRAINED',
+    unexpected: status >= 500 && code !== 'MODEL_NOT_TRAINED' && code !== 'MODEL_CHANGED',
   });
   if (error instanceof HttpRequestError) return reply(error.status, error.code, error.message, {}, error.headers);
   if (error instanceof InputError) return reply(422, error.code, error.message, { fields: error.fields });
@@ -50,6 +50,7 @@ export function mapErrorToHttp(error: unknown, requestId: string): HttpErrorRepl
   if (error instanceof ModelNotTrainedError) {
     return reply(503, error.code, 'No trained model yet: run `civicops train` on the server, then retry.', {}, { 'retry-after': '60' });
   }
+  if (error instanceof ModelChangedError) return reply(503, error.code, error.message, {}, { 'retry-after': '1' });
   if (error instanceof CivicOpsError && error.code === 'NOT_FOUND') return reply(404, error.code, error.message);
   return reply(500, 'INTERNAL', 'Internal server error; the request id identifies it in the server log.');
 }

@@ -57,7 +57,7 @@ export const modelCardResponseSchema = z.object({
         .object({ min: z.number(), max: z.number(), distinct: z.number().int() })
         .nullable()
         .describe(notMeasured('range and number of distinct (4-decimal) test probabilities')),
-      calibration_method: z.string().nullable().describe(notMeasured('isotonic, platt or beta: the lowest cross-validated log-loss')),
+      calibration_method: z.string().nullable().describe(notMeasured('isotonic, platt or beta: the shape under the recalibration')),
       calibration_log_loss: z.record(z.string(), z.number()).nullable(),
       calibration_shift: z
         .object({ to_rate: z.number().nullable(), log_odds: z.number(), slope: z.number().nullable() })

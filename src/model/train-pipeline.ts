@@ -55,7 +55,7 @@ export interface TrainReport {
   /** Optional features with the calibration-slice ROC-AUC with and without each (empty unless `--trials`). */
   feature_trials: FeatureTrial[];
   calibration_method: 'isotonic' | 'platt' | 'beta';
-  /** Cross-validated log-loss of each method on the out-of-fold training scores (the lowest is used). */
+  /** Cross-validated log-loss of each method on the out-of-fold training scores (reported; beta is used, see RECALIBRATED_METHOD). */
   calibration_log_loss: { isotonic: number; platt: number; beta: number };
   /**
    * The recalibration to the latest training slice: its breach rate (null: none), the log-odds

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UNKNOWN_REQUEST_TYPE'
   | 'MODEL_NOT_TRAINED'
+  | 'MODEL_CHANGED'
   | 'UNAUTHORIZED'
   | 'JOB_LOCKED'
   | 'SLACK_API_FAILED'
@@ -66,6 +67,13 @@ export class UnknownRequestTypeError extends CivicOpsError {
 export class ModelNotTrainedError extends CivicOpsError {
   constructor() {
     super('MODEL_NOT_TRAINED', 'No trained model yet: run `civicops train` first.');
+  }
+}
+
+/** Models were promoted faster than a request could score the open tickets for one of them. */
+export class ModelChangedError extends CivicOpsError {
+  constructor() {
+    super('MODEL_CHANGED', 'The model changed three times while this request scored the open tickets; retry in a moment.');
   }
 }
 

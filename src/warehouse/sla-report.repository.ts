@@ -6,6 +6,7 @@ import {
   NO_OUTCOMES,
   summarizeType,
   toPeriod,
+  type PeriodOutcomes,
   type SlaPeriod,
   type SlaReport,
   type TypeSlaSummary,
@@ -150,31 +151,6 @@ export async function getSlaReport(db: Db, options: AnalyticsWindow & { typeKey?
   return { ...summary, scopeTypeKey: options.typeKey ?? null, timeZone: options.timeZone, weeklyVolume, dailyVolume };
 }
 
-/**
- * The SLA summary of every request type that had tickets in the window or the previous
- * period, or a backlog at either end. Sorted worst first (analytics compareWorstFirst).
- */
-export async function listTypeReports(db: Db, options: AnalyticsWindow): Promise<TypeSlaSummary[]> {
-  assertWindow(options);
-  const [policy, types, outcomes, backlogs] = await Promise.all([
-    loadSlaPolicy(db, options.slaHours),
-    db.selectFrom('dim_request_type').select(['type_key', 'display_name']).execute(),
-    aggregateOutcomes(db, options, undefined, true),
-    aggregateBacklog(db, options, undefined, true),
-  ]);
-  const outcomeByType = new Map(outcomes.map((row) => [row.type_key ?? '', row]));
-  const backlogByType = new Map(backlogs.map((row) => [row.type_key ?? '', row]));
-  const summaries: TypeSlaSummary[] = [];
-  for (const type of types) {
-    const outcome = outcomeByType.get(type.type_key);
-    const backlog = backlogByType.get(type.type_key);
-    if (!outcome && !(backlog && (backlog.cur_backlog > 0 || backlog.prev_backlog > 0))) continue;
-    const identity = { typeKey: type.type_key, displayName: type.display_name, slaHours: slaHoursFor(policy, type.type_key) };
-    summaries.push(summarizeType(identity, options, toWindowOutcomes(outcome, backlog)));
-  }
-  return summaries.sort(compareWorstFirst);
-}
-
 /** One period of the dashboard's summary: tickets created in [since, until), the backlog counted at backlogAt. */
 export interface SlaPeriodBounds {
   since: Date;
@@ -189,6 +165,10 @@ interface PeriodQuery {
   timeZone: string;
   typeKey?: string;
 }
+
+/** Figures of one period, of one type or of every type (key ALL_KEY). */
+const ALL_KEY = '*';
+const cellOf = (index: number, typeKey: string) => `${index}|${typeKey}`;
 
 /**
  * A period's tickets whose outcome no later instant changes: those not open at `asOf` (closed by
@@ -206,7 +186,8 @@ interface SettledPeriod {
 
 interface SettledOutcomes {
   asOfMs: number;
-  byPeriod: Map<number, SettledPeriod>;
+  /** By cellOf(period index, type key or ALL_KEY). */
+  byCell: Map<string, SettledPeriod>;
 }
 
 /** Each ticket's period by one CASE (periods do not overlap) instead of a join that tests every period per ticket. */
@@ -226,22 +207,33 @@ function judgedWindowOf(options: PeriodQuery, now: Date) {
   return { earliest, window: { since: earliest, until: latest, now, slaHours: options.slaHours, timeZone: options.timeZone } };
 }
 
-/** The settled part of every period as of `asOf` (one pass over the periods' tickets). */
-async function findSettledOutcomes(db: Db, options: PeriodQuery, asOf: Date): Promise<SettledOutcomes> {
+/** `type_key` grouped per type, a constant otherwise. */
+const typeColumnSql = (byType: boolean) => (byType ? sql`type_key` : sql`${ALL_KEY}::text`);
+
+/** The settled part of every period as of `asOf`, per type when `byType` (one pass over the periods' tickets). */
+async function findSettledOutcomes(db: Db, options: PeriodQuery, asOf: Date, byType: boolean): Promise<SettledOutcomes> {
   const { earliest, window } = judgedWindowOf(options, asOf);
-  const result = await sql<{ idx: number; tickets: number; met: number; breached: number; p50_ms: number | null; p90_ms: number | null }>`
+  const result = await sql<{
+    idx: number;
+    type_key: string;
+    tickets: number;
+    met: number;
+    breached: number;
+    p50_ms: number | null;
+    p90_ms: number | null;
+  }>`
     with judged as (${judgedTicketsSql(window, earliest, options.typeKey)}),
     placed as (select judged.*, ${periodOfSql(options.periods)} as idx from judged)
-    select idx, count(*) as tickets,
+    select idx, ${typeColumnSql(byType)} as type_key, count(*) as tickets,
       count(*) filter (where not open_now and ${metSql}) as met,
       count(*) filter (where not open_now and ${breachedSql}) as breached,
       percentile_cont(0.5) within group (order by close_ms::float8) filter (where not open_now and closed_known) as p50_ms,
       percentile_cont(0.9) within group (order by close_ms::float8) filter (where not open_now and closed_known) as p90_ms
     from placed where idx is not null
-    group by idx`.execute(db);
-  const byPeriod = new Map<number, SettledPeriod>();
+    group by idx ${byType ? sql`, type_key` : sql``}`.execute(db);
+  const byCell = new Map<string, SettledPeriod>();
   for (const row of result.rows) {
-    byPeriod.set(Number(row.idx), {
+    byCell.set(cellOf(Number(row.idx), row.type_key), {
       tickets: Number(row.tickets),
       met: Number(row.met),
       breached: Number(row.breached),
@@ -249,22 +241,25 @@ async function findSettledOutcomes(db: Db, options: PeriodQuery, asOf: Date): Pr
       p90Ms: row.p90_ms,
     });
   }
-  return { asOfMs: asOf.getTime(), byPeriod };
+  return { asOfMs: asOf.getTime(), byCell };
 }
 
 /**
- * The tickets of every period open at `now` (never closed, or closed after it), judged as of `now`:
- * the open backlog, read through the never-closed and closed_at indexes (migration 015).
+ * The tickets of every period open at `now` (never closed, or closed after it), judged as of `now`,
+ * per type when `byType`: the open backlog, read through the never-closed and closed_at indexes.
  */
-async function findOpenOutcomes(db: Db, options: PeriodQuery): Promise<Map<number, { met: number; breached: number }>> {
+async function findOpenOutcomes(db: Db, options: PeriodQuery, byType: boolean): Promise<Map<string, { met: number; breached: number }>> {
   const { earliest, window } = judgedWindowOf(options, options.now);
-  const result = await sql<{ idx: number; met: number; breached: number }>`
-    with judged as (${judgedTicketsSql(window, earliest, options.typeKey)}),
+  const result = await sql<{ idx: number; type_key: string; met: number; breached: number }>`
+    with judged as (${judgedTicketsSql(window, earliest, options.typeKey, 'open-now')}),
     placed as (select judged.*, ${periodOfSql(options.periods)} as idx from judged)
-    select idx, count(*) filter (where ${metSql}) as met, count(*) filter (where ${breachedSql}) as breached
+    select idx, ${typeColumnSql(byType)} as type_key,
+      count(*) filter (where ${metSql}) as met, count(*) filter (where ${breachedSql}) as breached
     from placed where idx is not null and open_now
-    group by idx`.execute(db);
-  return new Map(result.rows.map((row) => [Number(row.idx), { met: Number(row.met), breached: Number(row.breached) }]));
+    group by idx ${byType ? sql`, type_key` : sql``}`.execute(db);
+  return new Map(
+    result.rows.map((row) => [cellOf(Number(row.idx), row.type_key), { met: Number(row.met), breached: Number(row.breached) }]),
+  );
 }
 
 /** True when some ticket closes in (after, until]: outcomes kept as of `after` may not hold at `until`. */
@@ -277,19 +272,29 @@ async function anyCloseBetween(db: Db, after: Date, until: Date): Promise<boolea
   return result.rows[0]?.closes === true;
 }
 
-/** Backlog counts of one warehouse version and type scope, by instant (ms). */
-type BacklogByInstant = Map<number, number>;
+/** Backlog counts of one warehouse version and type scope, by instant (ms), then by type key. */
+type BacklogByInstant = Map<number, Map<string, number>>;
 
 /** Instants kept per scope: the fixed ends of windows, and the moving ones of recent requests. */
 const MAX_BACKLOG_INSTANTS = 512;
 
+/** The backlog at an instant counted by countBacklogAt: one type's, or every type's together. */
+function backlogOf(backlogs: BacklogByInstant, at: Date, typeKey?: string): number {
+  const byType = backlogs.get(at.getTime());
+  if (!byType) return 0;
+  if (typeKey !== undefined) return byType.get(typeKey) ?? 0;
+  let total = 0;
+  for (const open of byType.values()) total += open;
+  return total;
+}
+
 /**
- * Open tickets at each instant (created before it, effective close null or at/after it), added to
- * `known`. As getBacklogSeries does: the effective close is never before creation, so the backlog
- * at t is "created before t" minus "closed before t", and from an instant whose backlog is known it
- * moves by the creations minus the closes in between — two index-only range counts. Each instant
- * starts from the nearest known one (a request a few seconds earlier, for the moving instants); the
- * first time, the instants are chained from the first ticket.
+ * Open tickets of each type at each instant (created before it, effective close null or at/after
+ * it), added to `known`. As getBacklogSeries does: the effective close is never before creation, so
+ * the backlog at t is "created before t" minus "closed before t", and from an instant whose backlog
+ * is known it moves by the creations minus the closes in between — two index-only range counts per
+ * type. Each instant starts from the nearest known one (a request a few seconds earlier, for the
+ * moving instants); the first time, the instants are chained from the first ticket.
  */
 async function countBacklogAt(db: Db, instants: readonly Date[], known: BacklogByInstant, typeKey: string | undefined): Promise<void> {
   const asked = [...new Set(instants.map((at) => at.getTime()))].filter((ms) => !known.has(ms)).sort((a, b) => a - b);
@@ -309,54 +314,56 @@ async function countBacklogAt(db: Db, instants: readonly Date[], known: BacklogB
       bounds: sql`(${index}::int, ${lo === null ? '-infinity' : new Date(lo).toISOString()}::timestamptz, ${new Date(hi)}::timestamptz)`,
     };
   });
-  const result = await sql<{ idx: number; created: number; closed: number }>`
-    select steps.idx,
-      (select count(*) from fact_ticket f
-        where f.created_at >= steps.lo and f.created_at < steps.hi ${typeFilterSql(typeKey)}) as created,
-      (select count(*) from fact_ticket f
-        where ${effectiveCloseSql} >= steps.lo and ${effectiveCloseSql} < steps.hi ${typeFilterSql(typeKey)}) as closed
+  const result = await sql<{ idx: number; type_key: string; created: number; closed: number }>`
+    select steps.idx, moved.type_key, sum(moved.created) as created, sum(moved.closed) as closed
     from (values ${sql.join(steps.map((step) => step.bounds))}) as steps (idx, lo, hi)
-    order by steps.idx`.execute(db);
-  const counted = new Map<number, number>();
-  for (const row of result.rows) {
-    const index = Number(row.idx);
-    const step = steps[index]!;
-    const start = step.from === null ? 0 : (known.get(step.from) ?? counted.get(step.from)!);
-    const moved = Number(row.created) - Number(row.closed);
-    counted.set(asked[index]!, step.forward ? start + moved : start - moved);
-  }
+    cross join lateral (
+      select f.type_key, count(*) as created, 0 as closed from fact_ticket f
+      where f.created_at >= steps.lo and f.created_at < steps.hi ${typeFilterSql(typeKey)}
+      group by f.type_key
+      union all
+      select f.type_key, 0 as created, count(*) as closed from fact_ticket f
+      where ${effectiveCloseSql} >= steps.lo and ${effectiveCloseSql} < steps.hi ${typeFilterSql(typeKey)}
+      group by f.type_key
+    ) moved
+    group by steps.idx, moved.type_key`.execute(db);
+  const movedByStep = steps.map(() => new Map<string, number>());
+  for (const row of result.rows) movedByStep[Number(row.idx)]!.set(row.type_key, Number(row.created) - Number(row.closed));
+  const counted: BacklogByInstant = new Map();
+  steps.forEach((step, index) => {
+    const start = step.from === null ? new Map<string, number>() : (known.get(step.from) ?? counted.get(step.from)!);
+    const open = new Map(start);
+    for (const [type, moved] of movedByStep[index]!) open.set(type, (open.get(type) ?? 0) + (step.forward ? moved : -moved));
+    counted.set(asked[index]!, open);
+  });
   if (known.size + counted.size > MAX_BACKLOG_INSTANTS) known.clear();
   for (const [ms, open] of counted) known.set(ms, open);
 }
 
 /**
- * The outcome figures of many periods at once (the dashboard's window, the previous one and the
- * windows of the usual), each exactly as getSlaReport counts a period — tickets, met, breached,
- * P50/P90 hours to close judged as of `now`, backlog at its instant. Periods must not overlap.
- * Same order as `periods`.
- *
- * Reading every ticket of nine windows takes seconds on a city's warehouse, so what a later instant
- * cannot change is kept per warehouse version (migration 015): the settled tickets' counts and hours
- * to close (until a ticket closes after the instant they were counted at), and the backlog at an
- * instant. Each request adds the tickets open at its `now`, judged as of it (the open backlog, a few
- * index ranges), and counts the backlog at instants not seen yet from the nearest one seen.
+ * What a later instant cannot change, kept per warehouse version (migration 015): the settled
+ * tickets' counts and hours to close (until a ticket closes after the instant they were counted
+ * at), and the backlog at an instant. Each request adds the tickets open at its `now`, judged as of
+ * it (the open backlog, a few index ranges), and counts the backlog at instants not seen yet from
+ * the nearest one seen. Returns the figures by cellOf(period index, type key or ALL_KEY) and the
+ * backlogs by instant.
  */
-export async function getSlaPeriods(db: Db, options: PeriodQuery): Promise<SlaPeriod[]> {
+async function readPeriodCells(db: Db, options: PeriodQuery, byType: boolean) {
   const { periods } = options;
-  if (periods.length === 0) return [];
   for (const period of periods) assertWindow(period);
   const cache = versionedCacheOf(db, await readWarehouseVersion(db));
-  const scope = `${options.typeKey ?? '*'}|${options.slaHours}|${periods.map((period) => `${period.since.getTime()}-${period.until.getTime()}`).join(',')}`;
+  const scope = `${byType ? 'by-type' : (options.typeKey ?? '*')}|${options.slaHours}|${periods.map((period) => `${period.since.getTime()}-${period.until.getTime()}`).join(',')}`;
   const settledKey = `sla-periods|${scope}`;
-  const backlogs = cache.get<BacklogByInstant>(`backlog|${options.typeKey ?? '*'}`) ?? new Map<number, number>();
+  const backlogKey = `backlog|${options.typeKey ?? '*'}`;
+  const backlogs = cache.get<BacklogByInstant>(backlogKey) ?? new Map();
 
   // Kept from an earlier request only when its instant is not after this one's and no ticket closed in between.
   const kept = cache.get<SettledOutcomes>(settledKey);
   const reusable =
     kept !== undefined && kept.asOfMs <= options.now.getTime() && !(await anyCloseBetween(db, new Date(kept.asOfMs), options.now));
   const [settled, open] = await Promise.all([
-    reusable ? kept : findSettledOutcomes(db, options, options.now),
-    findOpenOutcomes(db, options),
+    reusable ? kept : findSettledOutcomes(db, options, options.now, byType),
+    findOpenOutcomes(db, options, byType),
     countBacklogAt(
       db,
       periods.map((period) => period.backlogAt),
@@ -365,14 +372,66 @@ export async function getSlaPeriods(db: Db, options: PeriodQuery): Promise<SlaPe
     ),
   ]);
   cache.set(settledKey, settled);
-  cache.set(`backlog|${options.typeKey ?? '*'}`, backlogs);
+  cache.set(backlogKey, backlogs);
+  /** The outcome counts of one cell (null when the period has no ticket of it). */
+  const outcomesOf = (index: number, typeKey: string): PeriodOutcomes | null => {
+    const still = settled.byCell.get(cellOf(index, typeKey));
+    if (!still) return null;
+    const moving = open.get(cellOf(index, typeKey));
+    return { ...still, met: still.met + (moving?.met ?? 0), breached: still.breached + (moving?.breached ?? 0) };
+  };
+  return { outcomesOf, backlogs };
+}
 
-  return periods.map((period, index) => {
-    const still = settled.byPeriod.get(index);
-    const backlog = backlogs.get(period.backlogAt.getTime()) ?? 0;
-    if (!still) return toPeriod(NO_OUTCOMES, period, backlog, period.backlogAt);
-    const moving = open.get(index);
-    const counts = { ...still, met: still.met + (moving?.met ?? 0), breached: still.breached + (moving?.breached ?? 0) };
-    return toPeriod(counts, period, backlog, period.backlogAt);
-  });
+/**
+ * The outcome figures of many periods at once (the dashboard's window, the previous one and the
+ * windows of the usual), each exactly as getSlaReport counts a period — tickets, met, breached,
+ * P50/P90 hours to close judged as of `now`, backlog at its instant. Periods must not overlap.
+ * Same order as `periods`. Reading every ticket of nine windows takes seconds on a city's
+ * warehouse: see readPeriodCells for what is kept between requests.
+ */
+export async function getSlaPeriods(db: Db, options: PeriodQuery): Promise<SlaPeriod[]> {
+  if (options.periods.length === 0) return [];
+  const { outcomesOf, backlogs } = await readPeriodCells(db, options, false);
+  return options.periods.map((period, index) =>
+    toPeriod(outcomesOf(index, ALL_KEY) ?? NO_OUTCOMES, period, backlogOf(backlogs, period.backlogAt, options.typeKey), period.backlogAt),
+  );
+}
+
+/**
+ * The SLA summary of every request type that had tickets in the window or the previous
+ * period, or a backlog at either end. Sorted worst first (analytics compareWorstFirst). The
+ * figures getSlaPeriods keeps between requests, per type: `civicops report` and the dashboard's
+ * SLA table read the same cells.
+ */
+export async function listTypeReports(db: Db, options: AnalyticsWindow): Promise<TypeSlaSummary[]> {
+  assertWindow(options);
+  const previous = previousWindow(options);
+  const periods: SlaPeriodBounds[] = [
+    { since: options.since, until: options.until, backlogAt: backlogInstant(options) },
+    { since: previous.since, until: previous.until, backlogAt: previousBacklogInstant(options) },
+  ];
+  const [policy, types, cells] = await Promise.all([
+    loadSlaPolicy(db, options.slaHours),
+    db.selectFrom('dim_request_type').select(['type_key', 'display_name']).execute(),
+    readPeriodCells(db, { ...options, periods }, true),
+  ]);
+  const summaries: TypeSlaSummary[] = [];
+  for (const type of types) {
+    const current = cells.outcomesOf(0, type.type_key);
+    const before = cells.outcomesOf(1, type.type_key);
+    const currentBacklog = backlogOf(cells.backlogs, periods[0]!.backlogAt, type.type_key);
+    const previousBacklog = backlogOf(cells.backlogs, periods[1]!.backlogAt, type.type_key);
+    if (!current && !before && currentBacklog === 0 && previousBacklog === 0) continue;
+    const identity = { typeKey: type.type_key, displayName: type.display_name, slaHours: slaHoursFor(policy, type.type_key) };
+    summaries.push(
+      summarizeType(identity, options, {
+        current: current ?? NO_OUTCOMES,
+        previous: before ?? NO_OUTCOMES,
+        currentBacklog,
+        previousBacklog,
+      }),
+    );
+  }
+  return summaries.sort(compareWorstFirst);
 }

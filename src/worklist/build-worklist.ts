@@ -6,26 +6,23 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import {
-  compareWorklist,
+  countAtRiskOpenTickets,
   DUE_SOON_HOURS,
-  placeOnWorklist,
-  type RankableTicket,
-  type RankedTicket,
+  type OpenRiskInputs,
   type WorklistSlaStatus,
   type WorklistStatusFilter,
 } from '../analytics/worklist-ranking.js';
 import { resolveDataClock, STALE_AFTER_HOURS } from '../analytics/data-clock.js';
 import type { AppConfig } from '../config/config.js';
 import type { Scorer } from '../model/scorer.js';
-import { InputError, ModelNotTrainedError } from '../shared/errors.js';
+import { InputError, ModelChangedError, ModelNotTrainedError } from '../shared/errors.js';
 import { resolveRequestType } from '../warehouse/request-type.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
-import { findBusinessClockDueDates } from '../warehouse/sla-due.repository.js';
 import {
-  countOpenTicketsByRisk,
+  findOpenRiskInputs,
   findOpenTicketScores,
   findScoredTicketDetails,
-  type TicketScoreRow,
+  findWorklistPage,
 } from '../warehouse/ticket-score.repository.js';
 import { readWarehouseVersion, versionedCacheOf } from '../warehouse/warehouse-version.repository.js';
 import { findLatestEventAt } from '../warehouse/worklist.repository.js';
@@ -137,87 +134,79 @@ interface OpenTicketFilters {
 }
 
 /**
- * Every ticket open at `asOf` (optionally one type, one district) with the promoted model's
- * probability, as of its creation. A ticket's score never changes for one model version, so it is
- * computed once (`scorer.scoreStoredTickets`, the alerts' scores, in one batch for every ticket not
- * yet scored) and kept in ticket_score; a later request, or the dashboard's at-risk count, reads it.
+ * Scores and stores the tickets open at `asOf` (optionally one type, one district) that
+ * `modelVersion` has not scored. A ticket's score never changes for one model version, so it is
+ * computed once (`scorer.scoreStoredTickets`, the alerts' scores, in one batch) and kept in
+ * ticket_score, where the warm-up has put most of them already; every read after it is SQL.
  */
-async function findScoredOpenTickets(
-  deps: WorklistDeps,
-  modelVersion: string,
-  filters: OpenTicketFilters,
-): Promise<{ open: RankableTicket[]; fresh: Map<string, TicketScoreRow> }> {
+async function scoreMissingOpenTickets(deps: WorklistDeps, modelVersion: string, filters: OpenTicketFilters): Promise<void> {
   const open = await findOpenTicketScores(deps.db, { ...filters, fallbackSlaHours: deps.config.slaHours, modelVersion });
-  const businessDue = await findBusinessClockDueDates(deps.db, open, deps.config.slaHours);
-  const unscored = open.filter((ticket) => ticket.probability === null);
-  const fresh = new Map<string, TicketScoreRow>();
-  for (const row of await scoreAndSaveTickets(deps, modelVersion, unscored)) fresh.set(row.ticketId, row);
-  const ranked = open.map((ticket) => ({
-    ticketId: ticket.ticketId,
-    createdAt: ticket.createdAt,
-    sla: { hours: ticket.slaHours, dueAt: businessDue.get(ticket.ticketId) },
-    probability: ticket.probability ?? fresh.get(ticket.ticketId)!.probability,
-  }));
-  return { open: ranked, fresh };
+  await scoreAndSaveTickets(
+    deps,
+    modelVersion,
+    open.filter((ticket) => ticket.probability === null),
+  );
 }
 
 /**
- * The first `limit` of `placed` in compareWorklist's order: rankWorklist's result, without sorting
- * every open ticket (a sort of 27,000 took a third of a request on 500,000 tickets). The order is
- * total (the ticket id breaks ties), so the selection is exactly the sorted list's head.
+ * Reads a figure over the open tickets' stored scores, scoring what is missing first. A model
+ * promoted meanwhile stores its scores under its own version: the figure is then read for that
+ * version, whose missing scores are scored in turn (three tries, then ModelChangedError).
  */
-export function firstInWorklistOrder<T extends RankableTicket>(placed: readonly RankedTicket<T>[], limit: number): RankedTicket<T>[] {
-  const top: RankedTicket<T>[] = [];
-  if (limit <= 0) return top;
-  for (const ticket of placed) {
-    if (top.length === limit && compareWorklist(ticket, top[limit - 1]!) >= 0) continue;
-    // Binary search for the first kept ticket that ranks after this one.
-    let low = 0;
-    let high = top.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (compareWorklist(top[middle]!, ticket) <= 0) low = middle + 1;
-      else high = middle;
-    }
-    top.splice(low, 0, ticket);
-    if (top.length > limit) top.pop();
+async function readWithScores<T extends { unscored: number }>(
+  deps: WorklistDeps,
+  filters: OpenTicketFilters,
+  read: (modelVersion: string) => Promise<T>,
+): Promise<{ modelVersion: string; result: T }> {
+  for (let attempt = 1; ; attempt++) {
+    const modelVersion = deps.scorer.currentModelVersion();
+    if (modelVersion === null) throw new ModelNotTrainedError();
+    const result = await read(modelVersion);
+    if (result.unscored === 0) return { modelVersion, result };
+    if (attempt === 3) throw new ModelChangedError();
+    await scoreMissingOpenTickets(deps, modelVersion, filters);
   }
-  return top;
 }
 
 /**
  * Open tickets at `asOf` whose worklist status is at_risk or breached (the dashboard's at-risk
- * figure), or null before a first training.
+ * figure), or null before a first training. The summary asks at two instants on every request, one
+ * of them now, which moves: the tickets that can be open from an instant on are read once per
+ * warehouse and model version (findOpenRiskInputs) and counted in memory at any later instant.
  */
 export async function countAtRiskTickets(
   deps: WorklistDeps,
   filters: { asOf: Date; typeKey?: string; district?: string },
 ): Promise<number | null> {
-  const modelVersion = deps.scorer.currentModelVersion();
-  if (modelVersion === null) return null;
+  if (deps.scorer.currentModelVersion() === null) return null;
   const rules = { mediumThreshold: deps.config.risk.mediumThreshold, dueSoonHours: DUE_SOON_HOURS };
-  // A count of one instant changes only with the data or the model: kept per warehouse version.
   const cache = versionedCacheOf(deps.db, await readWarehouseVersion(deps.db));
-  const key = `at-risk|${modelVersion}|${filters.asOf.getTime()}|${filters.typeKey ?? '*'}|${filters.district ?? '*'}`;
-  const kept = cache.get<number>(key);
-  if (kept !== undefined) return kept;
-  const counted = await countOpenTicketsByRisk(deps.db, { ...filters, ...rules, fallbackSlaHours: deps.config.slaHours, modelVersion });
-  let atRisk = counted.atRisk;
-  if (counted.unscored > 0) {
-    // Tickets the warm-up has not scored (open at a past instant, or new): scored and stored once.
-    const { open } = await findScoredOpenTickets(deps, modelVersion, filters);
-    atRisk = open.filter((ticket) => placeOnWorklist(ticket, filters.asOf, rules).slaStatus !== 'on_track').length;
-  }
-  cache.set(key, atRisk);
-  return atRisk;
+  // Tickets the warm-up has not scored (open at a past instant, or new) are scored and stored once.
+  const { result } = await readWithScores(deps, filters, async (modelVersion) => {
+    const key = `open-risk|${modelVersion}|${filters.typeKey ?? '*'}|${filters.district ?? '*'}`;
+    const kept = cache.get<OpenRiskInputs>(key);
+    if (kept && kept.fromMs <= filters.asOf.getTime()) {
+      const counted = countAtRiskOpenTickets(kept, filters.asOf, rules);
+      if (counted.unscored === 0) return counted;
+    }
+    const inputs = await findOpenRiskInputs(deps.db, {
+      ...filters,
+      from: filters.asOf,
+      modelVersion,
+      fallbackSlaHours: deps.config.slaHours,
+    });
+    cache.set(key, inputs);
+    return countAtRiskOpenTickets(inputs, filters.asOf, rules);
+  });
+  return result.atRisk;
 }
 
 /**
  * Every ticket open at the worklist's instant (optionally one type, one district), with the
  * promoted model's breach probability and reasons as of its creation (scored once per model
- * version, see findScoredOpenTickets), placed against its SLA deadline and ranked by
- * WORKLIST_RANKING_RULE. Throws ModelNotTrainedError before a first training,
- * UnknownRequestTypeError for an unknown type and InputError for a bad limit or date.
+ * version, see scoreMissingOpenTickets), placed against its SLA deadline and ranked by
+ * WORKLIST_RANKING_RULE (in SQL: findWorklistPage). Throws ModelNotTrainedError before a first
+ * training, UnknownRequestTypeError for an unknown type and InputError for a bad limit or date.
  */
 export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {}): Promise<WorklistResponse> {
   const limit = query.limit ?? DEFAULT_WORKLIST_LIMIT;
@@ -229,8 +218,7 @@ export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {
   if (query.asOf && Number.isNaN(query.asOf.getTime()))
     throw new InputError('as_of is not a valid date.', [{ path: 'as_of', message: 'not a date' }]);
   const status = query.status ?? 'all';
-  const modelVersion = deps.scorer.currentModelVersion();
-  if (modelVersion === null) throw new ModelNotTrainedError();
+  if (deps.scorer.currentModelVersion() === null) throw new ModelNotTrainedError();
 
   const type = query.type === undefined ? null : await resolveRequestType(deps.db, query.type);
   const district = query.district?.trim() || null;
@@ -238,42 +226,36 @@ export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {
   const now = deps.now?.() ?? new Date();
   const { asOf, stale, notice } = resolveDataClock(latestEvent, now, query.asOf);
 
-  const { open, fresh } = await findScoredOpenTickets(deps, modelVersion, {
-    asOf,
-    typeKey: type?.typeKey,
-    district: district ?? undefined,
-  });
-  const rules = { mediumThreshold: deps.config.risk.mediumThreshold };
-  const matching = open
-    .map((ticket) => placeOnWorklist(ticket, asOf, rules))
-    .filter((ticket) => status === 'all' || ticket.slaStatus === status);
-  const shown = firstInWorklistOrder(matching, limit);
+  const filters = { asOf, typeKey: type?.typeKey, district: district ?? undefined };
+  const rules = { mediumThreshold: deps.config.risk.mediumThreshold, dueSoonHours: DUE_SOON_HOURS };
+  const { modelVersion, result: page } = await readWithScores(deps, filters, (version) =>
+    findWorklistPage(deps.db, { ...filters, ...rules, status, limit, fallbackSlaHours: deps.config.slaHours, modelVersion: version }),
+  );
   const details = new Map(
     (
       await findScoredTicketDetails(
         deps.db,
         modelVersion,
-        shown.map((entry) => entry.ticketId),
+        page.tickets.map((entry) => entry.ticketId),
       )
     ).map((detail) => [detail.ticketId, detail]),
   );
 
-  const tickets = shown.map((entry, index): WorklistTicket => {
+  const tickets = page.tickets.map((entry, index): WorklistTicket => {
     const detail = details.get(entry.ticketId)!;
-    // Scored by this request under a model promoted meanwhile: its score is in memory, not under modelVersion.
-    const score = detail.score ?? fresh.get(entry.ticketId)!;
     return {
       rank: index + 1,
       ticket_id: entry.ticketId,
       request_type: detail.requestType,
       created_at: entry.createdAt.toISOString(),
       due_at: entry.dueAt.toISOString(),
-      sla_hours: entry.sla.hours,
+      sla_hours: entry.slaHours,
       hours_left: roundTenth(entry.hoursLeft),
       sla_status: entry.slaStatus satisfies WorklistSlaStatus,
       sla_breach_probability: entry.probability,
-      risk_level: score.riskLevel,
-      top_factors: score.topFactors,
+      // The page and its details are read for the same version, whose scores are stored.
+      risk_level: detail.score!.riskLevel,
+      top_factors: detail.score!.topFactors,
       address: detail.address,
       district: detail.district,
       url: ticketUrlOf(deps.config.slack.ticketUrlTemplate, entry.ticketId),
@@ -289,7 +271,7 @@ export async function buildWorklist(deps: WorklistDeps, query: WorklistQuery = {
     status,
     request_type: type ? { type_key: type.typeKey, display_name: type.displayName } : null,
     district,
-    total: matching.length,
+    total: page.total,
     tickets,
   };
 }
