@@ -30,7 +30,13 @@ import type { SodaClient } from './socrata/soda-client.js';
 import { openWarehouse, type Warehouse } from './warehouse/database.js';
 import { migrate } from './warehouse/migrate.js';
 import { findPromotedModel } from './warehouse/model.repository.js';
-import { syncSlaPolicyAndDueDates, type SlaDueContext } from './warehouse/sla-due.repository.js';
+import { canonicalTypeKey } from './ingest/soda-row.js';
+import {
+  seedPublishedSlaPolicies,
+  syncSlaPolicyAndDueDates,
+  type PublishedSlaPolicy,
+  type SlaDueContext,
+} from './warehouse/sla-due.repository.js';
 import { createLazyClockContext } from './analytics/sla-clock.js';
 import { loadCityHolidaysOrFederal } from './config/holidays.js';
 import { createDashboardPageRoutes } from './web/dashboard.routes.js';
@@ -123,12 +129,18 @@ export function slaDueContext(config: Pick<AppConfig, 'slaHours' | 'cityTimeZone
   };
 }
 
+/** The per-type SLA targets of a city profile, keyed as the ingest keys the city's request types. */
+export function publishedSlaPoliciesOf(city: AppConfig['city']): PublishedSlaPolicy[] {
+  return city.sla.policies.map((policy) => ({ typeKey: canonicalTypeKey(policy.requestType), hours: policy.hours, source: policy.source }));
+}
+
 /** Opens the configured warehouse and brings it up to date (migrations, the default SLA row and the deadlines it sets). */
 export async function openConfiguredWarehouse(config: AppConfig): Promise<Warehouse> {
   const warehouse = await openWarehouse(config.database);
   try {
     await migrate(warehouse.db);
     await syncSlaPolicyAndDueDates(warehouse.db, slaDueContext(config));
+    await seedPublishedSlaPolicies(warehouse.db, slaDueContext(config), publishedSlaPoliciesOf(config.city));
   } catch (error) {
     await warehouse.close();
     throw error;

@@ -18,7 +18,8 @@ function isParsableUrl(value: string): boolean {
   }
 }
 
-const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
+/** The SLA when neither SLA_HOURS nor the city profile gives one (the seed's 72 h). */
+const DEFAULT_SLA_HOURS = 72;
 
 const cronExpression = (fallback: string) =>
   z
@@ -69,7 +70,8 @@ export const envSchema = z.object({
   SOCRATA_PAGE_SIZE: z.coerce.number().int().min(1).max(50_000).default(50_000),
   SOCRATA_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   SOCRATA_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(6),
-  SLA_HOURS: positiveNumber(72),
+  // Absent: the profile's sla.defaultHours, else 72.
+  SLA_HOURS: z.coerce.number().positive().optional(),
   TZ_CITY: timeZone,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   SCORER_REFRESH_MINUTES: z.coerce.number().min(0).max(1_440).default(5),
@@ -169,7 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.SOCRATA_TIMEOUT_MS,
       maxRetries: e.SOCRATA_MAX_RETRIES,
     },
-    slaHours: e.SLA_HOURS,
+    slaHours: e.SLA_HOURS ?? city.sla.defaultHours ?? DEFAULT_SLA_HOURS,
     cityTimeZone: e.TZ_CITY ?? city.timeZone,
     http: {
       port: e.PORT,

@@ -154,6 +154,36 @@ export async function syncSlaPolicyAndDueDates(db: Kysely<WarehouseSchema>, due:
   for (const key of businessKeys) await refreshBusinessType(db, policy, due.clockContext, key, true);
 }
 
+/** An SLA target a city publishes for one request type (its profile's sla.policies), by type key. */
+export interface PublishedSlaPolicy {
+  readonly typeKey: string;
+  readonly hours: number;
+  /** Where the city publishes it; kept as the row's note. */
+  readonly source: string;
+}
+
+/**
+ * Start-up: adds a sla_policy row (wall clock, its tickets' deadlines moved) for each published
+ * target whose type has no row yet. A row that exists — set with `civicops sla-policy set`, or
+ * seeded before — is the city's current decision and is left as it is. Returns the types added.
+ */
+export async function seedPublishedSlaPolicies(
+  db: Kysely<WarehouseSchema>,
+  due: SlaDueContext,
+  published: readonly PublishedSlaPolicy[],
+): Promise<string[]> {
+  if (published.length === 0) return [];
+  const existing = new Set((await db.selectFrom('sla_policy').select('type_key').execute()).map((row) => row.type_key));
+  const added: string[] = [];
+  for (const policy of published) {
+    if (existing.has(policy.typeKey)) continue;
+    await applySlaPolicy(db, due, { typeKey: policy.typeKey, hours: policy.hours, note: `Published by the city: ${policy.source}` });
+    existing.add(policy.typeKey);
+    added.push(policy.typeKey);
+  }
+  return added;
+}
+
 /**
  * The stored deadlines of the given open tickets whose type runs on a business clock, by ticket id.
  * Empty (and no fact_ticket read) when every policy is on the wall clock: the worklist keeps
