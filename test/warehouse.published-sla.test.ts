@@ -77,7 +77,7 @@ describe.each(engines)('seeding published SLA targets on $name', ({ name }) => {
       { type_key: 'graffiti_removal_request', sla_hours: 48, note: 'Published by the city: targets page' },
       { type_key: 'pothole_in_street_complaint', sla_hours: 120, note: 'set with civicops sla-policy set' },
     ]);
-    expect((await listSlaPolicyRows(warehouse.db)).find((row) => row.typeKey === 'graffiti_removal_request')?.clock.kind).toBe('wall');
+    expect((await listSlaPolicyRows(warehouse.db)).find((row) => row.typeKey === 'graffiti_removal_request')?.clock?.kind).toBe('wall');
     const ticket = await warehouse.db
       .selectFrom('fact_ticket')
       .select('sla_due_at')

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ingestFromSocrata, type IngestDeps, type IngestSummary } from '../ingest/ingest.js';
+import { compactWarehouseChanges } from '../warehouse/warehouse-version.repository.js';
 import type { Logger } from '../shared/logger.js';
 import type { SodaClient } from '../socrata/soda-client.js';
 import type { JobCounts } from '../warehouse/job-run.repository.js';
@@ -59,6 +60,8 @@ export function createIngestJob(deps: {
       { db: deps.db, logger, timeZone: deps.timeZone, profile: deps.profile, signal },
       { client: deps.client, source: deps.source, pageSize: deps.pageSize },
     );
+    // Each ingest adds warehouse_change rows; folding the old ones keeps the version a cheap read.
+    await compactWarehouseChanges(deps.db);
     return ingestCounts(summary);
   };
 }

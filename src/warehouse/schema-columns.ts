@@ -99,6 +99,7 @@ export const warehouseColumns = describeColumns({
   ],
   schema_migrations: ['version', 'applied_at'],
   warehouse_change: ['change_id', 'table_name', 'changed_at'],
+  warehouse_change_base: ['only_row', 'folded'],
   sla_policy: ['type_key', 'sla_hours', 'note', 'updated_at', 'clock', 'business_day_start', 'business_day_end'],
   ticket_score: ['model_version', 'ticket_id', 'created_at', 'type_key', 'probability', 'risk_level', 'top_factors', 'scored_at'],
   model_registry: [

@@ -129,6 +129,12 @@ export interface WarehouseChangeTable {
   changed_at: Generated<Date>;
 }
 
+/** The change rows folded away so far (migration 020): the version is this plus the rows left. */
+export interface WarehouseChangeBaseTable {
+  only_row: Generated<boolean>;
+  folded: Generated<number>;
+}
+
 /** Applied migrations, created by migrate.ts itself (not by a migration file). */
 export interface SchemaMigrationsTable {
   version: string;
@@ -147,6 +153,7 @@ export interface CoreTables {
   fact_ticket: FactTicketTable;
   schema_migrations: SchemaMigrationsTable;
   warehouse_change: WarehouseChangeTable;
+  warehouse_change_base: WarehouseChangeBaseTable;
 }
 
 /** Every table of the warehouse; each domain declares its own in a schema-*.ts file. */

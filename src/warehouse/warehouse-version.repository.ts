@@ -17,8 +17,36 @@ const MAX_ENTRIES = 256;
  * older version, which no later request asks for.
  */
 export async function readWarehouseVersion(db: Db): Promise<number> {
-  const result = await sql<{ changes: number }>`select count(*) as changes from warehouse_change`.execute(db);
+  // One statement, so the base and the rows left are read from the same snapshot.
+  const result = await sql<{ changes: number }>`
+    select (select folded from warehouse_change_base) + (select count(*) from warehouse_change) as changes`.execute(db);
   return Number(result.rows[0]?.changes ?? 0);
+}
+
+/** Rows kept when folding: a count over this few stays a fraction of a millisecond. */
+export const WAREHOUSE_CHANGES_KEPT = 1_000;
+
+/**
+ * Folds all but the newest WAREHOUSE_CHANGES_KEPT committed change rows into warehouse_change_base,
+ * in one transaction, so the version stays the same number and counting it stays cheap. A change
+ * still uncommitted meanwhile is not seen, so not folded: it counts when it commits, as before.
+ * Returns the rows folded. Run after each ingest (the jobs' ingest).
+ */
+export async function compactWarehouseChanges(db: Db): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    // The base row's lock: two compactions never fold the same rows twice.
+    await sql`select folded from warehouse_change_base for update`.execute(trx);
+    const result = await sql<{ folded: number }>`
+      with folded as (
+        delete from warehouse_change
+        where change_id <= (select change_id from warehouse_change order by change_id desc offset ${WAREHOUSE_CHANGES_KEPT} limit 1)
+        returning 1
+      )
+      select count(*) as folded from folded`.execute(trx);
+    const folded = Number(result.rows[0]?.folded ?? 0);
+    if (folded > 0) await sql`update warehouse_change_base set folded = folded + ${folded}`.execute(trx);
+    return folded;
+  });
 }
 
 /** Figures of one warehouse version; values are shared between requests, so callers never mutate them. */
