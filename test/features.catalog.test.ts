@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeFeatures, explainFactor, FEATURE_NAMES } from '../src/features/feature-catalog.js';
-import { assembleFeatures, reporterIdentity, type ContextCounts } from '../src/features/assemble-features.js';
+import { assembleFeatures, locationCellOf, reporterIdentity, type ContextCounts } from '../src/features/assemble-features.js';
 
 describe('feature catalog', () => {
   it('never uses anything known only after creation', () => {
@@ -53,6 +53,7 @@ describe('feature catalog', () => {
       globalBreached: 20,
       globalClosed90d: 0,
       globalBreached90d: 0,
+      locationTickets30d: 3,
     };
     const out = new Float64Array(FEATURE_NAMES.length);
     assembleFeatures(counts, { latitude: 1, longitude: 2, commissionDistrict: 3, policeSector: Number.NaN, descriptionLength: 0 }, out);
@@ -63,5 +64,19 @@ describe('feature catalog', () => {
     expect(value('globalBreachRate90d')).toBeNaN();
     expect(value('hasDescription')).toBe(0);
     expect(value('typeMedianHoursToClose')).toBe(1);
+    expect(value('locationTickets30d')).toBe(3);
+  });
+
+  it('puts coordinates in 4-decimal location cells, and a ticket without both coordinates in none', () => {
+    expect(locationCellOf(29.65191234, -82.32501234)).toBe('296519,-823250');
+    expect(locationCellOf(29.65194999, -82.32504999)).toBe(locationCellOf(29.65191234, -82.32501234));
+    expect(locationCellOf(29.65195001, -82.325)).not.toBe(locationCellOf(29.65194999, -82.325));
+    // Ties go up for negative coordinates too (floor(x + 0.5), as the SQL reference rounds).
+    expect(locationCellOf(0.00005, -0.00005)).toBe('1,0');
+    expect(locationCellOf(null, -82.3)).toBeNull();
+    expect(locationCellOf(29.6, undefined)).toBeNull();
+    expect(locationCellOf(Number.NaN, -82.3)).toBeNull();
+    expect(explainFactor('locationTickets30d', 2)).toBe('2 tickets were filed at this location in the 30 days before.');
+    expect(explainFactor('locationTickets30d', Number.NaN)).toContain('unknown');
   });
 });

@@ -364,3 +364,125 @@ describe.each(engines)('feature definitions on $name', ({ name }) => {
     }
   });
 });
+
+describe.each(engines)('same-location tickets in the 30 days before on $name', ({ name }) => {
+  // Repeat reports of one spot: 4-decimal cells of latitude and longitude, any type, created in
+  // [T - 30 d, T). Absent (NaN), not 0, for a ticket without a location.
+  let warehouse: TestWarehouse;
+  let policy: SlaPolicy;
+  let set: TrainingSet;
+  const spot = { latitude: 29.6519, longitude: -82.325 };
+  const road = 'Road Repair';
+  const fixture: FixtureTicket[] = [
+    { ticketId: 'L1', requestType: road, createdAt: cityTime('2024-03-01 09:00'), ...spot },
+    // Same cell (within 0.00005 of the spot), same instant as L3: they do not count each other.
+    { ticketId: 'L2', requestType: road, createdAt: cityTime('2024-03-11 09:00'), latitude: 29.65193, longitude: -82.32497 },
+    { ticketId: 'L3', requestType: road, createdAt: cityTime('2024-03-11 09:00'), ...spot },
+    // Exactly 30 days after L2 and L3 (no DST change between): they count, L1 (40 days) does not.
+    { ticketId: 'L4', requestType: road, createdAt: cityTime('2024-04-10 09:00'), ...spot },
+    { ticketId: 'L9', requestType: road, createdAt: cityTime('2024-04-10 09:01'), ...spot }, // 30 days and a minute after L2 and L3
+    { ticketId: 'L5', requestType: road, createdAt: cityTime('2024-04-11 09:00'), latitude: 29.652, longitude: -82.325 }, // next cell
+    { ticketId: 'L6', requestType: road, createdAt: cityTime('2024-04-11 10:00'), latitude: null, longitude: null },
+    { ticketId: 'L7', requestType: road, createdAt: cityTime('2024-04-11 11:00'), latitude: 29.6519, longitude: null },
+    { ticketId: 'L8', requestType: 'Noise Complaint', createdAt: cityTime('2024-04-11 12:00'), ...spot }, // any type counts
+  ];
+
+  beforeAll(async () => {
+    warehouse = await createTestWarehouse(name);
+    await insertFixtureTickets(warehouse.db, fixture);
+    policy = await loadSlaPolicy(warehouse.db, 72);
+    set = await buildTrainingSet(warehouse.db, { slaHours: 72, asOf: FAR_FUTURE, timeZone });
+  });
+  afterAll(async () => warehouse?.dispose());
+
+  it('counts tickets of the same 4-decimal cell created in the 30 days before, absent without a location', () => {
+    const count = (id: string) => rowOf(set, id).locationTickets30d;
+    expect(count('L1')).toBe(0);
+    expect(count('L2')).toBe(1);
+    expect(count('L3')).toBe(1);
+    expect(count('L4')).toBe(2);
+    expect(count('L9')).toBe(1); // L4 only
+    expect(count('L5')).toBe(0);
+    expect(count('L6')).toBeNaN();
+    expect(count('L7')).toBeNaN();
+    expect(count('L8')).toBe(2); // L4 and L9, whatever their type
+  });
+
+  it('agrees with computeFeaturesAt on every fixture ticket', async () => {
+    for (const ticket of fixture) {
+      const features = await computeFeaturesAt(warehouse.db, inputOf(ticket), { sla: policy, timeZone });
+      expect({ id: ticket.ticketId, ...features }).toEqual({ id: ticket.ticketId, ...rowOf(set, ticket.ticketId) });
+    }
+  });
+
+  it('scores a new ticket from the context as from SQL: at a known spot, at a new one, and without a location', async () => {
+    const context = await buildFeatureContext(warehouse.db, { slaHours: 72, timeZone });
+    const at = new Date(context.horizon!.getTime() + 3_600_000);
+    const inputs: TicketInput[] = [
+      { typeKey: 'road_repair', createdAt: at, ...spot },
+      { typeKey: 'road_repair', createdAt: at, latitude: 29.7, longitude: -82.3 },
+      { typeKey: 'road_repair', createdAt: at },
+      { typeKey: 'road_repair', createdAt: at, latitude: 29.6519, longitude: null },
+    ];
+    const fromContext = inputs.map((input) => context.computeFeatures(input).locationTickets30d);
+    expect(fromContext).toEqual([3, 0, Number.NaN, Number.NaN]); // L4, L9 and L8
+    for (const input of inputs) {
+      expect(context.computeFeatures(input)).toEqual(await computeFeaturesAt(warehouse.db, input, { sla: policy, timeZone }));
+    }
+  });
+});
+
+describe.each(engines)('same-location counts over a generated history on $name', ({ name }) => {
+  // A dozen spots shared by most tickets, every fifth ticket without a location: repeats in every
+  // window, so a count that looked past T, or disagreed between the paths, would show.
+  let warehouse: TestWarehouse;
+  let policy: SlaPolicy;
+  const spots = Array.from({ length: 12 }, (_, k) => ({ latitude: 29.6 + k * 0.0037, longitude: -82.4 + k * 0.0051 }));
+  const tickets = generateFixtureTickets({ count: 300, start: cityTime('2024-01-01 00:00'), days: 120, seed: 31, idPrefix: 'S' }).map(
+    (ticket, i) => {
+      if (i % 5 === 0) return { ...ticket, latitude: null, longitude: null };
+      const spot = spots[(i * 7) % spots.length];
+      // Jitter inside the cell: the same spot as a reporter's phone would give it.
+      const jitter = ((i % 3) - 1) * 0.00002;
+      return { ...ticket, latitude: spot.latitude + jitter, longitude: spot.longitude - jitter };
+    },
+  );
+  const cutoff = cityTime('2024-03-10 12:00');
+  let early: TrainingSet;
+  let full: TrainingSet;
+
+  beforeAll(async () => {
+    warehouse = await createTestWarehouse(name);
+    policy = await loadSlaPolicy(warehouse.db, 72);
+    await insertFixtureTickets(warehouse.db, asKnownAt(tickets, cutoff));
+    early = await buildTrainingSet(warehouse.db, { slaHours: 72, asOf: FAR_FUTURE, timeZone });
+    await insertFixtureTickets(warehouse.db, tickets);
+    full = await buildTrainingSet(warehouse.db, { slaHours: 72, asOf: FAR_FUTURE, timeZone });
+  });
+  afterAll(async () => warehouse?.dispose());
+
+  it('has repeats to count, and no count for tickets without a location', () => {
+    const counts = full.ticketIds.map((id) => rowOf(full, id).locationTickets30d);
+    expect(counts.filter((count) => Number.isNaN(count)).length).toBe(tickets.filter((t) => t.latitude === null).length);
+    expect(Math.max(...counts.filter((count) => !Number.isNaN(count)))).toBeGreaterThanOrEqual(4);
+    expect(counts.filter((count) => count === 0).length).toBeGreaterThan(0);
+  });
+
+  it('gives every ticket created at or before T the same count whatever is created after T', () => {
+    expect(early.ticketIds.length).toBeGreaterThan(100);
+    expect(early.ticketIds.length).toBeLessThan(tickets.length);
+    for (const ticketId of early.ticketIds) expect({ ticketId, ...rowOf(full, ticketId) }).toEqual({ ticketId, ...rowOf(early, ticketId) });
+  });
+
+  it('computes the same counts in SQL as in the streaming pass and the context', async () => {
+    for (const ticket of tickets.filter((_, index) => index % 4 === 0 || index % 10 === 9)) {
+      const fromSql = await computeFeaturesAt(warehouse.db, inputOf(ticket), { sla: policy, timeZone });
+      expect({ id: ticket.ticketId, ...fromSql }).toEqual({ id: ticket.ticketId, ...rowOf(full, ticket.ticketId) });
+    }
+    const context = await buildFeatureContext(warehouse.db, { slaHours: 72, timeZone });
+    for (const spot of spots.slice(0, 4)) {
+      const input: TicketInput = { typeKey: 'road_repair', createdAt: context.horizon!, ...spot };
+      expect(context.computeFeatures(input)).toEqual(await computeFeaturesAt(warehouse.db, input, { sla: policy, timeZone }));
+    }
+  });
+});

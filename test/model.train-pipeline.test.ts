@@ -101,6 +101,7 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
       expect(promoted?.modelVersion).toBe(report.model_version);
       expect(promoted?.featureNames).not.toContain('status');
       expect(promoted?.featureNames).toContain('hoursToNextBusinessDay');
+      expect(promoted?.featureNames).toContain('locationTickets30d');
       expect(promoted?.metrics.roc_auc).toBe(report.roc_auc);
       // Make the promoted model look far better: a new, ordinary model must not replace it…
       await warehouse.db
@@ -115,7 +116,7 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
       );
       expect(second.promoted).toBe(false);
       // --trials: each optional feature with and without on the calibration slice.
-      expect(second.feature_trials.map((trial) => trial.feature)).toContain('hoursToNextBusinessDay');
+      expect(second.feature_trials.map((trial) => trial.feature)).toEqual(['hoursToNextBusinessDay', 'locationTickets30d']);
       for (const trial of second.feature_trials) expect(trial.kept).toBe(trial.with_roc_auc > trial.without_roc_auc);
       expect(second.promotion_note).toContain('--force');
       expect((await findPromotedModel(warehouse.db))?.modelVersion).toBe(report.model_version);
@@ -172,11 +173,17 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     expect(friday.slaBreachProbability).toBeGreaterThan(tuesday.slaBreachProbability);
   });
 
-  it('a ticket scored at a past instant gets the same features as in training (point-in-time in SQL)', async () => {
+  // 3431595 has no location (its same-location count is absent, NaN); 7100566 had 5 tickets at its spot in the 30 days before.
+  it.each([
+    ['8806604', 0],
+    ['3431595', Number.NaN],
+    ['7100566', 5],
+  ])('ticket %s scored at its past instant gets the same features as in training (point-in-time in SQL)', async (ticketId, atSpot) => {
     const scorer = await createScorer({ db: warehouse.db, logger, slaHours: 72, timeZone, risk });
     const set = await buildTrainingSet(warehouse.db, { slaHours: 72, timeZone, asOf });
-    const index = set.ticketIds.indexOf('8806604');
-    const fact = await warehouse.db.selectFrom('fact_ticket').selectAll().where('ticket_id', '=', '8806604').executeTakeFirstOrThrow();
+    const index = set.ticketIds.indexOf(ticketId);
+    expect(set.data.columns[set.data.featureNames.indexOf('locationTickets30d')]![index]).toBe(atSpot);
+    const fact = await warehouse.db.selectFrom('fact_ticket').selectAll().where('ticket_id', '=', ticketId).executeTakeFirstOrThrow();
     const promoted = await findPromotedModel(warehouse.db);
     const viaScorer = await scorer.scoreTicket({
       ticketId: fact.ticket_id,
@@ -199,7 +206,9 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     const modelData = buildModelDataset(features, selectRows(set.data, [index]), [set.typeKeys[index]!]);
     const expected = loadCalibrator(artifact.calibrator).apply(classifier.predictRow(extractRow(modelData, 0)));
     expect(viaScorer.slaBreachProbability).toBeCloseTo(expected, 4);
-    expect(viaScorer.ticketId).toBe('8806604');
+    expect(viaScorer.ticketId).toBe(ticketId);
+    // The stored ticket scored from the feature pass (scoreStoredTickets) gets the same probability.
+    expect((await scorer.scoreStoredTickets([ticketId]))[0]!.slaBreachProbability).toBeCloseTo(expected, 4);
   });
 
   it('concurrent refreshes share one rebuild of the model and the feature state', async () => {

@@ -35,13 +35,15 @@ async function openBenchWarehouse(): Promise<{ warehouse: Warehouse; drop: () =>
   }
 }
 
-/** The whole `civicops train` on 100,000 tickets: features, two candidate learners, 3-fold cross-fitting, calibration, refit, a 4-fold forest backtest, bootstrap, registry (no feature trials: `--trials` only). */
+/** The whole `civicops train` on 100,000 tickets (BENCH_TRAIN_TICKETS=1000000: issue #14's million): features, two candidate learners, 3-fold cross-fitting, calibration, refit, a 4-fold forest backtest, bootstrap, registry (no feature trials: `--trials` only). */
 export async function runTrainBench(): Promise<Record<string, number>> {
   const logger = createLogger({ level: 'silent' });
   const { warehouse, drop } = await openBenchWarehouse();
   try {
     await migrate(warehouse.db);
-    const rows = generateSodaRows(TICKETS, { seed: 2026 });
+    // The span of the 100,000-ticket run (about 4.7 years from 2017-06), denser for more tickets:
+    // at the default pace a million would run decades past today, and those tickets have no outcome.
+    const rows = generateSodaRows(TICKETS, { seed: 2026, meanMinutesBetweenRequests: 25 * Math.min(1, 100_000 / TICKETS) });
     const loaded = performance.now();
     await ingestRows({ db: warehouse.db, logger, timeZone: 'America/New_York' }, rows, { source: 'bench', pageSize: 50_000 });
     console.log(
@@ -51,7 +53,7 @@ export async function runTrainBench(): Promise<Record<string, number>> {
     const report = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone: 'America/New_York' }, {});
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `  civicops train on ${(report.n_train + report.n_test).toLocaleString('en-US')} labelled tickets: ${seconds.toFixed(1)} s (target < 30 s); chose ${report.kind}, test ROC-AUC ${report.roc_auc} (synthetic data)`,
+      `  civicops train on ${(report.n_train + report.n_test).toLocaleString('en-US')} labelled tickets: ${seconds.toFixed(1)} s (target < ${TICKETS >= 1_000_000 ? '120 s for 1,000,000 tickets' : '30 s for 100,000 tickets'}); chose ${report.kind}, test ROC-AUC ${report.roc_auc} (synthetic data)`,
     );
     const scorer = await createScorer({
       db: warehouse.db,

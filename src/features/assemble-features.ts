@@ -27,6 +27,20 @@ export function parseAreaCode(text: string | null | undefined): number {
   return /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
 }
 
+/** Locations match to 4 decimals of latitude and longitude (about 11 m): repeat reports of one spot. */
+const LOCATION_SCALE = 10_000;
+
+/**
+ * The location cell a ticket's coordinates fall in ("latitude,longitude" × 10⁴, rounded), or null
+ * without a location. Rounded as floor(x · 10⁴ + 0.5), exactly what the SQL reference computes
+ * (Math.round and SQL round break ties differently).
+ */
+export function locationCellOf(latitude: number | null | undefined, longitude: number | null | undefined): string | null {
+  if (latitude === null || latitude === undefined || longitude === null || longitude === undefined) return null;
+  if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return null;
+  return `${Math.floor(latitude * LOCATION_SCALE + 0.5)},${Math.floor(longitude * LOCATION_SCALE + 0.5)}`;
+}
+
 /** Usual level + 1 in the denominator keeps the ratio finite and near 1 for quiet types. */
 function smoothedRatio(value: number, usual: number): number {
   return (value + 1) / (usual + 1);
@@ -63,6 +77,7 @@ export function assembleFeatures(counts: ContextCounts, fields: TicketFields, ou
   // Shrunk toward the global rate; a type with no closures yet gets the global rate.
   out[19] = (counts.typeBreached + BREACH_RATE_PRIOR_WEIGHT * globalRate) / (counts.typeClosed + BREACH_RATE_PRIOR_WEIGHT);
   out[20] = counts.globalClosed90d > 0 ? counts.globalBreached90d / counts.globalClosed90d : Number.NaN;
+  out[21] = counts.locationTickets30d;
   if (!overrides) return;
   for (const name of Object.keys(overrides) as FeatureName[]) {
     const value = overrides[name];

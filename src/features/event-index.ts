@@ -1,5 +1,6 @@
 import { slaMsFor, type SlaPolicy } from '../analytics/sla-policy.js';
 import { effectiveCloseMs, isSlaBreach } from '../analytics/ticket-lifecycle.js';
+import { locationCellOf } from './assemble-features.js';
 import type { TicketHistory } from './ticket-history.js';
 
 /** Sorted copies of event times, global and per type, shared by the streaming pass and the context. */
@@ -18,6 +19,17 @@ export interface EventIndex {
   typeRank: Int32Array;
   typeFirstMs: Float64Array;
   slaMsByType: Float64Array;
+  /**
+   * Creation instants grouped by location cell (locationCellOf), each group in creation order:
+   * cell c holds locationCreated[locationStart[c] .. locationStart[c + 1]). One array, not one per
+   * cell: a city has about as many cells as located tickets.
+   */
+  locationCreated: Float64Array;
+  locationStart: Int32Array;
+  /** Cell of each history ticket (-1: no location). */
+  ticketLocation: Int32Array;
+  /** Cell number of each cell key. */
+  locationIds: Map<string, number>;
 }
 
 /** Sorts every creation and closure of the history once, and marks which trusted closures breached their SLA. */
@@ -80,7 +92,9 @@ export function buildEventIndex(history: TicketHistory, sla: SlaPolicy): EventIn
   byFirst.forEach((type, rank) => {
     typeRank[type] = rank;
   });
+  const locations = groupByLocation(history);
   return {
+    ...locations,
     createdAll: history.createdMs,
     createdByType,
     closesAll,
@@ -93,4 +107,33 @@ export function buildEventIndex(history: TicketHistory, sla: SlaPolicy): EventIn
     typeFirstMs,
     slaMsByType,
   };
+}
+
+/** The history's creation instants grouped by location cell (the history is in creation order, so each group is too). */
+function groupByLocation(history: TicketHistory): Pick<EventIndex, 'locationCreated' | 'locationStart' | 'ticketLocation' | 'locationIds'> {
+  const n = history.count;
+  const locationIds = new Map<string, number>();
+  const ticketLocation = new Int32Array(n).fill(-1);
+  const sizes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = locationCellOf(history.latitude[i], history.longitude[i]);
+    if (key === null) continue;
+    let cell = locationIds.get(key);
+    if (cell === undefined) {
+      cell = sizes.length;
+      locationIds.set(key, cell);
+      sizes.push(0);
+    }
+    ticketLocation[i] = cell;
+    sizes[cell]++;
+  }
+  const locationStart = new Int32Array(sizes.length + 1);
+  for (let cell = 0; cell < sizes.length; cell++) locationStart[cell + 1] = locationStart[cell] + sizes[cell];
+  const locationCreated = new Float64Array(locationStart[sizes.length]);
+  const fill = locationStart.slice(0, sizes.length);
+  for (let i = 0; i < n; i++) {
+    const cell = ticketLocation[i];
+    if (cell >= 0) locationCreated[fill[cell]++] = history.createdMs[i];
+  }
+  return { locationCreated, locationStart, ticketLocation, locationIds };
 }

@@ -24,6 +24,7 @@ export const FEATURE_NAMES = [
   'typeMedianHoursToClose',
   'typeBreachRate',
   'globalBreachRate90d',
+  'locationTickets30d',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
@@ -71,6 +72,7 @@ const LABELS: Record<FeatureName, string> = {
   typeMedianHoursToClose: 'Median hours to close of this type (tickets closed before)',
   typeBreachRate: 'Share of closed tickets of this type that breached the SLA (smoothed)',
   globalBreachRate90d: 'Share of all tickets closed in the last 90 days that breached the SLA',
+  locationTickets30d: 'Tickets at the same location (latitude and longitude to 4 decimals) in the 30 days before',
 };
 
 /** Human label of every feature, by name. */
@@ -158,6 +160,10 @@ export function explainFactor(featureName: FeatureName | string, value: number, 
       return `${typeTickets} breached the SLA ${percent(value)} of the time.`;
     case 'globalBreachRate90d':
       return `Across all types, ${percent(value)} of tickets closed in the last 90 days breached the SLA.`;
+    case 'locationTickets30d':
+      return value === 0
+        ? 'No other ticket was filed at this location in the 30 days before.'
+        : `${value} ticket${value === 1 ? ' was' : 's were'} filed at this location in the 30 days before.`;
     default:
       return explainModelFactor(featureName, value, typeTickets);
   }

@@ -1,11 +1,18 @@
 import { slaHoursFor, type SlaPolicy } from '../analytics/sla-policy.js';
 import { InputError } from '../shared/errors.js';
-import { assembleFeatures, reporterIdentity, ticketFieldsOf, toFeatureVector, type TicketInput } from './assemble-features.js';
+import {
+  assembleFeatures,
+  locationCellOf,
+  reporterIdentity,
+  ticketFieldsOf,
+  toFeatureVector,
+  type TicketInput,
+} from './assemble-features.js';
 import { CityCalendar } from './city-calendar.js';
 import type { EventIndex } from './event-index.js';
 import { FEATURE_NAMES, type FeatureVector } from './feature-catalog.js';
 import type { TypeClosureStats } from './type-closure-stats.js';
-import { createSearchCounter, fillWindowCounts, newCounts, type WindowCounter } from './window-counts.js';
+import { countLocationTickets30d, createSearchCounter, fillWindowCounts, newCounts, type WindowCounter } from './window-counts.js';
 
 /** What a FeatureContext answers from: the event index and the per-type and per-reporter state after the last ticket. */
 export interface FeatureContextState {
@@ -109,6 +116,10 @@ export class FeatureContext {
         counts.reporterPriorTickets = atLast ? this.state.reporterCountBeforeLast[reporter] : this.state.reporterCount[reporter];
       }
     }
+    const cellKey = locationCellOf(input.latitude, input.longitude);
+    // No location given: the count is absent (NaN), not 0; a location no ticket had: 0.
+    counts.locationTickets30d =
+      cellKey === null ? Number.NaN : countLocationTickets30d(this.state.index, this.state.index.locationIds.get(cellKey) ?? -1, t);
     assembleFeatures(counts, ticketFieldsOf(input), out, input.overrides);
   }
 

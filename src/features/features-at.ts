@@ -5,6 +5,7 @@ import { findCountsBefore } from '../warehouse/feature-history.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import {
   assembleFeatures,
+  locationCellOf,
   reporterIdentity,
   ticketFieldsOf,
   toFeatureVector,
@@ -12,6 +13,12 @@ import {
   type TicketInput,
 } from './assemble-features.js';
 import { FEATURE_NAMES, type FeatureVector } from './feature-catalog.js';
+
+/** The ticket's coordinates when it has a location cell (the SQL rounds them itself), else null. */
+function locationOf({ latitude, longitude }: TicketInput): { latitude: number; longitude: number } | null {
+  if (typeof latitude !== 'number' || typeof longitude !== 'number') return null;
+  return locationCellOf(latitude, longitude) === null ? null : { latitude, longitude };
+}
 
 /**
  * Features of a ticket created at any instant (past included), from counts computed exactly in
@@ -30,6 +37,7 @@ export async function computeFeaturesAt(
     at: t,
     typeKey: input.typeKey,
     reporter: reporterIdentity(input.reporterDisplay),
+    location: locationOf(input),
     sla: options.sla,
     timeZone: options.timeZone,
   });

@@ -6,7 +6,7 @@ import { FeatureContext } from './feature-context.js';
 import { FEATURE_NAMES, type FeatureMatrix } from './feature-catalog.js';
 import type { TicketHistory } from './ticket-history.js';
 import { TypeClosureStats } from './type-closure-stats.js';
-import { createCursorCounter, fillWindowCounts, newCounts } from './window-counts.js';
+import { countLocationTickets30d, createCursorCounter, fillWindowCounts, newCounts } from './window-counts.js';
 
 export interface FeatureEngineOptions {
   sla: SlaPolicy;
@@ -69,6 +69,8 @@ export function computeHistoricalFeatures(history: TicketHistory, options: Featu
       counts.reporterPriorTickets = reporterCountBeforeLast[reporter];
       reporterCount[reporter]++;
     }
+    const cell = index.ticketLocation[i];
+    counts.locationTickets30d = cell < 0 ? Number.NaN : countLocationTickets30d(index, cell, t);
     fields.latitude = history.latitude[i];
     fields.longitude = history.longitude[i];
     fields.commissionDistrict = history.commissionDistrict[i];

@@ -6,8 +6,13 @@ const WEEK_MS = 7 * DAY_MS;
 
 /** Number of values in a sorted array strictly below x (binary search). */
 export function countBelow(sorted: Float64Array, x: number): number {
-  let low = 0;
-  let high = sorted.length;
+  return positionBelow(sorted, x, 0, sorted.length);
+}
+
+/** The first position in sorted[from..to) whose value is not below x (to when none). */
+function positionBelow(sorted: Float64Array, x: number, from: number, to: number): number {
+  let low = from;
+  let high = to;
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (sorted[middle] < x) low = middle + 1;
@@ -97,6 +102,19 @@ export function fillWindowCounts(index: EventIndex, counter: WindowCounter, type
   counts.globalBreached90d = index.knownBreachPrefix[known] - index.knownBreachPrefix[known90];
 }
 
+const LOCATION_WINDOW_MS = 30 * DAY_MS;
+
+/**
+ * Tickets created in [t - 30 d, t) in location cell `cell` of the index (-1: a location no ticket
+ * of the history has, so 0). A ticket without a location has no cell: its count is NaN, set by the caller.
+ */
+export function countLocationTickets30d(index: EventIndex, cell: number, t: number): number {
+  if (cell < 0) return 0;
+  const from = index.locationStart[cell];
+  const to = index.locationStart[cell + 1];
+  return positionBelow(index.locationCreated, t, from, to) - positionBelow(index.locationCreated, t - LOCATION_WINDOW_MS, from, to);
+}
+
 /** Counts before any event: zeros, and NaN where no value is known yet. */
 export function newCounts(): ContextCounts {
   return {
@@ -119,5 +137,6 @@ export function newCounts(): ContextCounts {
     globalBreached: 0,
     globalClosed90d: 0,
     globalBreached90d: 0,
+    locationTickets30d: Number.NaN,
   };
 }

@@ -12,7 +12,7 @@ import {
 } from './classifier.js';
 import { selectLabels, selectRows, type Dataset } from './dataset.js';
 import { logLoss, rocAuc } from './metrics.js';
-import { buildModelDataset, loadModelFeatures, type DerivedFeature, type ModelFeatures } from './model-features.js';
+import { buildModelDataset, isDerivedFeature, loadModelFeatures, type DerivedFeature, type ModelFeatures } from './model-features.js';
 import type { TrainingSplit } from './training-split.js';
 import { encodeOutOfFold, fitTypeEncoding, type TypeContinuity } from './type-encoding.js';
 
@@ -34,14 +34,19 @@ export const CANDIDATES: Record<LearnerKind, Omit<TrainClassifierOptions, 'valid
   forest: { kind: 'forest', nTrees: 300, maxDepth: 12, minSamplesLeaf: 5, maxFeatures: 'sqrt', sampleFraction: 1 },
 };
 
+/** A feature the trials may drop: one the model derives, or an engine feature read only when kept. */
+export type OptionalFeature = DerivedFeature | FeatureName;
 /**
- * Engine features the model reads: all of them. Measured on the snapshot without requestTypeCode
- * (a renamed type gets a new rank): calibration-slice ROC-AUC 0.768 vs 0.763, but test 0.757 vs
- * 0.760 (forest, seed 311) — within noise either way, so the existing feature set stays.
+ * Features tried (derived or from the engine); each is kept only when the calibration-slice
+ * ROC-AUC is higher with it. locationTickets30d: see the README's table of issue #15's changes.
  */
-export const MODEL_ENGINE_FEATURES: FeatureName[] = [...FEATURE_NAMES];
-/** Derived features tried; each is kept only when the calibration-slice ROC-AUC is higher with it. */
-export const OPTIONAL_FEATURES: DerivedFeature[] = ['hoursToNextBusinessDay'];
+export const OPTIONAL_FEATURES: OptionalFeature[] = ['hoursToNextBusinessDay', 'locationTickets30d'];
+/**
+ * Engine features the model always reads: all but the optional ones. Measured on the snapshot
+ * without requestTypeCode (a renamed type gets a new rank): calibration-slice ROC-AUC 0.768 vs
+ * 0.763, but test 0.757 vs 0.760 (forest, seed 311) — within noise either way, so it stays.
+ */
+export const MODEL_ENGINE_FEATURES: FeatureName[] = FEATURE_NAMES.filter((name) => !OPTIONAL_FEATURES.includes(name));
 /** Always used: the type's smoothed history is what continuity across renames rests on. */
 export const REQUIRED_FEATURES: DerivedFeature[] = ['typeFamilyBreachRate'];
 
@@ -138,8 +143,11 @@ export function contiguousFolds(rows: number, folds: number): Uint8Array {
   return Uint8Array.from({ length: rows }, (_, i) => Math.min(folds - 1, Math.floor((i * folds) / rows)));
 }
 
-/** The model datasets of a split for a set of derived features (training rows with out-of-fold type rates). */
-export function modelDatasetsOf(split: TrainingSplit, continuity: TypeContinuity, derived: DerivedFeature[]) {
+/**
+ * The model datasets of a split for a set of required and optional features (training rows with
+ * out-of-fold type rates): MODEL_ENGINE_FEATURES and the engine features among them, then the derived ones.
+ */
+export function modelDatasetsOf(split: TrainingSplit, continuity: TypeContinuity, chosen: readonly OptionalFeature[]) {
   const { set, train, test } = split;
   const trainTypes = Array.from(train.rows, (row) => set.typeKeys[row]!);
   const testTypes = Array.from(test.rows, (row) => set.typeKeys[row]!);
@@ -147,8 +155,8 @@ export function modelDatasetsOf(split: TrainingSplit, continuity: TypeContinuity
   const encodingFoldOf = contiguousFolds(train.rows.length, TYPE_ENCODING_FOLDS);
   const features = loadModelFeatures({
     format: 'civicops-model-features/1',
-    engineFeatures: MODEL_ENGINE_FEATURES,
-    derived,
+    engineFeatures: [...MODEL_ENGINE_FEATURES, ...chosen.filter((name): name is FeatureName => !isDerivedFeature(name))],
+    derived: chosen.filter(isDerivedFeature),
     typeEncoding: fitTypeEncoding(continuity, trainTypes, train.labels).toJSON(),
   });
   const trainRates = encodeOutOfFold(continuity, trainTypes, train.labels, encodingFoldOf, TYPE_ENCODING_FOLDS);
@@ -294,7 +302,7 @@ export async function chooseAndCalibrate(
 
   // Each optional feature: the chosen model without it on the same slices.
   const featureTrials: FeatureTrial[] = [];
-  const kept: DerivedFeature[] = [...REQUIRED_FEATURES];
+  const kept: OptionalFeature[] = [...REQUIRED_FEATURES];
   for (const feature of options.trials ? OPTIONAL_FEATURES : []) {
     options.progress(`trying ${best.kind} without ${feature}`);
     const without = modelDatasetsOf(

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SlaPolicy } from '../analytics/sla-policy.js';
 import type { WarehouseSchema } from './schema.js';
 import { effectiveCloseSql } from './sql-fragments.js';
@@ -116,6 +116,8 @@ export interface PointInTimeCounts {
   globalBreached: number;
   globalClosed90d: number;
   globalBreached90d: number;
+  /** Tickets created in [T - 30 d, T) in the ticket's location cell (4-decimal latitude and longitude); NaN without a location. */
+  locationTickets30d: number;
 }
 
 interface CountsRow {
@@ -139,18 +141,30 @@ interface CountsRow {
   global_closed_90d: number;
   global_breached_90d: number;
   reporter_prior: number | null;
+  location_30d: number | null;
 }
+
+/** Rounds a coordinate to its 4-decimal location cell: floor(x · 10⁴ + 0.5), as features/ locationCellOf does. */
+const locationCellSql = (coordinate: RawBuilder<unknown>) => sql`floor(${coordinate} * 10000 + 0.5)`;
 
 /**
  * The counts of a ticket created at `at` (past included) of type `typeKey`, computed exactly
  * in SQL from the events strictly before `at`. `reporter` is the reporter's identity (null when
- * anonymous: the count is then NaN).
+ * anonymous: the count is then NaN); `location` its coordinates (null when it has none: the
+ * same-location count is then NaN).
  */
 export async function findCountsBefore(
   db: Db,
-  options: { at: Date; typeKey: string; reporter: string | null; sla: SlaPolicy; timeZone: string },
+  options: {
+    at: Date;
+    typeKey: string;
+    reporter: string | null;
+    location: { latitude: number; longitude: number } | null;
+    sla: SlaPolicy;
+    timeZone: string;
+  },
 ): Promise<PointInTimeCounts> {
-  const { at: t, typeKey: key, reporter, sla, timeZone } = options;
+  const { at: t, typeKey: key, reporter, location, sla, timeZone } = options;
   const before = (offsetMs: number) => new Date(t.getTime() - offsetMs);
   const overrides = JSON.stringify([...sla.overrides].map(([type_key, sla_hours]) => ({ type_key, sla_hours })));
   const result = await sql<CountsRow>`
@@ -201,7 +215,15 @@ export async function findCountsBefore(
         reporter === null
           ? sql`null::int8`
           : sql`(select count(*) from fact_ticket where reporter_display = ${reporter} and created_at < ${t}::timestamptz)`
-      } as reporter_prior`.execute(db);
+      } as reporter_prior,
+      ${
+        location === null
+          ? sql`null::int8`
+          : sql`(select count(*) from fact_ticket
+              where created_at >= ${before(30 * DAY_MS)}::timestamptz and created_at < ${t}::timestamptz
+                and ${locationCellSql(sql`latitude`)} = ${locationCellSql(sql`${location.latitude}::float8`)}
+                and ${locationCellSql(sql`longitude`)} = ${locationCellSql(sql`${location.longitude}::float8`)})`
+      } as location_30d`.execute(db);
   const row = result.rows[0];
   return {
     requestTypeCode: row.type_seen ? row.type_rank : Number.NaN,
@@ -223,5 +245,6 @@ export async function findCountsBefore(
     globalBreached: row.global_breached,
     globalClosed90d: row.global_closed_90d,
     globalBreached90d: row.global_breached_90d,
+    locationTickets30d: row.location_30d ?? Number.NaN,
   };
 }
