@@ -3,6 +3,7 @@ import { InputError } from '../src/shared/errors.js';
 import { blendClassifiers, loadClassifier, trainClassifier, type LearnerKind, type SerializedClassifier } from '../src/model/classifier.js';
 import { datasetFromRows, extractRow, type Dataset } from '../src/model/dataset.js';
 import { rocAuc } from '../src/model/metrics.js';
+import { sampleRows } from '../src/model/gbt.js';
 import { createRandom } from '../src/model/random.js';
 import { generateSyntheticDataset } from '../src/model/synthetic-data.js';
 
@@ -139,6 +140,38 @@ describe('gbt early stopping', () => {
     expect(model.summary.trees).toBe(bestRounds);
     expect(validationLoss!.length).toBe(bestRounds! + 10);
     expect(Math.min(...validationLoss!)).toBe(validationLoss![bestRounds! - 1]);
+  });
+});
+
+describe('gbt with a sparse per-round sample', () => {
+  it('learns as well from a geometric draw of 24% of the rows a round as from the dense draw of 26%', async () => {
+    const dense = await trainClassifier(train.data, train.labels, { kind: 'gbt', seed: 1, nRounds: 150, subsample: 0.26 });
+    const sparse = await trainClassifier(train.data, train.labels, { kind: 'gbt', seed: 1, nRounds: 150, subsample: 0.24 });
+    const denseAuc = rocAuc(dense.predict(test.data), test.labels);
+    const sparseAuc = rocAuc(sparse.predict(test.data), test.labels);
+    expect(sparseAuc).toBeGreaterThan(0.9);
+    expect(Math.abs(sparseAuc - denseAuc)).toBeLessThan(0.01);
+  });
+
+  it.each([0.8, 0.05, 0.002])('keeps each row with probability %s, spread over the whole range', (fraction) => {
+    const n = 100_000;
+    const out = new Int32Array(n);
+    const random = createRandom(9);
+    let kept = 0;
+    let indexSum = 0;
+    let outOfOrder = 0;
+    for (let round = 0; round < 20; round++) {
+      const count = sampleRows(random, n, fraction, out);
+      for (let k = 1; k < count; k++) if (out[k]! <= out[k - 1]!) outOfOrder++;
+      expect(out[0]!).toBeGreaterThanOrEqual(0);
+      expect(out[count - 1]!).toBeLessThan(n);
+      kept += count;
+      for (let k = 0; k < count; k++) indexSum += out[k]!;
+    }
+    expect(outOfOrder).toBe(0);
+    const expected = 20 * n * fraction;
+    expect(Math.abs(kept - expected)).toBeLessThan(5 * Math.sqrt(expected));
+    expect(indexSum / kept / n).toBeCloseTo(0.5, 1);
   });
 });
 

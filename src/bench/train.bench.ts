@@ -50,7 +50,10 @@ export async function runTrainBench(): Promise<Record<string, number>> {
       `  loaded ${TICKETS.toLocaleString('en-US')} synthetic tickets into ${warehouse.describe} in ${((performance.now() - loaded) / 1000).toFixed(1)} s`,
     );
     const started = performance.now();
-    const report = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone: 'America/New_York' }, {});
+    // Each phase's start, so a slow run shows where its time went.
+    const onProgress = (message: string) =>
+      console.log(`    ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s  ${message}`);
+    const report = await trainAndRegister({ db: warehouse.db, logger, slaHours: 72, timeZone: 'America/New_York', onProgress }, {});
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `  civicops train on ${(report.n_train + report.n_test).toLocaleString('en-US')} labelled tickets: ${seconds.toFixed(1)} s (target < ${TICKETS >= 1_000_000 ? '120 s for 1,000,000 tickets' : '30 s for 100,000 tickets'}); chose ${report.kind}, test ROC-AUC ${report.roc_auc} (synthetic data)`,

@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import { fitCalibrator, recalibrateToLatest, type CalibrationMethod, type Calibrator } from './calibration.js';
 import {
   blendClassifiers,
+  blendPredictions,
   trainClassifier,
   type LearnerKind,
   type ModelKind,
@@ -12,6 +13,7 @@ import {
 } from './classifier.js';
 import { selectLabels, selectRows, type Dataset } from './dataset.js';
 import { logLoss, rocAuc } from './metrics.js';
+import { trainClassifiersInParallel, type TrainingJob } from './parallel-training.js';
 import { buildModelDataset, isDerivedFeature, loadModelFeatures, type DerivedFeature, type ModelFeatures } from './model-features.js';
 import type { TrainingSplit } from './training-split.js';
 import { encodeOutOfFold, fitTypeEncoding, type TypeContinuity } from './type-encoding.js';
@@ -175,6 +177,16 @@ export function modelDatasetsOf(split: TrainingSplit, continuity: TypeContinuity
 
 export type ModelDatasets = ReturnType<typeof modelDatasetsOf>;
 
+/** A candidate's settings on a slice: capped per tree, early-stopped on the validation slice when gbt. */
+function candidateOptions(
+  kind: LearnerKind,
+  rows: number,
+  validation: { data: Dataset; labels: Uint8Array },
+  seed: number,
+): TrainClassifierOptions {
+  return { ...cappedOptions(CANDIDATES[kind], rows), seed, ...(kind === 'gbt' ? { validation } : {}) };
+}
+
 async function fitOnSlice(
   kind: LearnerKind,
   fit: Dataset,
@@ -182,7 +194,7 @@ async function fitOnSlice(
   validation: { data: Dataset; labels: Uint8Array },
   seed: number,
 ): Promise<TreeClassifier> {
-  return trainClassifier(fit, labels, { ...cappedOptions(CANDIDATES[kind], fit.rows), seed, ...(kind === 'gbt' ? { validation } : {}) });
+  return trainClassifier(fit, labels, candidateOptions(kind, fit.rows, validation, seed));
 }
 
 /** The model a candidate's learners make: the one learner, or their blend (ENSEMBLE_WEIGHTS). */
@@ -195,40 +207,44 @@ function modelOf(members: readonly TreeClassifier[]): TrainedClassifier {
 }
 
 /**
- * Lets pending I/O run between fits: a gbt (and a forest trained in-thread) is one synchronous
- * block, and a train inside `civicops start` (or a test runner) must not hold the event loop for all of them.
+ * Out-of-fold scores of every training row (fold k scored by the learners trained on the other
+ * folds) and the refit on all of them: independent fits, trained together on the machine's cores
+ * (trainClassifiersInParallel), the refit first because it is the largest.
  */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Trains every learner of a model kind with the given settings. */
-async function trainMembers(data: Dataset, labels: Uint8Array, options: readonly TrainClassifierOptions[]): Promise<TrainedClassifier> {
-  const members: TreeClassifier[] = [];
-  for (const memberOptions of options) {
-    await yieldToEventLoop();
-    members.push(await trainClassifier(data, labels, cappedOptions(memberOptions, data.rows)));
-  }
-  return modelOf(members);
-}
-
-/** Out-of-fold scores of every training row: fold k scored by the model trained on the other folds. */
-async function crossFitScores(
+async function crossFitAndRefit(
   data: Dataset,
   labels: Uint8Array,
   foldOf: Uint8Array,
   options: readonly TrainClassifierOptions[],
-): Promise<Float64Array> {
-  const scores = new Float64Array(data.rows);
+): Promise<{ outOfFold: Float64Array; refit: TrainedClassifier }> {
+  const inFold: number[][] = Array.from({ length: CROSS_FIT_FOLDS }, () => []);
+  const outFold: number[][] = Array.from({ length: CROSS_FIT_FOLDS }, () => []);
+  for (let i = 0; i < data.rows; i++) {
+    for (let fold = 0; fold < CROSS_FIT_FOLDS; fold++) (foldOf[i] === fold ? inFold : outFold)[fold]!.push(i);
+  }
+  const jobs: TrainingJob[] = [];
+  const rows: number[] = [];
+  for (const memberOptions of options) {
+    jobs.push(() => ({ data, labels, options: cappedOptions(memberOptions, data.rows) }));
+    rows.push(data.rows);
+  }
   for (let fold = 0; fold < CROSS_FIT_FOLDS; fold++) {
-    const inFold: number[] = [];
-    const outFold: number[] = [];
-    for (let i = 0; i < data.rows; i++) (foldOf[i] === fold ? inFold : outFold).push(i);
-    const model = await trainMembers(selectRows(data, outFold), selectLabels(labels, outFold), options);
-    const predicted = model.predict(selectRows(data, inFold));
-    inFold.forEach((row, k) => {
-      scores[row] = predicted[k]!;
+    const at = outFold[fold]!;
+    for (const memberOptions of options) {
+      jobs.push(() => ({ data: selectRows(data, at), labels: selectLabels(labels, at), options: cappedOptions(memberOptions, at.length) }));
+      rows.push(at.length);
+    }
+  }
+  const trained = (await trainClassifiersInParallel(jobs, rows)).map((job) => job.model);
+  const membersOf = (group: number) => trained.slice(group * options.length, (group + 1) * options.length);
+  const outOfFold = new Float64Array(data.rows);
+  for (let fold = 0; fold < CROSS_FIT_FOLDS; fold++) {
+    const predicted = modelOf(membersOf(fold + 1)).predict(selectRows(data, inFold[fold]!));
+    inFold[fold]!.forEach((row, k) => {
+      outOfFold[row] = predicted[k]!;
     });
   }
-  return scores;
+  return { outOfFold, refit: modelOf(membersOf(0)) };
 }
 
 /** Cross-validated log-loss of a calibration method on out-of-fold scores (same folds). */
@@ -261,18 +277,31 @@ async function trainCandidates(
 ): Promise<TrainedCandidate[]> {
   const candidates: TrainedCandidate[] = [];
   const validation = { data: data.calibration, labels: split.calibration.labels };
-  for (const kind of kinds) {
-    options.progress(`training ${kind} on ${split.fit.rows.length.toLocaleString('en-US')} tickets`);
-    await yieldToEventLoop();
-    const t0 = performance.now();
-    const classifier = await fitOnSlice(kind, data.fit, split.fit.labels, validation, options.seed);
-    const auc = rocAuc(classifier.predict(data.calibration), split.calibration.labels);
-    candidates.push({ kind, members: [classifier], calibrationRocAuc: auc, seconds: (performance.now() - t0) / 1000 });
+  options.progress(`training ${kinds.join(' and ')} on ${split.fit.rows.length.toLocaleString('en-US')} tickets`);
+  const trained = await trainClassifiersInParallel(
+    kinds.map((kind) => () => ({
+      data: data.fit,
+      labels: split.fit.labels,
+      options: candidateOptions(kind, data.fit.rows, validation, options.seed),
+    })),
+    kinds.map(() => data.fit.rows),
+  );
+  // Each learner scores the slice once; the blend's AUC reuses those scores.
+  const sliceScores: Float64Array[] = [];
+  for (const [index, kind] of kinds.entries()) {
+    const { model: classifier, seconds } = trained[index]!;
+    sliceScores.push(classifier.predict(data.calibration));
+    const auc = rocAuc(sliceScores[index]!, split.calibration.labels);
+    candidates.push({ kind, members: [classifier], calibrationRocAuc: auc, seconds });
     options.logger.info({ kind, calibrationRocAuc: Number(auc.toFixed(4)) }, 'candidate trained');
   }
   if (candidates.length === 2) {
     const members = candidates.map((candidate) => candidate.members[0]!);
-    const auc = rocAuc(modelOf(members).predict(data.calibration), split.calibration.labels);
+    const blended = blendPredictions(
+      sliceScores,
+      members.map((member) => ENSEMBLE_WEIGHTS[member.kind]),
+    );
+    const auc = rocAuc(blended, split.calibration.labels);
     const seconds = candidates.reduce((sum, candidate) => sum + candidate.seconds, 0);
     candidates.push({ kind: 'ensemble', members, calibrationRocAuc: auc, seconds });
     options.logger.info({ kind: 'ensemble', calibrationRocAuc: Number(auc.toFixed(4)) }, 'candidate trained');
@@ -335,16 +364,21 @@ export async function chooseAndCalibrate(
       ? { ...CANDIDATES.gbt, nRounds: member.summary.bestRounds ?? CANDIDATES.gbt.nRounds ?? 600, seed: options.seed }
       : { ...CANDIDATES.forest, seed: options.seed },
   );
-  options.progress(`cross-fitting ${best.kind} on ${CROSS_FIT_FOLDS} folds of the training period`);
-  const oof = await crossFitScores(chosenData.train, split.train.labels, chosenData.foldOf, refitOptions);
+  options.progress(
+    `cross-fitting ${best.kind} on ${CROSS_FIT_FOLDS} folds and refitting it on the whole training period (${split.train.rows.length.toLocaleString('en-US')} tickets)`,
+  );
+  const { outOfFold: oof, refit: classifier } = await crossFitAndRefit(
+    chosenData.train,
+    split.train.labels,
+    chosenData.foldOf,
+    refitOptions,
+  );
   const calibrationLogLoss = {
     isotonic: calibrationLogLossOf(oof, split.train.labels, chosenData.foldOf, 'isotonic'),
     platt: calibrationLogLossOf(oof, split.train.labels, chosenData.foldOf, 'platt'),
     beta: calibrationLogLossOf(oof, split.train.labels, chosenData.foldOf, 'beta'),
   };
   const calibrationMethod = RECALIBRATED_METHOD;
-  options.progress(`refitting ${best.kind} on the whole training period (${split.train.rows.length.toLocaleString('en-US')} tickets)`);
-  const classifier = await trainMembers(chosenData.train, split.train.labels, refitOptions);
   // The latest slice (the calibration slice, the latest 20%) lies inside the last cross-fit fold, so
   // its out-of-fold scores come from learners trained before it: the slope and level of the map follow it.
   const latest = Int32Array.from({ length: split.calibration.rows.length }, (_, i) => split.fit.rows.length + i);

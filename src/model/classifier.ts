@@ -195,6 +195,15 @@ export function blendClassifiers(members: readonly TreeClassifier[], weights: re
   });
 }
 
+/** An ensemble's batch scores from its members' (the weighted mean, summed in member order). */
+export function blendPredictions(memberScores: readonly Float64Array[], weights: readonly number[]): Float64Array {
+  const out = new Float64Array(memberScores[0]?.length ?? 0);
+  memberScores.forEach((scores, m) => {
+    for (let i = 0; i < out.length; i++) out[i] += weights[m]! * scores[i]!;
+  });
+  return out;
+}
+
 function createEnsembleClassifier(json: SerializedEnsembleClassifier): TrainedClassifier {
   const { members: memberJson, weights } = json;
   if (memberJson.length === 0 || memberJson.length !== weights.length) throw new InputError('An ensemble needs one weight per member.');
@@ -221,12 +230,10 @@ function createEnsembleClassifier(json: SerializedEnsembleClassifier): TrainedCl
     },
     featureImportance: importance,
     predict(data) {
-      const out = new Float64Array(data.rows);
-      members.forEach((member, m) => {
-        const scores = member.predict(data);
-        for (let i = 0; i < out.length; i++) out[i] += weights[m]! * scores[i]!;
-      });
-      return out;
+      return blendPredictions(
+        members.map((member) => member.predict(data)),
+        weights,
+      );
     },
     predictRow(values) {
       return members.reduce((sum, member, m) => sum + weights[m]! * member.predictRow(values), 0);
@@ -260,6 +267,14 @@ function createEnsembleClassifier(json: SerializedEnsembleClassifier): TrainedCl
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
+}
+
+/** Rebuilds a single tree learner from its JSON: the same model trainClassifier returned (a worker's reply). */
+export function loadTreeClassifier(json: SerializedTreeClassifier): TreeClassifier {
+  if (json.format !== CLASSIFIER_FORMAT) {
+    throw new InputError(`Unsupported classifier format "${String(json.format)}" (expected ${CLASSIFIER_FORMAT}).`);
+  }
+  return createClassifier(json);
 }
 
 function createClassifier(json: SerializedTreeClassifier): TreeClassifier {

@@ -1,0 +1,111 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CivicOpsError, asError } from '../shared/errors.js';
+import {
+  loadTreeClassifier,
+  trainClassifier,
+  type SerializedTreeClassifier,
+  type TrainClassifierOptions,
+  type TreeClassifier,
+} from './classifier.js';
+import type { Dataset } from './dataset.js';
+
+/** One independent fit. Built when a thread is free, so only the running jobs' rows are held at once. */
+export type TrainingJob = () => { data: Dataset; labels: Uint8Array; options: TrainClassifierOptions };
+
+/** What the worker receives: plain data (the columns are copied into it). */
+export interface TrainingJobMessage {
+  data: Dataset;
+  labels: Uint8Array;
+  options: TrainClassifierOptions;
+}
+
+/**
+ * Below this many rows over all jobs, starting threads (module load, cold JIT, copying the
+ * columns) costs more than it saves; the bundled sample and the tests train in-thread.
+ */
+export const PARALLEL_MIN_ROWS = 200_000;
+
+/** A job's model and the wall-clock seconds it took (on its thread). */
+export interface TrainedJob {
+  model: TreeClassifier;
+  seconds: number;
+}
+
+export interface ParallelTrainingOptions {
+  /** Threads at most (default: the machine's cores); 1 trains one job after another in-thread. */
+  threads?: number;
+}
+
+/**
+ * Trains independent classifiers (cross-fit folds and the refit, or two candidates) at once, one
+ * worker thread per core. Each job keeps its own seed, so the models equal those trained one
+ * after another in-thread (test/model.parallel-training.test.ts compares them). A forest inside a
+ * worker grows its trees in that worker alone: the jobs already use every core.
+ */
+export async function trainClassifiersInParallel(
+  jobs: readonly TrainingJob[],
+  rowsPerJob: readonly number[],
+  options: ParallelTrainingOptions = {},
+): Promise<TrainedJob[]> {
+  const threads = chooseThreads(jobs.length, rowsPerJob, options.threads);
+  if (threads <= 1) {
+    const models: TrainedJob[] = [];
+    for (const job of jobs) {
+      // Lets pending I/O run between fits (a train inside `civicops start` must not hold the event loop).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const started = performance.now();
+      const { data, labels, options: fitOptions } = job();
+      const model = await trainClassifier(data, labels, fitOptions);
+      models.push({ model, seconds: (performance.now() - started) / 1000 });
+    }
+    return models;
+  }
+  const models = new Array<TrainedJob>(jobs.length);
+  let next = 0;
+  const runNext = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const index = next++;
+      const started = performance.now();
+      const { data, labels, options: fitOptions } = jobs[index]!();
+      const { validation, ...rest } = fitOptions;
+      const message: TrainingJobMessage = {
+        data,
+        labels,
+        options: { ...rest, ...(rest.kind === 'forest' ? { workers: 1 } : {}), ...(validation ? { validation } : {}) },
+      };
+      const model = loadTreeClassifier(await trainOnWorker(message));
+      models[index] = { model, seconds: (performance.now() - started) / 1000 };
+    }
+  };
+  await Promise.all(Array.from({ length: threads }, runNext));
+  return models;
+}
+
+function chooseThreads(jobCount: number, rowsPerJob: readonly number[], requested: number | undefined): number {
+  // vitest runs the .ts sources; a worker cannot load a .ts file, so train in-thread there.
+  if (import.meta.url.endsWith('.ts')) return 1;
+  const limit = Math.min(jobCount, requested ?? availableParallelism());
+  if (requested !== undefined) return Math.max(1, limit);
+  const totalRows = rowsPerJob.reduce((sum, rows) => sum + rows, 0);
+  return totalRows >= PARALLEL_MIN_ROWS ? Math.max(1, limit) : 1;
+}
+
+function trainOnWorker(message: TrainingJobMessage): Promise<SerializedTreeClassifier> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./parallel-training.worker.js', import.meta.url), { workerData: message });
+    let settled = false;
+    worker.once('message', (reply: { model?: SerializedTreeClassifier; error?: string }) => {
+      settled = true;
+      if (reply.model) resolve(reply.model);
+      else reject(new CivicOpsError('MODEL_NOT_TRAINED', `Training worker failed: ${reply.error ?? 'no reply'}`));
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(new CivicOpsError('MODEL_NOT_TRAINED', `Training worker failed: ${asError(error).message}`, { cause: error }));
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new CivicOpsError('MODEL_NOT_TRAINED', `Training worker exited with code ${code} before replying.`));
+    });
+  });
+}
