@@ -8,6 +8,7 @@
  */
 import { createApiServer, type ApiServer, type ApiServerDeps, type SlackRequestHandler } from './api/api-server.js';
 import { createSessionRoutes } from './api/auth/session.routes.js';
+import { createOpen311Routes } from './api/routes/open311/open311.routes.js';
 import { createApiV1Routes } from './api/routes/v1/api-v1.routes.js';
 import { createChartRenderer, type ChartRenderer } from './charts/chart-renderer.js';
 import type { AppConfig } from './config/config.js';
@@ -286,6 +287,15 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
           apiKeyRequired: Boolean(config.http.apiKey),
           // The cached monitor: the model card never waits for a drift measurement.
           modelHealth: () => modelHealthMonitor().read(),
+        }),
+        createOpen311Routes({
+          db: warehouse.db,
+          jurisdictionId: config.city.name,
+          cityName: config.city.displayName,
+          timeZone: config.cityTimeZone,
+          slaHours: config.slaHours,
+          modelVersion: () => shared.currentModelVersion(),
+          apiKeyRequired: Boolean(config.http.apiKey),
         }),
         createSessionRoutes({ apiKey: config.http.apiKey }),
       ],

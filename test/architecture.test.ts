@@ -33,6 +33,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   model: ['shared', 'config', 'analytics', 'warehouse', 'features'],
   worklist: ['shared', 'config', 'analytics', 'warehouse', 'features', 'model'],
   forecast: ['shared', 'analytics', 'warehouse'],
+  open311: ['shared', 'analytics', 'warehouse'],
   dashboard: ['shared', 'config', 'analytics', 'charts', 'warehouse', 'model', 'worklist', 'forecast'],
 };
 
