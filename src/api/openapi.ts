@@ -62,6 +62,12 @@ export interface OpenApiExtension {
   schemas?: Record<string, unknown>;
 }
 
+/** A zod schema as an OpenAPI 3.1 schema (JSON Schema 2020-12) without document-level keys: a route group's parameters and replies. */
+export function zodToOpenApiSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
 /**
  * The OpenAPI 3.1 document served at /openapi.json and shown by Swagger UI at /docs. The
  * `apiKey` security scheme (X-API-Key header) is always declared, so Swagger UI's "Authorize"

@@ -5,6 +5,7 @@
  */
 import { cityLocalToInstant, toCityParts, zoneOffsetMinutes } from '../shared/city-time.js';
 import { InputError } from '../shared/errors.js';
+import type { Open311TicketRow } from '../warehouse/open311.repository.js';
 
 /** The spec's longest span of start_date..end_date, in city calendar days. */
 export const MAX_WINDOW_DAYS = 90;
@@ -61,23 +62,7 @@ export interface ServiceInput {
 }
 
 /** A ticket as the warehouse holds it, with its deadline and stored score. */
-export interface ServiceRequestInput {
-  ticketId: string;
-  typeKey: string;
-  serviceName: string;
-  /** The city's status text ("In Process", "Closed", "Archived"). */
-  cityStatus: string;
-  open: boolean;
-  description: string | null;
-  assignedTo: string | null;
-  createdAt: Date;
-  updatedAt: Date | null;
-  dueAt: Date | null;
-  address: string | null;
-  latitude: number | null;
-  longitude: number | null;
-  breachProbability: number | null;
-}
+export type ServiceRequestInput = Open311TicketRow;
 
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
 

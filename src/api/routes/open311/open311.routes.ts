@@ -6,6 +6,7 @@
  * `[{"code":…,"description":…}]`. Behind the API key like /api/v1, and described in /openapi.json.
  */
 import { z } from 'zod';
+import { zodToOpenApiSchema } from '../../openapi.js';
 import { MAX_WINDOW_DAYS, toGeoReportErrors } from '../../../open311/georeport.js';
 import {
   checkJurisdiction,
@@ -179,10 +180,7 @@ function endpointUrl(context: RouteContext): string {
 
 type JsonObject = Record<string, unknown>;
 
-function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
-  return rest;
-}
+const toSchema = (schema: z.ZodType, io: 'input' | 'output') => zodToOpenApiSchema(schema, io) as JsonObject;
 
 function buildOpenApi(apiKeyRequired: boolean): NonNullable<RouteGroup['openApi']> {
   const security = apiKeyRequired ? [{ apiKey: [] }] : [];

@@ -5,6 +5,7 @@
  * are behind the API key (header or sign-in cookie) when one is set, and described in /openapi.json.
  */
 import { z } from 'zod';
+import { zodToOpenApiSchema } from '../../openapi.js';
 import { buildBacklog, backlogResponseSchema } from '../../../dashboard/build-backlog.js';
 import { buildFilters, filtersResponseSchema } from '../../../dashboard/build-filters.js';
 import { buildForecastView, forecastQuerySchema, forecastViewResponseSchema } from '../../../dashboard/build-forecast-view.js';
@@ -155,11 +156,7 @@ const ENDPOINTS: Endpoint[] = [
 
 type JsonObject = Record<string, unknown>;
 
-/** A zod schema as an OpenAPI 3.1 schema (JSON Schema 2020-12) without document-level keys. */
-function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
-  return rest;
-}
+const toSchema = (schema: z.ZodType, io: 'input' | 'output') => zodToOpenApiSchema(schema, io) as JsonObject;
 
 function buildOpenApi(apiKeyRequired: boolean): NonNullable<RouteGroup['openApi']> {
   const security = apiKeyRequired ? [{ apiKey: [] }] : [];
