@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   discoveryResponseSchema,
@@ -7,6 +8,7 @@ import {
   servicesResponseSchema,
 } from '../src/api/routes/open311/open311.routes.js';
 import { loadConfig } from '../src/config/config.js';
+import { toGeoReportXml } from '../src/open311/georeport-xml.js';
 import { ingestRows } from '../src/ingest/ingest.js';
 import { bundledSnapshotPath, readSodaSnapshot } from '../src/ingest/snapshot.js';
 import { createApp, slaDueContext, type App } from '../src/main.js';
@@ -21,6 +23,8 @@ const logger = createLogger({ level: 'silent' });
 const timeZone = 'America/New_York';
 const config = loadConfig({});
 const DAY_MS = 86_400_000;
+// Every value as text, as XML has it: the test compares them with the JSON's.
+const xmlParser = new XMLParser({ parseTagValue: false, trimValues: false });
 
 /** The fields of a GeoReport v2 service request, in the spec's order, then this server's two extensions. */
 const SPEC_REQUEST_FIELDS = [
@@ -118,7 +122,7 @@ describe.each(engines)('GET /open311/v2/* on the Gainesville snapshot ($name)', 
         url: `${base}/open311/v2`,
         changeset: discovery.changeset,
         type: 'production',
-        formats: ['application/json'],
+        formats: ['application/json', 'text/xml'],
       },
     ]);
     expect(discovery.changeset).toMatch(W3C_WITH_OFFSET);
@@ -233,7 +237,7 @@ describe.each(engines)('GET /open311/v2/* on the Gainesville snapshot ($name)', 
     const [spring] = serviceRequestsResponseSchema.parse(body);
     expect(spring?.service_request_id).toBe('O311-SPRING');
     expect(await expectSpecError('/open311/v2/requests/NO-SUCH-ID.json', 404)).toContain('NO-SUCH-ID');
-    expect(await expectSpecError('/open311/v2/requests/O311-SPRING.xml', 404)).toContain('JSON');
+    expect(await expectSpecError('/open311/v2/requests/O311-SPRING.csv', 404)).toContain('.json (or .xml)');
     expect(await expectSpecError('/open311/v2/requests.json?jurisdiction_id=chicago', 404)).toContain('gainesville');
     expect(await expectSpecError('/open311/v2/services.json?jurisdiction_id=chicago', 404)).toContain('chicago');
   });
@@ -285,14 +289,73 @@ describe.each(engines)('GET /open311/v2/* on the Gainesville snapshot ($name)', 
     }
   });
 
+  it("answers every document in the spec's XML too: the same entries, fields in order, nulls empty, errors as <errors>", async () => {
+    const xml = async (path: string) => {
+      const response = await fetch(`${base}${path}`);
+      const text = await response.text();
+      expect(response.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+      expect(XMLValidator.validate(text)).toBe(true);
+      return { status: response.status, text, document: xmlParser.parse(text) as Record<string, unknown> };
+    };
+    const json = (await get('/open311/v2/requests.json?status=open&page_size=20')).body as Record<string, unknown>[];
+    const { status, text, document } = await xml('/open311/v2/requests.xml?status=open&page_size=20');
+    expect(status).toBe(200);
+    expect(text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<service_requests><request><service_request_id>')).toBe(true);
+    const entries = (document.service_requests as { request: Record<string, unknown>[] }).request;
+    expect(entries.map((entry) => entry.service_request_id)).toEqual(json.map((entry) => entry.service_request_id));
+    expect(Object.keys(entries[0]!)).toEqual(SPEC_REQUEST_FIELDS);
+    for (const [index, entry] of entries.entries()) {
+      const expected = json[index]!;
+      for (const field of SPEC_REQUEST_FIELDS) expect(entry[field], field).toBe(expected[field] === null ? '' : String(expected[field]));
+    }
+    expect(text).toContain('<media_url></media_url>');
+
+    const services = await xml('/open311/v2/services.xml');
+    const serviceList = (services.document.services as { service: Record<string, unknown>[] }).service;
+    expect(serviceList.length).toBe(((await get('/open311/v2/services.json')).body as unknown[]).length);
+    expect(serviceList[0]).toMatchObject({ metadata: 'false', type: 'realtime' });
+
+    const discovery = await xml('/open311/v2/discovery.xml');
+    const endpoint = (discovery.document.discovery as { endpoints: { endpoint: { formats: { format: string[] } } } }).endpoints.endpoint;
+    expect(endpoint.formats.format).toEqual(['application/json', 'text/xml']);
+
+    const one = await xml('/open311/v2/requests/O311-SPRING.xml');
+    expect((one.document.service_requests as { request: { service_request_id: string } }).request.service_request_id).toBe('O311-SPRING');
+
+    const missing = await xml('/open311/v2/requests/NO-SUCH-ID.xml');
+    expect(missing.status).toBe(404);
+    expect(missing.document.errors).toEqual({ error: { code: '404', description: expect.stringContaining('NO-SUCH-ID') } });
+    const tooLong = await xml('/open311/v2/requests.xml?start_date=2023-01-01&end_date=2023-04-01');
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.text).toContain('<errors><error><code>400</code><description>');
+  });
+
   it('describes its four paths in /openapi.json', async () => {
     const { body } = await get('/openapi.json');
     const paths = Object.keys((body as { paths: Record<string, unknown> }).paths).filter((path) => path.startsWith('/open311/'));
     expect(paths).toEqual([
-      '/open311/v2/discovery.json',
-      '/open311/v2/services.json',
-      '/open311/v2/requests.json',
-      '/open311/v2/requests/{service_request_id}.json',
+      '/open311/v2/discovery.{format}',
+      '/open311/v2/services.{format}',
+      '/open311/v2/requests.{format}',
+      '/open311/v2/requests/{service_request_id}.{format}',
+    ]);
+  });
+});
+
+describe('the GeoReport XML writer', () => {
+  it('escapes markup, drops characters XML cannot hold, writes null as an empty element and lists as repeated entries', () => {
+    const text = toGeoReportXml('service_requests', [
+      { service_request_id: 'A&1', description: 'Tree <down> on "Main" & 2nd\u0001 St', media_url: null, lat: 29.5 },
+      { service_request_id: 'B2', description: "O'Neil", media_url: null, lat: null },
+    ]);
+    expect(XMLValidator.validate(text)).toBe(true);
+    expect(text).toContain('<description>Tree &lt;down&gt; on &quot;Main&quot; &amp; 2nd St</description>');
+    const parsed = new XMLParser({ parseTagValue: false, processEntities: true }).parse(text) as {
+      service_requests: { request: Record<string, string>[] };
+    };
+    expect(parsed.service_requests.request).toEqual([
+      { service_request_id: 'A&1', description: 'Tree <down> on "Main" & 2nd St', media_url: '', lat: '29.5' },
+      { service_request_id: 'B2', description: "O'Neil", media_url: '', lat: '' },
     ]);
   });
 });

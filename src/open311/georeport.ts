@@ -212,7 +212,7 @@ export function buildDiscovery(input: { url: string; changeset: string; contact:
         url: input.url,
         changeset: input.changeset,
         type: 'production',
-        formats: ['application/json'],
+        formats: ['application/json', 'text/xml'],
       },
     ],
   };

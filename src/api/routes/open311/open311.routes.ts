@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { zodToOpenApiSchema } from '../../openapi.js';
 import { MAX_WINDOW_DAYS, toGeoReportErrors } from '../../../open311/georeport.js';
+import { toGeoReportXml } from '../../../open311/georeport-xml.js';
 import {
   checkJurisdiction,
   describeGeoReport,
@@ -158,13 +159,30 @@ export const serviceRequestsResponseSchema = z.array(
 
 export const errorsResponseSchema = z.array(z.object({ code: z.number().int(), description: z.string() }));
 
-/** Runs a handler; InputError and NOT_FOUND become the spec's error list, anything else the server's mapping. */
-async function withSpecErrors(handle: () => Promise<Reply>): Promise<Reply> {
+/** The two formats of the spec: the path's extension picks one (`requests.json`, `requests.xml`). */
+export type GeoReportFormat = 'json' | 'xml';
+type GeoReportRoot = Parameters<typeof toGeoReportXml>[0];
+
+/** A GeoReport document in the asked format. */
+function specReply(
+  format: GeoReportFormat,
+  status: number,
+  root: GeoReportRoot,
+  document: unknown,
+  headers?: Record<string, string>,
+): Reply {
+  if (format === 'json') return jsonReply(status, document, headers);
+  return { status, body: toGeoReportXml(root, document), contentType: 'text/xml; charset=utf-8', headers };
+}
+
+/** Runs a handler; InputError and NOT_FOUND become the spec's error list (in the asked format), anything else the server's mapping. */
+async function withSpecErrors(format: GeoReportFormat, handle: () => Promise<Reply>): Promise<Reply> {
   try {
     return await handle();
   } catch (error) {
-    if (error instanceof InputError) return jsonReply(400, toGeoReportErrors(400, error.message));
-    if (error instanceof CivicOpsError && error.code === 'NOT_FOUND') return jsonReply(404, toGeoReportErrors(404, error.message));
+    if (error instanceof InputError) return specReply(format, 400, 'errors', toGeoReportErrors(400, error.message));
+    if (error instanceof CivicOpsError && error.code === 'NOT_FOUND')
+      return specReply(format, 404, 'errors', toGeoReportErrors(404, error.message));
     throw error;
   }
 }
@@ -184,7 +202,17 @@ const toSchema = (schema: z.ZodType, io: 'input' | 'output') => zodToOpenApiSche
 
 function buildOpenApi(apiKeyRequired: boolean): NonNullable<RouteGroup['openApi']> {
   const security = apiKeyRequired ? [{ apiKey: [] }] : [];
-  const ref = (id: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${id}` } } });
+  const ref = (id: string) => ({
+    'application/json': { schema: { $ref: `#/components/schemas/${id}` } },
+    'text/xml': { schema: { type: 'string', description: 'The same document in the GeoReport v2 XML format (the path ends in .xml).' } },
+  });
+  const formatParameter = {
+    name: 'format',
+    in: 'path',
+    required: true,
+    description: "json or xml: the document's format",
+    schema: { type: 'string', enum: ['json', 'xml'] },
+  };
   const specError = (description: string) => ({ description, content: ref('Open311Errors') });
   const parameters = (schema: z.ZodObject) =>
     Object.entries(schema.shape).map(([name, field]) => {
@@ -201,9 +229,10 @@ function buildOpenApi(apiKeyRequired: boolean): NonNullable<RouteGroup['openApi'
       description,
       tags: ['open311'],
       security,
+      parameters: [formatParameter],
       ...extra,
       responses: {
-        '200': { description: 'GeoReport v2 JSON.', content: ref(responseId) },
+        '200': { description: 'GeoReport v2 JSON or XML.', content: ref(responseId) },
         '400': specError('A bad parameter, e.g. a date that is not w3c or a window over 90 days: [{"code":400,"description":…}].'),
         '404': specError('An unknown service_request_id or jurisdiction_id: [{"code":404,"description":…}].'),
         ...unauthorized,
@@ -213,33 +242,37 @@ function buildOpenApi(apiKeyRequired: boolean): NonNullable<RouteGroup['openApi'
   const jurisdiction = parameters(jurisdictionQuerySchema);
   return {
     paths: {
-      [`${BASE_PATH}/discovery.json`]: operation(
+      [`${BASE_PATH}/discovery.{format}`]: operation(
         'open311Discovery',
         'Open311 service discovery',
-        'The GeoReport v2 endpoint of this server and the formats it speaks (JSON only).',
+        'The GeoReport v2 endpoint of this server and the formats it speaks (JSON and XML).',
         'Open311Discovery',
       ),
-      [`${BASE_PATH}/services.json`]: operation(
+      [`${BASE_PATH}/services.{format}`]: operation(
         'open311Services',
         'GeoReport v2 service list: every request type',
         'service_code is the type key; the description states the SLA. Read-only: no service definitions (metadata is false).',
         'Open311Services',
-        { parameters: jurisdiction },
+        { parameters: [formatParameter, ...jurisdiction] },
       ),
-      [`${BASE_PATH}/requests.json`]: operation(
+      [`${BASE_PATH}/requests.{format}`]: operation(
         'open311Requests',
         'GeoReport v2 service requests of a window, newest first',
         `requested_datetime in [start_date, end_date], at most ${MAX_WINDOW_DAYS} days (the spec's rule); by default the ${MAX_WINDOW_DAYS} days ending at the warehouse's last event (the bundled data ends in 2023). Pages of ${DEFAULT_PAGE_SIZE} by default, at most ${MAX_PAGE_SIZE}. Extension fields: sla_breach_probability and due_datetime; expected_datetime is the SLA deadline.`,
         'Open311ServiceRequests',
-        { parameters: parameters(requestsQuerySchema) },
+        { parameters: [formatParameter, ...parameters(requestsQuerySchema)] },
       ),
-      [`${BASE_PATH}/requests/{service_request_id}.json`]: operation(
+      [`${BASE_PATH}/requests/{service_request_id}.{format}`]: operation(
         'open311Request',
         'GeoReport v2 one service request (a list of one)',
         'An id the warehouse does not hold is a 404 in the spec format.',
         'Open311ServiceRequests',
         {
-          parameters: [{ name: 'service_request_id', in: 'path', required: true, schema: { type: 'string' } }, ...jurisdiction],
+          parameters: [
+            { name: 'service_request_id', in: 'path', required: true, schema: { type: 'string' } },
+            formatParameter,
+            ...jurisdiction,
+          ],
         },
       ),
     },
@@ -254,24 +287,27 @@ function buildOpenApi(apiKeyRequired: boolean): NonNullable<RouteGroup['openApi'
 
 /** The /open311/v2 route group. */
 export function createOpen311Routes(deps: Open311RoutesDeps): RouteGroup {
-  const route = (path: string, handle: (context: RouteContext) => Promise<Reply>) => ({
-    method: 'GET' as const,
-    path: `${BASE_PATH}${path}`,
-    access: 'api-key' as const,
-    handle: (context: RouteContext) => withSpecErrors(() => handle(context)),
-  });
+  // Each document at `<name>.json` and `<name>.xml`.
+  const routes = (name: string, handle: (context: RouteContext, format: GeoReportFormat) => Promise<Reply>) =>
+    (['json', 'xml'] as const).map((format) => ({
+      method: 'GET' as const,
+      path: `${BASE_PATH}/${name}.${format}`,
+      access: 'api-key' as const,
+      handle: (context: RouteContext) => withSpecErrors(format, () => handle(context, format)),
+    }));
   return {
     name: 'open311',
     routes: [
-      route('/discovery.json', async (context) => {
+      ...routes('discovery', async (context, format) => {
         parseOpen311Query(z.strictObject({}), context.query);
-        return jsonReply(200, await describeGeoReport(deps, { url: endpointUrl(context), apiKeyRequired: deps.apiKeyRequired }), NO_STORE);
+        const discovery = await describeGeoReport(deps, { url: endpointUrl(context), apiKeyRequired: deps.apiKeyRequired });
+        return specReply(format, 200, 'discovery', discovery, NO_STORE);
       }),
-      route('/services.json', async ({ query }) => {
+      ...routes('services', async ({ query }, format) => {
         checkJurisdiction(deps, parseOpen311Query(jurisdictionQuerySchema, query).jurisdiction_id);
-        return jsonReply(200, await listGeoReportServices(deps), NO_STORE);
+        return specReply(format, 200, 'services', await listGeoReportServices(deps), NO_STORE);
       }),
-      route('/requests.json', async ({ query, path }) => {
+      ...routes('requests', async ({ query, path }, format) => {
         const parsed = parseOpen311Query(requestsQuerySchema, query);
         const page = await findGeoReportRequests(deps, parsed);
         const headers: Record<string, string> = { ...NO_STORE };
@@ -280,17 +316,26 @@ export function createOpen311Routes(deps: Open311RoutesDeps): RouteGroup {
           next.set('page', String(parsed.page + 1));
           headers.link = `<${path}?${next.toString()}>; rel="next"`;
         }
-        return jsonReply(200, page.requests, headers);
+        return specReply(format, 200, 'service_requests', page.requests, headers);
       }),
-      // The router matches whole segments: ':file' is '<id>.json'.
-      route('/requests/:file', async ({ query, params }) => {
-        const file = params.file ?? '';
-        const jurisdictionId = parseOpen311Query(jurisdictionQuerySchema, query).jurisdiction_id;
-        if (!file.endsWith('.json') || file.length === '.json'.length) {
-          throw new CivicOpsError('NOT_FOUND', `Only JSON is served: ask ${BASE_PATH}/requests/{service_request_id}.json.`);
-        }
-        return jsonReply(200, await findGeoReportRequest(deps, file.slice(0, -'.json'.length), jurisdictionId), NO_STORE);
-      }),
+      // The router matches whole segments: ':file' is '<id>.json' or '<id>.xml'.
+      {
+        method: 'GET' as const,
+        path: `${BASE_PATH}/requests/:file`,
+        access: 'api-key' as const,
+        handle: ({ query, params }: RouteContext) => {
+          const file = params.file ?? '';
+          const format: GeoReportFormat = file.endsWith('.xml') ? 'xml' : 'json';
+          return withSpecErrors(format, async () => {
+            const jurisdictionId = parseOpen311Query(jurisdictionQuerySchema, query).jurisdiction_id;
+            const id = /^(.+)\.(json|xml)$/.exec(file)?.[1];
+            if (id === undefined) {
+              throw new CivicOpsError('NOT_FOUND', `Ask ${BASE_PATH}/requests/{service_request_id}.json (or .xml).`);
+            }
+            return specReply(format, 200, 'service_requests', await findGeoReportRequest(deps, id, jurisdictionId), NO_STORE);
+          });
+        },
+      },
     ],
     openApi: buildOpenApi(deps.apiKeyRequired),
   };
