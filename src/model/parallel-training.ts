@@ -63,8 +63,10 @@ export async function trainClassifiersInParallel(
   }
   const models = new Array<TrainedJob>(jobs.length);
   let next = 0;
+  // After a failure no new job starts: the train fails anyway, so the cores are not kept busy for nothing.
+  let failed = false;
   const runNext = async (): Promise<void> => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !failed) {
       const index = next++;
       const started = performance.now();
       const { data, labels, options: fitOptions } = jobs[index]!();
@@ -74,8 +76,13 @@ export async function trainClassifiersInParallel(
         labels,
         options: { ...rest, ...(rest.kind === 'forest' ? { workers: 1 } : {}), ...(validation ? { validation } : {}) },
       };
-      const model = loadTreeClassifier(await trainOnWorker(message));
-      models[index] = { model, seconds: (performance.now() - started) / 1000 };
+      try {
+        const model = loadTreeClassifier(await trainOnWorker(message));
+        models[index] = { model, seconds: (performance.now() - started) / 1000 };
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: threads }, runNext));
