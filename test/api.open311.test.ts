@@ -229,6 +229,8 @@ describe.each(engines)('GET /open311/v2/* on the Gainesville snapshot ($name)', 
     expect(await expectSpecError('/open311/v2/requests.json?start_date=yesterday', 400)).toContain('start_date');
     expect(await expectSpecError('/open311/v2/requests.json?status=pending', 400)).toContain('status');
     expect(await expectSpecError('/open311/v2/requests.json?sort=asc', 400)).toContain('sort');
+    expect(await expectSpecError('/open311/v2/requests.json?service_request_id=%00', 400)).toContain('NUL');
+    expect(await expectSpecError('/open311/v2/requests.json?service_code=road%00', 400)).toContain('NUL');
   });
 
   it('answers one request as a list of one, and an unknown id or jurisdiction as a 404 list', async () => {
@@ -237,6 +239,7 @@ describe.each(engines)('GET /open311/v2/* on the Gainesville snapshot ($name)', 
     const [spring] = serviceRequestsResponseSchema.parse(body);
     expect(spring?.service_request_id).toBe('O311-SPRING');
     expect(await expectSpecError('/open311/v2/requests/NO-SUCH-ID.json', 404)).toContain('NO-SUCH-ID');
+    expect(await expectSpecError('/open311/v2/requests/%00.json', 404)).toContain('NUL');
     expect(await expectSpecError('/open311/v2/requests/O311-SPRING.csv', 404)).toContain('.json (or .xml)');
     expect(await expectSpecError('/open311/v2/requests.json?jurisdiction_id=chicago', 404)).toContain('gainesville');
     expect(await expectSpecError('/open311/v2/services.json?jurisdiction_id=chicago', 404)).toContain('chicago');

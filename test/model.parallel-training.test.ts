@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { trainClassifier } from '../src/model/classifier.js';
 import { selectLabels, selectRows } from '../src/model/dataset.js';
@@ -11,6 +11,13 @@ type ParallelTraining = typeof import('../src/model/parallel-training.js');
 const compiled = new URL('../dist/model/parallel-training.js', import.meta.url);
 const haveBuild = existsSync(compiled);
 if (!haveBuild && process.env.CI) throw new Error('dist/ is missing: run `npm run build` before the tests.');
+// A build older than the model's sources would test old code: say so instead.
+const modelSources = new URL('../src/model/', import.meta.url);
+const staleSources = haveBuild
+  ? readdirSync(modelSources).filter(
+      (file) => file.endsWith('.ts') && statSync(new URL(file, modelSources)).mtimeMs > statSync(compiled).mtimeMs,
+    )
+  : [];
 
 const train = generateSyntheticDataset({ rows: 6000, features: 8, seed: 7, signalStrength: 3 });
 const validation = generateSyntheticDataset({ rows: 2000, features: 8, seed: 8, signalStrength: 3 });
@@ -28,6 +35,10 @@ const jobs = [
 const rows = [6000, 6000, 3000, 3000];
 
 describe.skipIf(!haveBuild)('training independent classifiers on worker threads', () => {
+  it('runs on a build as new as the sources', () => {
+    expect(staleSources, 'src/model changed after the last build: run `npm run build`').toEqual([]);
+  });
+
   it('gives the same models, in job order, as training them one after another in-thread', async () => {
     const parallel = (await import(compiled.href)) as ParallelTraining;
     const threaded = await parallel.trainClassifiersInParallel(jobs, rows, { threads: 2 });
@@ -46,13 +57,35 @@ describe.skipIf(!haveBuild)('training independent classifiers on worker threads'
     }
   });
 
-  it('reports a fit that fails in a worker as MODEL_NOT_TRAINED with its reason', async () => {
+  it('fails with the first failing fit as MODEL_NOT_TRAINED, stopping the running fits and starting no queued one', async () => {
     const parallel = (await import(compiled.href)) as ParallelTraining;
-    const broken = () => ({ data: train.data, labels: train.labels.subarray(0, 10), options: { kind: 'gbt' as const } });
-    await expect(parallel.trainClassifiersInParallel([broken, jobs[0]!], [6000, 6000], { threads: 2 })).rejects.toMatchObject({
+    const built: string[] = [];
+    const broken = () => {
+      built.push('broken');
+      return { data: train.data, labels: train.labels.subarray(0, 10), options: { kind: 'gbt' as const } };
+    };
+    // Hours of rounds: were it awaited rather than stopped, the test would run out of time.
+    const long = () => {
+      built.push('long');
+      return { data: train.data, labels: train.labels, options: { kind: 'gbt' as const, nRounds: 10_000_000, seed: 1 } };
+    };
+    const queued = () => {
+      built.push('queued');
+      return jobs[0]!();
+    };
+    await expect(parallel.trainClassifiersInParallel([broken, long, queued], [6000, 6000, 6000], { threads: 2 })).rejects.toMatchObject({
       code: 'MODEL_NOT_TRAINED',
       message: expect.stringMatching(/Training worker failed: .*labels/i),
     });
+    expect(built).toEqual(['broken', 'long']);
+  });
+
+  it('reports a job that cannot even be built, before any worker starts for it', async () => {
+    const parallel = (await import(compiled.href)) as ParallelTraining;
+    const unbuildable = () => {
+      throw new Error('out of rows');
+    };
+    await expect(parallel.trainClassifiersInParallel([unbuildable, jobs[2]!], [6000, 3000], { threads: 2 })).rejects.toThrow('out of rows');
   });
 });
 
@@ -66,7 +99,7 @@ describe('training independent classifiers below the thread threshold', () => {
       seed: 5,
       nRounds: 40,
     });
+    expect(trained.map((job) => job.model.summary.trainRows)).toEqual([3000, 3000]);
     expect(trained[0]!.model.toJSON().trees).toEqual(first.toJSON().trees);
-    expect(trained[1]!.model.toJSON().trees).not.toEqual(first.toJSON().trees);
   });
 });

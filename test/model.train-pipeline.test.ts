@@ -202,6 +202,8 @@ describe.each(engines)('training and scoring on the Gainesville snapshot ($name)
     const { selectRows, extractRow } = await import('../src/model/dataset.js');
     const artifact = promoted!.artifact as ModelArtifact;
     const classifier = loadClassifier(artifact.classifier);
+    // The served model is the refit on the whole training period, not one of the cross-fit folds.
+    expect(classifier.summary.trainRows).toBe(report.n_train);
     const features = loadModelFeatures(artifact.modelFeatures!);
     const modelData = buildModelDataset(features, selectRows(set.data, [index]), [set.typeKeys[index]!]);
     const expected = loadCalibrator(artifact.calibrator).apply(classifier.predictRow(extractRow(modelData, 0)));

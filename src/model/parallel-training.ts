@@ -62,30 +62,29 @@ export async function trainClassifiersInParallel(
     return models;
   }
   const models = new Array<TrainedJob>(jobs.length);
+  const running = new Set<Worker>();
   let next = 0;
-  // After a failure no new job starts: the train fails anyway, so the cores are not kept busy for nothing.
-  let failed = false;
+  // The first failure fails the train: no new job starts and the running ones are stopped, so the
+  // cores are not kept busy for models nobody will use.
+  let firstError: unknown;
   const runNext = async (): Promise<void> => {
-    while (next < jobs.length && !failed) {
+    while (next < jobs.length && firstError === undefined) {
       const index = next++;
       const started = performance.now();
-      const { data, labels, options: fitOptions } = jobs[index]!();
-      const { validation, ...rest } = fitOptions;
-      const message: TrainingJobMessage = {
-        data,
-        labels,
-        options: { ...rest, ...(rest.kind === 'forest' ? { workers: 1 } : {}), ...(validation ? { validation } : {}) },
-      };
       try {
-        const model = loadTreeClassifier(await trainOnWorker(message));
+        const model = loadTreeClassifier(await trainOnWorker(jobs[index]!, running));
         models[index] = { model, seconds: (performance.now() - started) / 1000 };
       } catch (error) {
-        failed = true;
-        throw error;
+        if (firstError === undefined) {
+          firstError = error;
+          await Promise.all([...running].map((worker) => worker.terminate()));
+        }
+        return;
       }
     }
   };
   await Promise.all(Array.from({ length: threads }, runNext));
+  if (firstError !== undefined) throw firstError;
   return models;
 }
 
@@ -98,9 +97,14 @@ function chooseThreads(jobCount: number, rowsPerJob: readonly number[], requeste
   return totalRows >= PARALLEL_MIN_ROWS ? Math.max(1, limit) : 1;
 }
 
-function trainOnWorker(message: TrainingJobMessage): Promise<SerializedTreeClassifier> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./parallel-training.worker.js', import.meta.url), { workerData: message });
+/**
+ * Builds the job and trains it on a new worker (listed in `running` while it lives). The job's
+ * rows are copied into the worker as it starts; this thread's copy is not kept past that.
+ */
+function trainOnWorker(job: TrainingJob, running: Set<Worker>): Promise<SerializedTreeClassifier> {
+  const worker = startWorker(job);
+  running.add(worker);
+  return new Promise<SerializedTreeClassifier>((resolve, reject) => {
     let settled = false;
     worker.once('message', (reply: { model?: SerializedTreeClassifier; error?: string }) => {
       settled = true;
@@ -112,7 +116,19 @@ function trainOnWorker(message: TrainingJobMessage): Promise<SerializedTreeClass
       reject(new CivicOpsError('MODEL_NOT_TRAINED', `Training worker failed: ${asError(error).message}`, { cause: error }));
     });
     worker.once('exit', (code) => {
+      running.delete(worker);
       if (!settled) reject(new CivicOpsError('MODEL_NOT_TRAINED', `Training worker exited with code ${code} before replying.`));
     });
   });
+}
+
+function startWorker(job: TrainingJob): Worker {
+  const { data, labels, options } = job();
+  const { validation, ...rest } = options;
+  const message: TrainingJobMessage = {
+    data,
+    labels,
+    options: { ...rest, ...(rest.kind === 'forest' ? { workers: 1 } : {}), ...(validation ? { validation } : {}) },
+  };
+  return new Worker(new URL('./parallel-training.worker.js', import.meta.url), { workerData: message });
 }

@@ -51,6 +51,7 @@ export interface TrainReport {
   test_to: string;
   as_of: string;
   baselines: { type_breach_rate_roc_auc: number; type_family_rate_roc_auc: number; logistic_roc_auc: number };
+  /** `train_seconds`: each fit's wall time on its thread, copying its rows in; the two run at once on a large set, and the ensemble's is their sum. */
   candidates: { kind: ModelKind; calibration_roc_auc: number; train_seconds: number }[];
   /** Optional features with the calibration-slice ROC-AUC with and without each (empty unless `--trials`). */
   feature_trials: FeatureTrial[];

@@ -27,7 +27,8 @@ export interface Open311RoutesDeps extends GeoReportDeps {
 }
 
 export const BASE_PATH = '/open311/v2';
-export const DEFAULT_PAGE_SIZE = 100;
+// The spec's default answer is up to 1,000 requests; a client that knows `page` may ask for fewer.
+export const DEFAULT_PAGE_SIZE = 1_000;
 export const MAX_PAGE_SIZE = 1_000;
 
 const splitList = (text: string) =>
@@ -36,7 +37,15 @@ const splitList = (text: string) =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 
-const commaList = (what: string) => z.string().trim().min(1).transform(splitList).describe(what);
+// PostgreSQL text cannot hold NUL: such an id or code can match nothing, so it is a bad parameter, not a server error.
+const commaList = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters')
+    .transform(splitList)
+    .describe(what);
 
 const jurisdictionShape = {
   jurisdiction_id: z.string().trim().min(1).optional().describe("the city's profile name (e.g. gainesville); any other id is a 404"),
@@ -329,6 +338,7 @@ export function createOpen311Routes(deps: Open311RoutesDeps): RouteGroup {
           return withSpecErrors(format, async () => {
             const jurisdictionId = parseOpen311Query(jurisdictionQuerySchema, query).jurisdiction_id;
             const id = /^(.+)\.(json|xml)$/.exec(file)?.[1];
+            if (id?.includes('\u0000')) throw new CivicOpsError('NOT_FOUND', 'No service request has a NUL character in its id.');
             if (id === undefined) {
               throw new CivicOpsError('NOT_FOUND', `Ask ${BASE_PATH}/requests/{service_request_id}.json (or .xml).`);
             }
