@@ -10,7 +10,12 @@ import { resolveDataClock } from '../analytics/data-clock.js';
 import { slaClockFor, slaHoursFor } from '../analytics/sla-policy.js';
 import { describeSlaClock } from '../analytics/sla-clock.js';
 import { CivicOpsError } from '../shared/errors.js';
-import { findOpen311Requests, findOpen311RequestsById, listOpen311Services } from '../warehouse/open311.repository.js';
+import {
+  findOpen311Requests,
+  findOpen311RequestsById,
+  listOpen311Services,
+  type Open311TicketRow,
+} from '../warehouse/open311.repository.js';
 import type { WarehouseSchema } from '../warehouse/schema.js';
 import { loadSlaPolicy } from '../warehouse/sla-policy.repository.js';
 import { findLatestEventAt } from '../warehouse/worklist.repository.js';
@@ -102,13 +107,21 @@ export async function listGeoReportServices(deps: GeoReportDeps): Promise<GeoRep
  * GET requests.json: by service_request_id when given (the window, status, service_code and
  * paging then do not apply, as the spec says), else one page of the window's requests, newest first.
  */
+/** What every ticket read takes from the deps: the served model's scores and the SLA fallback. */
+function readOptionsOf(deps: GeoReportDeps) {
+  return { modelVersion: deps.modelVersion(), fallbackSlaHours: deps.slaHours };
+}
+
+function toServiceRequests(deps: GeoReportDeps, rows: readonly Open311TicketRow[]): GeoReportServiceRequest[] {
+  return rows.map((row) => toGeoReportServiceRequest(row, deps.timeZone));
+}
+
 export async function findGeoReportRequests(deps: GeoReportDeps, query: GeoReportRequestsQuery): Promise<GeoReportRequestsPage> {
   checkJurisdiction(deps, query.jurisdiction_id);
-  const options = { modelVersion: deps.modelVersion(), fallbackSlaHours: deps.slaHours };
-  const map = (rows: Awaited<ReturnType<typeof findOpen311Requests>>) => rows.map((row) => toGeoReportServiceRequest(row, deps.timeZone));
+  const options = readOptionsOf(deps);
   if (query.service_request_id !== undefined) {
     const ids = [...new Set(query.service_request_id)];
-    return { requests: map(await findOpen311RequestsById(deps.db, ids, options)), window: null, hasMore: false };
+    return { requests: toServiceRequests(deps, await findOpen311RequestsById(deps.db, ids, options)), window: null, hasMore: false };
   }
   const clock = resolveDataClock(await findLatestEventAt(deps.db), deps.now?.() ?? new Date());
   const window = resolveRequestWindow(query, clock.asOf, deps.timeZone);
@@ -121,7 +134,7 @@ export async function findGeoReportRequests(deps: GeoReportDeps, query: GeoRepor
     limit: query.page_size + 1,
     offset: (query.page - 1) * query.page_size,
   });
-  return { requests: map(rows.slice(0, query.page_size)), window, hasMore: rows.length > query.page_size };
+  return { requests: toServiceRequests(deps, rows.slice(0, query.page_size)), window, hasMore: rows.length > query.page_size };
 }
 
 /** GET requests/{id}.json: a list with the one request; NOT_FOUND when the warehouse has no such ticket. */
@@ -131,10 +144,7 @@ export async function findGeoReportRequest(
   jurisdictionId?: string,
 ): Promise<GeoReportServiceRequest[]> {
   checkJurisdiction(deps, jurisdictionId);
-  const rows = await findOpen311RequestsById(deps.db, [serviceRequestId], {
-    modelVersion: deps.modelVersion(),
-    fallbackSlaHours: deps.slaHours,
-  });
+  const rows = await findOpen311RequestsById(deps.db, [serviceRequestId], readOptionsOf(deps));
   if (rows.length === 0) throw new CivicOpsError('NOT_FOUND', `No service request with service_request_id "${serviceRequestId}".`);
-  return rows.map((row) => toGeoReportServiceRequest(row, deps.timeZone));
+  return toServiceRequests(deps, rows);
 }

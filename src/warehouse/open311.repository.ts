@@ -1,10 +1,9 @@
 // warehouse/: the reads of the Open311 GeoReport v2 API (src/open311): request types with their
 // spellings, and tickets by creation window or by id, each with its SLA deadline and stored score.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { DEFAULT_SLA_POLICY_KEY } from '../analytics/sla-policy.js';
 import { textArrayLiteral } from './pg-array-literal.js';
 import type { WarehouseSchema } from './schema.js';
-import { effectiveCloseSql } from './sql-fragments.js';
+import { effectiveCloseSql, effectiveSlaHoursSql } from './sql-fragments.js';
 
 type Db = Kysely<WarehouseSchema>;
 
@@ -95,13 +94,10 @@ function ticketsSql(options: Open311ReadOptions, where: RawBuilder<unknown>, tai
   return sql<TicketSqlRow>`
     select f.ticket_id, f.type_key, t.display_name, f.status, (${effectiveCloseSql} is null) as open,
       f.description, f.assigned_to, f.created_at, f.last_updated_at,
-      coalesce(f.sla_due_at, f.created_at + coalesce(own.sla_hours,
-        (select p.sla_hours from sla_policy p where p.type_key = ${DEFAULT_SLA_POLICY_KEY}),
-        ${options.fallbackSlaHours}::float8) * interval '1 hour') as due_at,
+      coalesce(f.sla_due_at, f.created_at + ${effectiveSlaHoursSql(sql`f.type_key`, options.fallbackSlaHours)} * interval '1 hour') as due_at,
       f.location_detail, f.latitude, f.longitude, ${score} as probability
     from fact_ticket f
     join dim_request_type t on t.type_key = f.type_key
-    left join sla_policy own on own.type_key = f.type_key
     where ${where}
     ${tail}`;
 }
