@@ -217,11 +217,8 @@ async function crossFitAndRefit(
   foldOf: Uint8Array,
   options: readonly TrainClassifierOptions[],
 ): Promise<{ outOfFold: Float64Array; refit: TrainedClassifier }> {
-  const inFold: number[][] = Array.from({ length: CROSS_FIT_FOLDS }, () => []);
-  const outFold: number[][] = Array.from({ length: CROSS_FIT_FOLDS }, () => []);
-  for (let i = 0; i < data.rows; i++) {
-    for (let fold = 0; fold < CROSS_FIT_FOLDS; fold++) (foldOf[i] === fold ? inFold : outFold)[fold]!.push(i);
-  }
+  const foldSize = new Array<number>(CROSS_FIT_FOLDS).fill(0);
+  for (const fold of foldOf) foldSize[fold]! += 1;
   const jobs: TrainingJob[] = [];
   const rows: number[] = [];
   for (const memberOptions of options) {
@@ -229,40 +226,50 @@ async function crossFitAndRefit(
     rows.push(data.rows);
   }
   for (let fold = 0; fold < CROSS_FIT_FOLDS; fold++) {
-    const at = outFold[fold]!;
     for (const memberOptions of options) {
-      jobs.push(() => ({ data: selectRows(data, at), labels: selectLabels(labels, at), options: cappedOptions(memberOptions, at.length) }));
-      rows.push(at.length);
+      // The fold's training rows are gathered when its job starts, not held for the whole cross-fit.
+      jobs.push(() => {
+        const at = rowsWhereFold(foldOf, (rowFold) => rowFold !== fold);
+        return { data: selectRows(data, at), labels: selectLabels(labels, at), options: cappedOptions(memberOptions, at.length) };
+      });
+      rows.push(data.rows - foldSize[fold]!);
     }
   }
   const trained = (await trainClassifiersInParallel(jobs, rows)).map((job) => job.model);
   const membersOf = (group: number) => trained.slice(group * options.length, (group + 1) * options.length);
   const outOfFold = new Float64Array(data.rows);
   for (let fold = 0; fold < CROSS_FIT_FOLDS; fold++) {
-    const predicted = modelOf(membersOf(fold + 1)).predict(selectRows(data, inFold[fold]!));
-    inFold[fold]!.forEach((row, k) => {
+    const at = rowsWhereFold(foldOf, (rowFold) => rowFold === fold);
+    const predicted = modelOf(membersOf(fold + 1)).predict(selectRows(data, at));
+    at.forEach((row, k) => {
       outOfFold[row] = predicted[k]!;
     });
   }
   return { outOfFold, refit: modelOf(membersOf(0)) };
 }
 
+/** The rows whose fold passes `keep`, ascending. */
+function rowsWhereFold(foldOf: Uint8Array, keep: (fold: number) => boolean): Int32Array {
+  const at: number[] = [];
+  for (let i = 0; i < foldOf.length; i++) if (keep(foldOf[i]!)) at.push(i);
+  return Int32Array.from(at);
+}
+
 /** Cross-validated log-loss of a calibration method on out-of-fold scores (same folds). */
 function calibrationLogLossOf(scores: Float64Array, labels: Uint8Array, foldOf: Uint8Array, method: CalibrationMethod): number {
   let total = 0;
   for (let fold = 0; fold < CROSS_FIT_FOLDS; fold++) {
-    const fitAt: number[] = [];
-    const evalAt: number[] = [];
-    for (let i = 0; i < scores.length; i++) (foldOf[i] === fold ? evalAt : fitAt).push(i);
+    const fitAt = rowsWhereFold(foldOf, (rowFold) => rowFold !== fold);
+    const evalAt = rowsWhereFold(foldOf, (rowFold) => rowFold === fold);
     const calibrator = fitCalibrator(
-      fitAt.map((i) => scores[i]!),
-      fitAt.map((i) => labels[i]!),
+      Array.from(fitAt, (i) => scores[i]!),
+      Array.from(fitAt, (i) => labels[i]!),
       method,
     );
     total +=
       logLoss(
-        evalAt.map((i) => calibrator.apply(scores[i]!)),
-        evalAt.map((i) => labels[i]!),
+        Array.from(evalAt, (i) => calibrator.apply(scores[i]!)),
+        Array.from(evalAt, (i) => labels[i]!),
       ) * evalAt.length;
   }
   return total / scores.length;
