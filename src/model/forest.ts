@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CivicOpsError, InputError, asError } from '../shared/errors.js';
+import { InputError } from '../shared/errors.js';
 import { applyBinning, countValueBins, fitBinning, type Binning } from './binning.js';
 import type { Dataset } from './dataset.js';
 import { createRandom, deriveSeed, sampleWithoutReplacement } from './random.js';
 import { TreeNodeStore, partitionRows, type GrownTree, type SplitChoice } from './tree.js';
+import { firstReplyOf } from './worker-reply.js';
 
 /** Hyperparameters of the histogram random forest. */
 export interface ForestParams {
@@ -101,21 +102,7 @@ async function growTreesOnWorkers(job: ForestJob, threads: number): Promise<Grow
 }
 
 function runWorker(job: ForestJob): Promise<GrownTree[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./forest.worker.js', import.meta.url), { workerData: job });
-    let settled = false;
-    worker.once('message', (trees: GrownTree[]) => {
-      settled = true;
-      resolve(trees);
-    });
-    worker.once('error', (error) => {
-      settled = true;
-      reject(new CivicOpsError('MODEL_NOT_TRAINED', `Forest worker failed: ${asError(error).message}`, { cause: error }));
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new CivicOpsError('MODEL_NOT_TRAINED', `Forest worker exited with code ${code} before replying.`));
-    });
-  });
+  return firstReplyOf<GrownTree[]>(new Worker(new URL('./forest.worker.js', import.meta.url), { workerData: job }), 'Forest worker');
 }
 
 function validateForestParams(params: ForestParams, featureCount: number): void {

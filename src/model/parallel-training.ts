@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CivicOpsError, asError } from '../shared/errors.js';
+import { CivicOpsError } from '../shared/errors.js';
 import {
   loadTreeClassifier,
   trainClassifier,
@@ -9,6 +9,7 @@ import {
   type TreeClassifier,
 } from './classifier.js';
 import type { Dataset } from './dataset.js';
+import { firstReplyOf } from './worker-reply.js';
 
 /** One independent fit. Built when a thread is free, so only the running jobs' rows are held at once. */
 export type TrainingJob = () => { data: Dataset; labels: Uint8Array; options: TrainClassifierOptions };
@@ -101,34 +102,18 @@ function chooseThreads(jobCount: number, rowsPerJob: readonly number[], requeste
  * Builds the job and trains it on a new worker (listed in `running` while it lives). The job's
  * rows are copied into the worker as it starts; this thread's copy is not kept past that.
  */
-function trainOnWorker(job: TrainingJob, running: Set<Worker>): Promise<SerializedTreeClassifier> {
+async function trainOnWorker(job: TrainingJob, running: Set<Worker>): Promise<SerializedTreeClassifier> {
   const worker = startWorker(job);
   running.add(worker);
-  return new Promise<SerializedTreeClassifier>((resolve, reject) => {
-    let settled = false;
-    worker.once('message', (reply: { model?: SerializedTreeClassifier; error?: string }) => {
-      settled = true;
-      if (reply.model) resolve(reply.model);
-      else reject(new CivicOpsError('MODEL_NOT_TRAINED', `Training worker failed: ${reply.error ?? 'no reply'}`));
-    });
-    worker.once('error', (error) => {
-      settled = true;
-      reject(new CivicOpsError('MODEL_NOT_TRAINED', `Training worker failed: ${asError(error).message}`, { cause: error }));
-    });
-    worker.once('exit', (code) => {
-      running.delete(worker);
-      if (!settled) reject(new CivicOpsError('MODEL_NOT_TRAINED', `Training worker exited with code ${code} before replying.`));
-    });
-  });
+  worker.once('exit', () => running.delete(worker));
+  const reply = await firstReplyOf<{ model?: SerializedTreeClassifier; error?: string }>(worker, 'Training worker');
+  if (reply.model) return reply.model;
+  throw new CivicOpsError('MODEL_NOT_TRAINED', `Training worker failed: ${reply.error ?? 'no reply'}`);
 }
 
 function startWorker(job: TrainingJob): Worker {
   const { data, labels, options } = job();
-  const { validation, ...rest } = options;
-  const message: TrainingJobMessage = {
-    data,
-    labels,
-    options: { ...rest, ...(rest.kind === 'forest' ? { workers: 1 } : {}), ...(validation ? { validation } : {}) },
-  };
+  // A forest inside a worker grows its trees there alone: the jobs already use every core.
+  const message: TrainingJobMessage = { data, labels, options: options.kind === 'forest' ? { ...options, workers: 1 } : options };
   return new Worker(new URL('./parallel-training.worker.js', import.meta.url), { workerData: message });
 }
