@@ -18,7 +18,7 @@ import {
   type GeoReportDeps,
 } from '../../../open311/read-georeport.js';
 import { CivicOpsError, InputError } from '../../../shared/errors.js';
-import { toFieldErrors } from '../../http-errors.js';
+import { parseQuery } from '../../request-query.js';
 import { jsonReply, type Reply, type RouteContext, type RouteGroup } from '../../router.js';
 
 export interface Open311RoutesDeps extends GeoReportDeps {
@@ -91,23 +91,9 @@ export const requestsQuerySchema = z.strictObject({
 /** Parameters the spec lets a client repeat (their values are joined as one comma list). */
 const LIST_PARAMETERS = new Set(['status', 'service_code', 'service_request_id']);
 
-/** A URL query as the object a schema checks; a mismatch is one InputError (a 400 here). */
+/** A URL query as the object a schema checks, the spec's list parameters joined; a mismatch is one InputError (a 400 here). */
 function parseOpen311Query<Schema extends z.ZodType>(schema: Schema, query: URLSearchParams): z.infer<Schema> {
-  const values: Record<string, string> = {};
-  const repeated = new Set<string>();
-  for (const [name, value] of query) {
-    if (name in values) {
-      if (LIST_PARAMETERS.has(name)) values[name] = `${values[name]},${value}`;
-      else repeated.add(name);
-    } else values[name] = value;
-  }
-  if (repeated.size > 0) throw new InputError(`Query parameter given more than once: ${[...repeated].join(', ')}.`);
-  const parsed = schema.safeParse(values);
-  if (parsed.success) return parsed.data;
-  const fields = toFieldErrors(parsed.error.issues).map((field) =>
-    field.message === 'Unknown field' ? { ...field, message: 'Unknown query parameter' } : field,
-  );
-  throw new InputError(`Bad query parameter: ${fields.map((field) => `${field.path} (${field.message})`).join(', ')}.`, fields);
+  return parseQuery(schema, query, { listParameters: LIST_PARAMETERS });
 }
 
 const dateTime = z.string().describe('w3c ISO 8601 with the city offset, e.g. 2023-07-09T14:05:00-04:00');

@@ -15,9 +15,8 @@ import { buildSummary, summaryResponseSchema, type DashboardDeps } from '../../.
 import { buildSurges, surgesResponseSchema } from '../../../dashboard/build-surges.js';
 import { buildVolume, volumeResponseSchema } from '../../../dashboard/build-volume.js';
 import { dashboardQuerySchema, dashboardQueryShape } from '../../../dashboard/dashboard-window.js';
-import { InputError } from '../../../shared/errors.js';
 import { buildWorklist, WORKLIST_RANKING_RULE, worklistQuerySchema, worklistResponseSchema } from '../../../worklist/build-worklist.js';
-import { toFieldErrors } from '../../http-errors.js';
+import { parseQuery } from '../../request-query.js';
 import { jsonReply, type RouteGroup } from '../../router.js';
 
 export interface ApiV1RoutesDeps extends DashboardDeps, Pick<ModelCardDeps, 'modelHealth'> {
@@ -31,30 +30,6 @@ const worklistApiQuerySchema = z.strictObject({
   since: dashboardQueryShape.since.describe('ignored (the worklist is judged at as_of)'),
   until: dashboardQueryShape.until.describe('ignored (the worklist is judged at as_of)'),
 });
-
-/**
- * A URL query as the object a schema checks; a parameter given twice is a mistake, not a list.
- * A mismatch becomes one InputError (422) naming every bad parameter.
- */
-export function parseQuery<Schema extends z.ZodType>(schema: Schema, query: URLSearchParams): z.infer<Schema> {
-  const values: Record<string, string> = {};
-  const repeated: string[] = [];
-  for (const [name, value] of query) {
-    if (name in values) repeated.push(name);
-    values[name] = value;
-  }
-  if (repeated.length > 0) {
-    throw new InputError(`Query parameter given more than once: ${[...new Set(repeated)].join(', ')}.`, [
-      ...[...new Set(repeated)].map((path) => ({ path, message: 'given more than once' })),
-    ]);
-  }
-  const parsed = schema.safeParse(values);
-  if (parsed.success) return parsed.data;
-  const fields = toFieldErrors(parsed.error.issues).map((field) =>
-    field.message === 'Unknown field' ? { ...field, message: 'Unknown query parameter' } : field,
-  );
-  throw new InputError(`Bad query parameter: ${fields.map((field) => `${field.path} (${field.message})`).join(', ')}.`, fields);
-}
 
 interface Endpoint {
   path: string;
