@@ -22,7 +22,7 @@ import {
 } from 'chart.js';
 import {
   CONCURRENT_CALLS,
-  FILTER_OPTIONS_PATH,
+  filterOptionsPath,
   type Filters,
   PANELS,
   type Panel,
@@ -519,6 +519,11 @@ function renderPanel(panel: Panel, body: Json): void {
       return;
     case 'model':
       renderModel(body);
+      // With no model there is no calibration to draw: the notice takes the card's whole width.
+      if (!pick(body, 'chart')) {
+        document.querySelector('[data-chart="calibration"]')?.replaceChildren();
+        return;
+      }
       drawChart(
         'calibration',
         pick(body, 'chart'),
@@ -561,7 +566,7 @@ function summarizeData(body: Json): string {
 // ---- filters ----------------------------------------------------------------------------------
 
 async function loadFilterOptions(filters: Filters): Promise<void> {
-  const body = await fetchJson(FILTER_OPTIONS_PATH, new AbortController().signal).catch(() => null);
+  const body = await fetchJson(filterOptionsPath(filters), new AbortController().signal).catch(() => null);
   const fill = (id: string, options: Json[], selected: string, everyLabel: string) => {
     const select = byId<HTMLSelectElement>(id);
     const items = options.map((option) =>
@@ -580,6 +585,7 @@ async function loadFilterOptions(filters: Filters): Promise<void> {
     if (select.value !== selected && selected) select.append(el('option', { value: selected, selected: '' }, selected));
   };
   if (!body) return;
+  showCities(arrayAt(body, 'cities'));
   fill('filter-type', arrayAt(body, 'request_types', 'types'), filters.type, 'All request types');
   fill('filter-district', arrayAt(body, 'districts'), filters.district, 'All districts');
   const minDate = stringAt(body, 'data_from', 'min_date', 'first_date');
@@ -591,6 +597,25 @@ async function loadFilterOptions(filters: Filters): Promise<void> {
   }
 }
 
+/**
+ * The city menu appears when the warehouse holds more than one city; choosing one opens that
+ * city's dashboard afresh (its types and districts are its own, so the other filters reset).
+ */
+function showCities(cities: Json[]): void {
+  const items = cities.map((city) => ({
+    value: stringAt(city, 'value') ?? '',
+    label: stringAt(city, 'label') ?? '',
+    current: (city as { current?: unknown } | null)?.current === true,
+  }));
+  const current = items.find((item) => item.current);
+  if (current) byId('city-name').textContent = ` — ${current.label}`;
+  if (items.length < 2) return;
+  const select = byId<HTMLSelectElement>('filter-city');
+  select.replaceChildren(...items.map((item) => el('option', { value: item.value }, item.label || item.value)));
+  if (current) select.value = current.value;
+  byId('city-field').hidden = false;
+}
+
 function writeForm(filters: Filters): void {
   byId<HTMLInputElement>('filter-since').value = filters.since;
   byId<HTMLInputElement>('filter-until').value = filters.until;
@@ -598,8 +623,9 @@ function writeForm(filters: Filters): void {
   byId<HTMLSelectElement>('filter-district').value = filters.district;
 }
 
-function readForm(): Filters {
+function readForm(city: string | undefined): Filters {
   return {
+    city,
     since: byId<HTMLInputElement>('filter-since').value,
     until: byId<HTMLInputElement>('filter-until').value,
     type: byId<HTMLSelectElement>('filter-type').value,
@@ -615,7 +641,7 @@ function start(): void {
   // A change event that leaves the filters as they are (a date field fires on input and again on
   // blur) asks for nothing; only the form's submit reloads the same view on purpose.
   const apply = (reason: 'change' | 'submit') => {
-    const next = readForm();
+    const next = readForm(filters.city);
     if (reason === 'change' && queryOf(next) === queryOf(filters)) return;
     filters = next;
     history.pushState(null, '', `${location.pathname}${queryOf(filters)}`);
@@ -632,6 +658,10 @@ function start(): void {
     event.preventDefault();
     writeForm({ since: '', until: '', type: '', district: '' });
     apply('change');
+  });
+  byId<HTMLSelectElement>('filter-city').addEventListener('change', (event) => {
+    const city = (event.target as HTMLSelectElement).value;
+    location.assign(`${location.pathname}${queryOf({ since: '', until: '', type: '', district: '', city })}`);
   });
   window.addEventListener('popstate', () => {
     filters = readFilters(location.search);
