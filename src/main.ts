@@ -6,12 +6,12 @@
  * health view. Nothing runs at import time; tests build the same App on a test warehouse and
  * replace only the outside world (loopback fakes) through `AppOverrides`.
  */
-import { createApiServer, type ApiServer, type ApiServerDeps, type SlackRequestHandler } from './api/api-server.js';
+import { createApiServer, type ApiServer, type ApiServerDeps, type RequestListener, type SlackRequestHandler } from './api/api-server.js';
 import { createSessionRoutes } from './api/auth/session.routes.js';
 import { createOpen311Routes } from './api/routes/open311/open311.routes.js';
 import { createApiV1Routes } from './api/routes/v1/api-v1.routes.js';
 import { createChartRenderer, type ChartRenderer } from './charts/chart-renderer.js';
-import type { AppConfig } from './config/config.js';
+import { configForCity, type AppConfig } from './config/config.js';
 import { createIngestJob, type JobFunctions, type JobName } from './jobs/job-catalog.js';
 import { getJobHealth, type JobsHealthReport } from './jobs/job-health.js';
 import type { JobOutcome } from './jobs/job-runner.js';
@@ -30,6 +30,9 @@ import { createSodaClient, socrataSource } from './socrata/configured-client.js'
 import type { SodaClient } from './socrata/soda-client.js';
 import { openWarehouse, type Warehouse } from './warehouse/database.js';
 import { migrate } from './warehouse/migrate.js';
+import { ensureCityRegistry, listWarehouseCities, registerCity, type CityToRegister } from './warehouse/city-registry.repository.js';
+import { listShippedCities, loadCityProfile } from './config/city-profile.js';
+import { ConfigError, InputError } from './shared/errors.js';
 import { findPromotedModel } from './warehouse/model.repository.js';
 import { canonicalTypeKey } from './ingest/soda-row.js';
 import {
@@ -80,6 +83,8 @@ export interface AppServer extends ApiServer {
   onJobOutcome(outcome: JobOutcome): void;
   /** The score warm-up that follows the latest scorer load (listen, refresh); null before listen. */
   scoresWarmed(): Promise<WarmUpResult | null>;
+  /** What listen starts besides listening (the warm-up, the refresh timer): for another city's server, whose requests this one hands over. */
+  startBackground(): void;
 }
 
 /** One health view, shared by /healthz and `civicops status`. */
@@ -135,18 +140,106 @@ export function publishedSlaPoliciesOf(city: AppConfig['city']): PublishedSlaPol
   return city.sla.policies.map((policy) => ({ typeKey: canonicalTypeKey(policy.requestType), hours: policy.hours, source: policy.source }));
 }
 
-/** Opens the configured warehouse and brings it up to date (migrations, the default SLA row and the deadlines it sets). */
+/** The shipped cities' SODA sources, by which a warehouse from before the city registry is named. */
+function shippedCitySources(): CityToRegister['knownSources'] {
+  return listShippedCities().map((name) => {
+    const profile = loadCityProfile(name);
+    return { city: profile.name, profileRef: name, source: `https://${profile.host}/${profile.dataset}` };
+  });
+}
+
+/** Migrates a city's schema and brings its SLA rows and deadlines up to date with its config. */
+async function prepareCityWarehouse(warehouse: Warehouse, config: AppConfig): Promise<void> {
+  await migrate(warehouse.db);
+  await syncSlaPolicyAndDueDates(warehouse.db, slaDueContext(config));
+  await seedPublishedSlaPolicies(warehouse.db, slaDueContext(config), publishedSlaPoliciesOf(config.city));
+}
+
+/**
+ * Opens the configured city's part of the warehouse and brings it up to date: registers the city
+ * (a new one gets its own schema), then migrations, the default SLA row and the deadlines it sets.
+ */
 export async function openConfiguredWarehouse(config: AppConfig): Promise<Warehouse> {
-  const warehouse = await openWarehouse(config.database);
+  return openCityOf(await openWarehouse(config.database), config);
+}
+
+/** The city handle on an open database (closing `root` when the city lives in another schema). */
+async function openCityOf(root: Warehouse, config: AppConfig): Promise<Warehouse> {
+  let warehouse = root;
   try {
-    await migrate(warehouse.db);
-    await syncSlaPolicyAndDueDates(warehouse.db, slaDueContext(config));
-    await seedPublishedSlaPolicies(warehouse.db, slaDueContext(config), publishedSlaPoliciesOf(config.city));
+    const entry = await registerCity(root.db, { city: config.city.name, profileRef: config.cityRef, knownSources: shippedCitySources() });
+    if (entry.schemaName !== root.schema) {
+      warehouse = await root.openSchema(entry.schemaName);
+      await root.close();
+    }
+    await prepareCityWarehouse(warehouse, config);
   } catch (error) {
     await warehouse.close();
+    if (warehouse !== root) await root.close();
     throw error;
   }
   return warehouse;
+}
+
+/**
+ * Picks the city when none was asked for (neither `--city` nor CIVICOPS_CITY): the warehouse's only
+ * city, or the default for a warehouse with none; several cities and no choice is a ConfigError
+ * naming them. `reload` reads the config again for the chosen profile (the environment's overrides
+ * apply to it as to any configured city). Returns the city's config and its opened warehouse.
+ */
+export async function openResolvedCityWarehouse(
+  config: AppConfig,
+  reload: (cityRef: string) => AppConfig,
+): Promise<{ config: AppConfig; warehouse: Warehouse }> {
+  const root = await openWarehouse(config.database);
+  let chosen = config;
+  try {
+    if (config.requestedCity === undefined) {
+      await ensureCityRegistry(root.db);
+      const cities = await listWarehouseCities(root.db);
+      if (cities.length > 1) {
+        throw new ConfigError(
+          `This warehouse holds ${cities.length} cities (${cities.map((entry) => entry.city).join(', ')}): ` +
+            'name one with --city NAME or CIVICOPS_CITY.',
+        );
+      }
+      const only = cities[0];
+      if (only && only.city !== config.city.name) chosen = reload(only.profileRef);
+    }
+  } catch (error) {
+    await root.close();
+    throw error;
+  }
+  return { config: chosen, warehouse: await openCityOf(root, chosen) };
+}
+
+/**
+ * Brings every city of the warehouse up to date (`civicops migrate`), registering the named city
+ * first (or the default in an empty warehouse); returns each city's applied migrations.
+ */
+export async function migrateEveryCity(
+  config: AppConfig,
+): Promise<{ describe: string; cities: { city: string; schema: string; applied: string[]; alreadyApplied: number }[] }> {
+  const root = await openWarehouse(config.database);
+  try {
+    await ensureCityRegistry(root.db);
+    // With no city named, a warehouse that already holds one is not given the default as a second.
+    if (config.requestedCity !== undefined || (await listWarehouseCities(root.db)).length === 0)
+      await registerCity(root.db, { city: config.city.name, profileRef: config.cityRef, knownSources: shippedCitySources() });
+    const results = [];
+    for (const entry of await listWarehouseCities(root.db)) {
+      const handle = entry.schemaName === root.schema ? root : await root.openSchema(entry.schemaName);
+      try {
+        const result = await migrate(handle.db);
+        results.push({ city: entry.city, schema: entry.schemaName, applied: result.applied, alreadyApplied: result.alreadyApplied.length });
+      } finally {
+        if (handle !== root) await handle.close();
+      }
+    }
+    return { describe: root.describe, cities: results };
+  } finally {
+    await root.close();
+  }
 }
 
 /** Memoises a factory: the part is built on first use and shared after that. */
@@ -177,9 +270,97 @@ export function createScorerRefresher(
     );
 }
 
-/** Builds the App; no part is created until it is first asked for. */
-export function createApp(foundation: AppFoundation, overrides: AppOverrides = {}): App {
+/** The place without the dataset's name ("Chicago (311 Service Requests)" → "Chicago"); the city's name when its profile cannot be read here. */
+function cityLabel(entry: { city: string; profileRef: string }): string {
+  try {
+    return loadCityProfile(entry.profileRef).displayName.replace(/\s*\(.*\)\s*$/, '');
+  } catch (error) {
+    if (error instanceof ConfigError) return entry.city;
+    throw error;
+  }
+}
+
+/** The warehouse's cities as the dashboard's city menu lists them. */
+async function cityMenu(warehouse: Warehouse, current: string): Promise<{ value: string; label: string; current: boolean }[]> {
+  await ensureCityRegistry(warehouse.db);
+  return (await listWarehouseCities(warehouse.db)).map((entry) => ({
+    value: entry.city,
+    label: cityLabel(entry),
+    current: entry.city === current,
+  }));
+}
+
+/**
+ * The Apps of the warehouse's other cities, built on first request and kept: their servers answer
+ * the requests this App's server hands over (`?city=`), without Slack (one Slack app per server).
+ */
+function createOtherCityApps(foundation: AppFoundation): {
+  handlerFor(city: string): Promise<RequestListener | undefined>;
+  /** What the Slack app needs to answer for the city (`/sla city:NAME`); an InputError naming the cities when there is none. */
+  slackPartsFor(city: string): Promise<{ config: AppConfig; warehouse: Warehouse; scorer: Scorer; chartRenderer: ChartRenderer }>;
+  close(): Promise<void>;
+} {
   const { config, logger, warehouse } = foundation;
+  const apps = new Map<string, Promise<App | undefined>>();
+  const build = async (city: string): Promise<App | undefined> => {
+    await ensureCityRegistry(warehouse.db);
+    const entry = (await listWarehouseCities(warehouse.db)).find((candidate) => candidate.city === city);
+    if (!entry) return undefined;
+    const cityConfig = configForCity(config, entry.profileRef);
+    const cityWarehouse = await warehouse.openSchema(entry.schemaName);
+    try {
+      await prepareCityWarehouse(cityWarehouse, cityConfig);
+    } catch (error) {
+      await cityWarehouse.close();
+      throw error;
+    }
+    const app = createApp({ config: cityConfig, logger: logger.child({ city }), warehouse: cityWarehouse }, { slackHandler: null }, 'city');
+    (await app.server()).startBackground();
+    return app;
+  };
+  const appOf = async (city: string): Promise<App | undefined> => {
+    let app = apps.get(city);
+    if (!app) {
+      app = build(city);
+      apps.set(city, app);
+    }
+    // Neither an unknown city nor a failure is kept: the city may be registered, or reachable, later.
+    const built = await app.catch((error: unknown) => {
+      apps.delete(city);
+      throw error;
+    });
+    if (!built) apps.delete(city);
+    return built;
+  };
+  return {
+    async handlerFor(city) {
+      const app = await appOf(city);
+      return app ? (await app.server()).handle : undefined;
+    },
+    async slackPartsFor(city) {
+      const app = await appOf(city);
+      if (!app) {
+        const names = (await listWarehouseCities(warehouse.db)).map((entry) => entry.city);
+        throw new InputError(`This warehouse holds no city "${city.slice(0, 63)}" (its cities: ${names.join(', ')}).`);
+      }
+      return { config: app.config, warehouse: app.warehouse, scorer: await app.scorer(), chartRenderer: app.chartRenderer() };
+    },
+    async close() {
+      const built = await Promise.all([...apps.values()].map((app) => app.catch(() => undefined)));
+      apps.clear();
+      await Promise.all(built.map((app) => app?.close()));
+    },
+  };
+}
+
+/**
+ * Builds the App; no part is created until it is first asked for. The primary App (the one a
+ * command or process is started for) also answers for the warehouse's other cities; a `city` App
+ * is one of those.
+ */
+export function createApp(foundation: AppFoundation, overrides: AppOverrides = {}, role: 'primary' | 'city' = 'primary'): App {
+  const { config, logger, warehouse } = foundation;
+  const otherCities = role === 'primary' ? createOtherCityApps(foundation) : undefined;
   const schedules = loadSchedules(config);
   const scorerOptions = { db: warehouse.db, logger, slaHours: config.slaHours, timeZone: config.cityTimeZone, risk: config.risk };
 
@@ -267,7 +448,15 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
     }
     // Retries and double clicks are deduplicated in the warehouse, so across every replica.
     const dedupeStore = createWarehouseDedupeStore(warehouse.db, { logger });
-    return createSlackHandler({ config, logger, warehouse, scorer: await scorer(), chartRenderer: chartRenderer(), dedupeStore }).handler;
+    return createSlackHandler({
+      config,
+      logger,
+      warehouse,
+      scorer: await scorer(),
+      chartRenderer: chartRenderer(),
+      dedupeStore,
+      otherCity: otherCities?.slackPartsFor,
+    }).handler;
   };
 
   const server = once(async (): Promise<AppServer> => {
@@ -278,6 +467,7 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
       warehouse,
       scorer: shared,
       slackHandler: await slackHandler(),
+      otherCities: otherCities?.handlerFor,
       routes: [
         createDashboardPageRoutes({ access: 'api-key' }),
         createApiV1Routes({
@@ -287,6 +477,7 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
           apiKeyRequired: Boolean(config.http.apiKey),
           // The cached monitor: the model card never waits for a drift measurement.
           modelHealth: () => modelHealthMonitor().read(),
+          cities: () => cityMenu(warehouse, config.city.name),
         }),
         createOpen311Routes({
           db: warehouse.db,
@@ -342,7 +533,11 @@ export function createApp(foundation: AppFoundation, overrides: AppOverrides = {
       try {
         if (serverBuilt) await (await server()).close();
       } finally {
-        await warehouse.close();
+        try {
+          await otherCities?.close();
+        } finally {
+          await warehouse.close();
+        }
       }
     },
   };
@@ -380,17 +575,21 @@ function withScorerRefresh(
   const refreshScorer = (reason: string) => refreshAndLoad(reason).then(warmUp);
   let timer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
+  const startBackground = () => {
+    warmUp();
+    if (refreshMs > 0 && timer === undefined) {
+      timer = setInterval(() => void refreshScorer('periodic'), refreshMs);
+      timer.unref();
+    }
+  };
   return {
     ...api,
     refreshScorer,
     scoresWarmed: () => warmed,
+    startBackground,
     async listen(port, host) {
       const bound = await api.listen(port, host);
-      warmUp();
-      if (refreshMs > 0 && timer === undefined) {
-        timer = setInterval(() => void refreshScorer('periodic'), refreshMs);
-        timer.unref();
-      }
+      startBackground();
       return bound;
     },
     close() {

@@ -299,11 +299,17 @@ describe.each(engines)('GET /api/v1/* on the Gainesville snapshot ($name)', ({ n
 
   it('describes every endpoint in /openapi.json', async () => {
     const { body } = await get('/openapi.json');
-    const paths = body.paths as Record<string, { get?: { parameters?: { name: string }[] } }>;
+    const paths = body.paths as Record<string, { get?: { parameters?: { name?: string; $ref?: string }[] } }>;
     for (const path of ['summary', 'sla-by-type', 'volume', 'backlog', 'surges', 'forecast', 'worklist', 'model', 'filters']) {
       expect(paths[`/api/v1/${path}`]?.get, path).toBeDefined();
     }
-    expect(paths['/api/v1/summary'].get?.parameters?.map((parameter) => parameter.name)).toEqual(['since', 'until', 'type', 'district']);
+    expect(paths['/api/v1/summary'].get?.parameters?.map((parameter) => parameter.name ?? parameter.$ref)).toEqual([
+      'since',
+      'until',
+      'type',
+      'district',
+      '#/components/parameters/City',
+    ]);
     const schemas = (body.components as { schemas: Record<string, unknown> }).schemas;
     expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['DashboardSummary', 'Worklist', 'ModelCard', 'Error']));
   });

@@ -6,7 +6,7 @@ import type { Scorer } from '../model/scorer.js';
 import type { Logger } from '../shared/logger.js';
 import type { Warehouse } from '../warehouse/database.js';
 import { createApiKeyCheck } from './api-key.js';
-import { mapErrorToHttp } from './http-errors.js';
+import { HttpRequestError, mapErrorToHttp } from './http-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createRouter, jsonReply, type Reply, type RouteGroup } from './router.js';
 import { createDocsRoutes } from './routes/docs.routes.js';
@@ -42,10 +42,19 @@ export interface ApiServerDeps {
   jobHealth?: () => Promise<NonNullable<HealthResponse['jobs']>>;
   /** Staleness and feature drift of the promoted model for /healthz (the App's ModelHealthMonitor). */
   modelHealth?: HealthRoutesDeps['modelHealth'];
+  /**
+   * The warehouse's other cities: a request that names one (`?city=`, or Open311's
+   * `jurisdiction_id`) is handed to that city's server; undefined means an unknown city (a 404).
+   */
+  otherCities?: (city: string) => Promise<RequestListener | undefined>;
 }
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ApiServer {
   readonly server: Server;
+  /** Answers one request as the listening server would (another city's server hands requests here). */
+  readonly handle: RequestListener;
   /** Starts listening (port 0 picks a free port); resolves with the bound port. */
   listen(port: number, host?: string): Promise<{ port: number }>;
   /** Stops accepting, lets in-flight requests finish (up to 5 s), then closes every socket. */
@@ -70,6 +79,21 @@ const REDACTED = '[redacted]';
 // redaction (a selective deep clone of every line, about a third of the logging cost) is off for it.
 const NO_REDACTION = { paths: [] };
 const NO_QUERY = new URLSearchParams();
+
+const unknownCity = (city: string) =>
+  new HttpRequestError(404, 'UNKNOWN_CITY', `This warehouse holds no city "${city.slice(0, 80)}"; GET /api/v1/filters lists its cities.`);
+
+/**
+ * The city a request names when it is not `ownCity`: `?city=`, or on Open311 paths the spec's
+ * `jurisdiction_id` (a jurisdiction is a city here). Undefined for this server's own requests.
+ */
+export function otherCityOf(url: string, ownCity: string): string | undefined {
+  const queryAt = url.indexOf('?');
+  if (queryAt === -1) return undefined;
+  const query = new URLSearchParams(url.slice(queryAt + 1));
+  const named = (query.get('city') ?? (url.startsWith('/open311/') ? query.get('jurisdiction_id') : null))?.trim();
+  return named && named !== ownCity ? named : undefined;
+}
 
 /** The request headers of an access log line; a secret one is logged as '[redacted]', never copied. */
 function pickLoggedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
@@ -132,6 +156,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   groups.push(createDocsRoutes({ openApiJson: JSON.stringify(openApiDocument), title: 'CivicOps-311 API – Swagger UI' }));
   const router = createRouter(groups);
 
+  const ownCity = config.city.name;
   async function handleRequest(req: IncomingMessage, res: ServerResponse, requestId: string, url: string, path: string): Promise<void> {
     const method = req.method ?? 'GET';
     try {
@@ -143,6 +168,9 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
       }
       const queryAt = url.indexOf('?');
       const query = queryAt === -1 ? NO_QUERY : new URLSearchParams(url.slice(queryAt + 1));
+      // Reached with another city only when the warehouse has none of that name (the others were handed over).
+      const city = query.get('city');
+      if (city !== null && city.trim() !== ownCity) throw unknownCity(city);
       send(res, await route.handle({ req, requestId, path, query, params }), requestId);
     } catch (error) {
       const reply = mapErrorToHttp(error, requestId);
@@ -186,6 +214,26 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
   });
 
   function serve(req: IncomingMessage, res: ServerResponse): void {
+    const otherCity = deps.otherCities ? otherCityOf(req.url ?? '/', ownCity) : undefined;
+    if (otherCity === undefined || !deps.otherCities) {
+      serveHere(req, res);
+      return;
+    }
+    deps.otherCities(otherCity).then(
+      (handler) => (handler ? handler(req, res) : serveHere(req, res)),
+      (error: unknown) => {
+        log.error({ err: error, city: otherCity }, "could not open the city's server");
+        serveHere(req, res, error);
+      },
+    );
+  }
+
+  async function sendFailure(res: ServerResponse, failure: unknown, requestId: string): Promise<void> {
+    const reply = mapErrorToHttp(failure, requestId);
+    send(res, jsonReply(reply.status, reply.body, reply.headers), requestId);
+  }
+
+  function serveHere(req: IncomingMessage, res: ServerResponse, failure?: unknown): void {
     const started = performance.now();
     const requestId = randomUUID();
     const url = req.url ?? '/';
@@ -207,7 +255,8 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
         'http request',
       );
     });
-    handleRequest(req, res, requestId, url, path).catch((error: unknown) => {
+    const answer = failure === undefined ? handleRequest(req, res, requestId, url, path) : sendFailure(res, failure, requestId);
+    answer.catch((error: unknown) => {
       // Only reachable if writing the reply itself failed; the socket is gone, so log and move on.
       log.error({ err: error, req_id: requestId }, 'could not send the reply');
       res.destroy();
@@ -216,6 +265,7 @@ export function createApiServer(deps: ApiServerDeps): ApiServer {
 
   return {
     server,
+    handle: serve,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         const onError = (error: Error) => reject(error);

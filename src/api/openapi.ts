@@ -56,6 +56,41 @@ function openObjects(schema: JsonObject): JsonObject {
 const json = (schemaId: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schemaId}` } } });
 const errorReply = (description: string) => ({ description, content: json('Error') });
 
+const CITY_PARAMETER = {
+  name: 'city',
+  in: 'query',
+  required: false,
+  description:
+    "The city of the warehouse to answer for (its profile name, e.g. chicago); default: the server's city. An unknown city is a 404.",
+  schema: { type: 'string' },
+};
+
+/** Paths answered per city: the scoring, JSON API and Open311 ones (not health, docs or Slack). */
+const isCityPath = (path: string) => path.startsWith('/api/v1/') || path.startsWith('/open311/') || path.startsWith('/score_ticket');
+
+const HTTP_METHODS: ReadonlySet<string> = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** Adds the `city` parameter to every operation of every per-city path. */
+function withCityParameter(paths: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => {
+      if (!isCityPath(path) || !item || typeof item !== 'object') return [path, item];
+      const operations = Object.entries(item as Record<string, JsonObject>).map(([method, operation]) =>
+        !HTTP_METHODS.has(method)
+          ? [method, operation]
+          : [
+              method,
+              {
+                ...operation,
+                parameters: [...((operation.parameters as unknown[] | undefined) ?? []), { $ref: '#/components/parameters/City' }],
+              },
+            ],
+      );
+      return [path, Object.fromEntries(operations)];
+    }),
+  );
+}
+
 /** What a route group adds to the document (RouteGroup['openApi']). */
 export interface OpenApiExtension {
   paths?: Record<string, unknown>;
@@ -111,12 +146,13 @@ export function buildOpenApiDocument(options: OpenApiOptions, extensions: readon
         "Context features you leave out (rolling_7d_volume, backlog_at_creation, …) are computed from the warehouse as of created_at; values you send override them. Without created_at a ticket is scored now, or at the warehouse's last event when the data stops before today (scored_at and created_at_assumed in the response say which).",
         '`status` is accepted for compatibility with the original API and ignored by the model.',
         riskText,
+        "A warehouse may hold several cities: every scoring, `/api/v1` and `/open311/v2` path takes `city` (a city of the warehouse, e.g. chicago; default the city this server was started for), and Open311 paths also take the spec's `jurisdiction_id` for it.",
         options.apiKeyRequired
           ? 'Scoring endpoints require the X-API-Key header; /healthz, /openapi.json and /docs are open.'
           : 'No API key is configured on this server.',
       ].join('\n\n'),
     },
-    paths: {
+    paths: withCityParameter({
       '/score_ticket': {
         post: {
           operationId: 'scoreTicket',
@@ -161,8 +197,9 @@ export function buildOpenApiDocument(options: OpenApiOptions, extensions: readon
         },
       },
       ...extraPaths,
-    },
+    }),
     components: {
+      parameters: { City: CITY_PARAMETER },
       schemas,
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
     },

@@ -17,7 +17,7 @@ import { bundledSnapshotPath, readSodaSnapshot } from '../ingest/snapshot.js';
 import { createApp, openConfiguredWarehouse } from '../main.js';
 import { trainAndRegister } from '../model/train-pipeline.js';
 import { createLogger } from '../shared/logger.js';
-import { FILTER_OPTIONS_PATH, PANELS, panelPaths } from '../web/client/dashboard-query.js';
+import { filterOptionsPath, PANELS, panelPaths } from '../web/client/dashboard-query.js';
 
 const RUNS = 9;
 const ENDPOINT_RUNS = 5;
@@ -38,7 +38,8 @@ function p95(values: number[]): number {
 
 /** Median time of each API call the page makes on its first load, made alone, one at a time. */
 async function timeEndpoints(origin: string): Promise<Record<string, number>> {
-  const paths = [...PANELS.map((panel) => panelPaths({ since: '', until: '', type: '', district: '' })[panel]), FILTER_OPTIONS_PATH];
+  const noFilters = { since: '', until: '', type: '', district: '' };
+  const paths = [...PANELS.map((panel) => panelPaths(noFilters)[panel]), filterOptionsPath(noFilters)];
   const times: Record<string, number> = {};
   for (const path of paths) {
     const runs: number[] = [];

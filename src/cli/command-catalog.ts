@@ -100,7 +100,7 @@ export const commandCatalog: readonly CommandEntry[] = [
   },
   {
     name: 'migrate',
-    summary: 'Apply pending warehouse migrations (also done automatically on first use)',
+    summary: 'Apply pending warehouse migrations to every city (also done automatically on first use)',
     load: async () => (await import('./commands/migrate.js')).migrateCommand,
   },
 ];

@@ -38,6 +38,11 @@ export interface CliCommand {
   readonly options: Record<string, CliOption>;
   /** Extra lines for `--help` (examples, notes). */
   readonly details?: string;
+  /**
+   * False for a command that never opens one city's warehouse (`city`, `migrate`): with no city
+   * named, the others open the warehouse first to learn its city.
+   */
+  readonly usesWarehouse?: false;
   run(args: ParsedCommandArgs, context: CliContext): Promise<number>;
 }
 

@@ -26,9 +26,17 @@ function formatGlobalHelp(list: readonly CommandEntry[]): string {
   ].join('\n');
 }
 
+/** Every command takes the city; it is read with the config, not by the command. */
+const CITY_OPTION: CliCommand['options'] = {
+  city: {
+    type: 'string',
+    description: "the city (a shipped profile or a profile path; default: CIVICOPS_CITY, else the warehouse's only city)",
+  },
+};
+
 export function formatCommandHelp(command: CliCommand): string {
   const lines = [`${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:'];
-  const rows: [string, string][] = Object.entries(command.options).map(([name, option]) => {
+  const rows: [string, string][] = Object.entries({ ...command.options, ...CITY_OPTION }).map(([name, option]) => {
     const label = `${option.short ? `-${option.short}, ` : '    '}--${name}${option.type === 'string' ? ' VALUE' : ''}`;
     const fallback = option.default !== undefined && option.default !== false ? ` (default: ${String(option.default)})` : '';
     return [label, `${option.description}${fallback}`];
@@ -73,7 +81,7 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
   try {
     parsed = parseArgs({
       args: rest,
-      options: { ...stripDescriptions(command.options), help: { type: 'boolean', short: 'h' } },
+      options: { ...stripDescriptions({ ...command.options, ...CITY_OPTION }), help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
@@ -93,9 +101,10 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
       import('../shared/logger.js'),
       import('./cli-failure.js'),
     ]);
+  const cityOption = typeof parsed.values.city === 'string' ? parsed.values.city : undefined;
   let config: AppConfig;
   try {
-    config = loadConfig(options.env);
+    config = loadConfig(options.env, cityOption);
   } catch (error) {
     writeLine(stderr, `civicops: ${(error as Error).message}`);
     return error instanceof ConfigError ? EXIT_USAGE : 1;
@@ -103,19 +112,33 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
   // People at a terminal get short readable log lines; services and pipes get JSON.
   const logger =
     options.logger ?? createLogger({ level: config.logLevel, destination: stderr.isTTY ? createHumanDestination(stderr) : undefined });
-  const context: CliContext = {
-    config,
-    logger,
-    stdout,
-    stderr,
-    async openApp() {
-      const { createApp, openConfiguredWarehouse } = await import('../main.js');
-      return createApp({ config, logger, warehouse: await (options.openWarehouse ?? openConfiguredWarehouse)(config) });
-    },
-  };
+  // With no city named, the warehouse says which (its only one): the command must see that city's
+  // config from the start, so the warehouse is opened now and handed to the App later.
+  let opened: Promise<Warehouse> | undefined;
+  let handedOver = false;
   try {
+    if (command.usesWarehouse !== false && !options.openWarehouse && config.requestedCity === undefined) {
+      const { openResolvedCityWarehouse } = await import('../main.js');
+      const resolved = await openResolvedCityWarehouse(config, (cityRef) => loadConfig(options.env, cityRef));
+      config = resolved.config;
+      opened = Promise.resolve(resolved.warehouse);
+    }
+    const appConfig = config;
+    const context: CliContext = {
+      config: appConfig,
+      logger,
+      stdout,
+      stderr,
+      async openApp() {
+        const { createApp, openConfiguredWarehouse } = await import('../main.js');
+        const warehouse = opened && !handedOver ? await opened : await (options.openWarehouse ?? openConfiguredWarehouse)(appConfig);
+        handedOver = true;
+        return createApp({ config: appConfig, logger, warehouse });
+      },
+    };
+    const { city: _city, ...commandValues } = parsed.values;
     return await command.run(
-      { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals },
+      { values: commandValues as Record<string, string | boolean | undefined>, positionals: parsed.positionals },
       context,
     );
   } catch (error) {
@@ -136,6 +159,8 @@ export async function runCli(argv: string[], options: RunCliOptions = {}): Promi
       `civicops ${name}: unexpected error: ${(error as Error)?.message ?? String(error)} (LOG_LEVEL=debug shows the stack)`,
     );
     return 1;
+  } finally {
+    if (opened && !handedOver) await (await opened).close();
   }
 }
 

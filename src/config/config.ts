@@ -59,7 +59,8 @@ export const envSchema = z.object({
   ),
   CIVICOPS_DATA_DIR: z.string().default('./.civicops'),
   // A shipped profile (cities/<name>.json) or a path to one; host, dataset, zone and ticket links come from it.
-  CIVICOPS_CITY: z.string().trim().min(1).default(DEFAULT_CITY),
+  // Unset: the warehouse's only city, else gainesville (src/cli/resolve-city.ts).
+  CIVICOPS_CITY: optionalString,
   // These two override the profile's host and dataset (a test points any profile at a loopback server).
   SOCRATA_BASE_URL: z.url({ message: 'must be a URL such as https://data.cityofgainesville.org' }).optional(),
   SOCRATA_DATASET: z
@@ -104,6 +105,10 @@ export interface AppConfig {
   readonly database: { readonly url?: string; readonly dataDir: string };
   /** The city profile CIVICOPS_CITY picks (cities/<name>.json): column mapping, formats, statuses. */
   readonly city: CityProfile;
+  /** What CIVICOPS_CITY (or `--city`) said, as given: a shipped name or a profile path; undefined when unset. */
+  readonly requestedCity?: string;
+  /** How the warehouse's city registry names this profile (the name or path it was loaded from). */
+  readonly cityRef: string;
   readonly socrata: {
     readonly baseUrl: string;
     readonly dataset: string;
@@ -145,15 +150,20 @@ export interface AppConfig {
   readonly logLevel: Env['LOG_LEVEL'];
 }
 
-/** Reads and validates the environment once; every problem is reported in one error. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
+const profileRefOf = (ref: string) => (ref.endsWith('.json') || ref.includes('/') ? resolve(ref) : ref);
+
+/**
+ * Reads and validates the environment once; every problem is reported in one error. `cityRef`
+ * (the CLI's --city) stands in for CIVICOPS_CITY.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cityRef?: string): AppConfig {
+  const parsed = envSchema.safeParse(cityRef === undefined ? env : { ...env, CIVICOPS_CITY: cityRef });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
-  const city = loadCityProfile(e.CIVICOPS_CITY);
+  const city = loadCityProfile(e.CIVICOPS_CITY ?? DEFAULT_CITY);
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
@@ -163,6 +173,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return deepFreeze({
     database: { url: e.DATABASE_URL, dataDir: resolve(e.CIVICOPS_DATA_DIR) },
     city,
+    requestedCity: e.CIVICOPS_CITY,
+    // A profile path is kept absolute: the warehouse's city registry must find it from any directory.
+    cityRef: profileRefOf(e.CIVICOPS_CITY ?? DEFAULT_CITY),
     socrata: {
       baseUrl: (e.SOCRATA_BASE_URL ?? `https://${city.host}`).replace(/\/+$/, ''),
       dataset: e.SOCRATA_DATASET ?? city.dataset,
@@ -196,6 +209,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     charts: { chartHost: e.CHART_HOST },
     schedules: { ingest: e.INGEST_CRON, train: e.TRAIN_CRON, digest: e.DIGEST_CRON },
     logLevel: e.LOG_LEVEL,
+  });
+}
+
+/**
+ * The same deployment's config for another city of the warehouse (a server answering for every
+ * city): that city's profile decides host, dataset, zone, SLA hours and ticket links; the
+ * environment's city overrides (SOCRATA_BASE_URL, SOCRATA_DATASET, TZ_CITY, SLA_HOURS,
+ * TICKET_URL_TEMPLATE) belong to the configured city and do not carry over.
+ */
+export function configForCity(config: AppConfig, cityRef: string): AppConfig {
+  if (cityRef === config.cityRef) return config;
+  const city = loadCityProfile(cityRef);
+  return deepFreeze({
+    ...config,
+    city,
+    requestedCity: cityRef,
+    cityRef,
+    socrata: { ...config.socrata, baseUrl: `https://${city.host}`, dataset: city.dataset },
+    slaHours: city.sla.defaultHours ?? DEFAULT_SLA_HOURS,
+    cityTimeZone: city.timeZone,
+    slack: { ...config.slack, ticketUrlTemplate: city.ticketUrlTemplate },
   });
 }
 

@@ -26,6 +26,9 @@ export const filtersResponseSchema = z.object({
   request_types: z.array(optionSchema).describe('value = type key; busiest in the window first'),
   districts: z.array(optionSchema).describe('value = the district as the city writes it; by name'),
   statuses: z.array(z.object({ value: z.string(), label: z.string() })).describe('worklist status filter values'),
+  cities: z
+    .array(z.object({ value: z.string(), label: z.string(), current: z.boolean() }))
+    .describe("the warehouse's cities (value = what to send as `city`); current = the one answering"),
 });
 export type FiltersResponse = z.infer<typeof filtersResponseSchema>;
 
@@ -56,9 +59,12 @@ async function countFilterOptions(deps: DashboardDeps, window: { since: Date; un
 }
 
 /** Every request type and district, with their tickets in the window (type and district filters are echoed, not applied). */
-export async function buildFilters(deps: DashboardDeps, query: DashboardQuery): Promise<FiltersResponse> {
+export async function buildFilters(
+  deps: DashboardDeps & { cities?: () => Promise<FiltersResponse['cities']> },
+  query: DashboardQuery,
+): Promise<FiltersResponse> {
   const window = await resolveWindowFor(deps, query);
-  const { types, districts } = await countFilterOptions(deps, window.analytics);
+  const [{ types, districts }, cities] = await Promise.all([countFilterOptions(deps, window.analytics), deps.cities?.() ?? []]);
   return {
     ...describeDashboardWindow(window),
     request_types: types.map(toOption),
@@ -68,5 +74,6 @@ export async function buildFilters(deps: DashboardDeps, query: DashboardQuery): 
       { value: 'at_risk', label: 'At risk' },
       { value: 'breached', label: 'Breached' },
     ],
+    cities,
   };
 }

@@ -19,6 +19,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Warehouse } from '../warehouse/database.js';
 import { HttpRequestError } from '../api/http-errors.js';
 import { registerListeners } from './listeners/index.js';
+import type { SlackListenerDeps } from './listeners/shared/listener-deps.js';
 import { createDedupeMiddleware, createMemoryDedupeStore, type RequestDedupeStore } from './request-dedupe.js';
 import { guardSlackRequest } from './request-guard.js';
 import { toSlackLogger } from './web-client.js';
@@ -43,6 +44,11 @@ export interface SlackAppDeps {
   now?: () => Date;
   /** Remembers Slack requests already handled, to skip retries (default: in memory, this process only). */
   dedupeStore?: RequestDedupeStore;
+  /**
+   * Another city of the warehouse, for `/sla city:NAME`: its config, warehouse and scorer (an
+   * InputError naming the cities when there is no such city). Absent: the app's city only.
+   */
+  otherCity?: (city: string) => Promise<Pick<SlackListenerDeps, 'config' | 'warehouse' | 'scorer' | 'chartRenderer'>>;
 }
 
 export interface SlackHandler {
@@ -97,13 +103,20 @@ export function createSlackHandler(deps: SlackAppDeps): SlackHandler {
     logger.error({ err: asError(error), code: error.code }, 'unhandled error in a Slack listener');
   });
 
-  registerListeners(app, {
+  const listenerDeps: SlackListenerDeps = {
     config: deps.config,
     logger,
     warehouse: deps.warehouse,
     scorer: deps.scorer,
     chartRenderer: deps.chartRenderer ?? createChartRenderer({ chartHost: deps.config.charts.chartHost }),
     now: deps.now ?? (() => new Date()),
+  };
+  const { otherCity } = deps;
+  registerListeners(app, {
+    ...listenerDeps,
+    ...(otherCity
+      ? { forCity: async (city: string) => ({ ...listenerDeps, ...(await otherCity(city)), logger: logger.child({ city }) }) }
+      : {}),
   });
 
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {

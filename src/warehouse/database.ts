@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { migrate } from './migrate.js';
-import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteDialect, PGliteSession, quoteIdentifier } from './pglite-dialect.js';
 import type { WarehouseSchema } from './schema.js';
 import { pgliteCopyTransactions, postgresCopyTransactions, registerCopyTransactions } from './staging-copy.js';
 
@@ -17,6 +17,13 @@ export interface Warehouse {
   readonly kind: DatabaseKind;
   /** Human description without credentials, for logs and `civicops status`. */
   readonly describe: string;
+  /** The PostgreSQL schema this handle reads and writes (its whole search_path): one per city. */
+  readonly schema: string;
+  /**
+   * A handle on another schema of the same database (another city): its own pool on PostgreSQL,
+   * the same session on PGlite. Closed on its own; the database stays open until every handle is.
+   */
+  openSchema(schema: string): Promise<Warehouse>;
   close(): Promise<void>;
 }
 
@@ -28,16 +35,22 @@ const DATE = 1082;
 const parseNumber = (value: string) => Number(value);
 const keepText = (value: string) => value;
 
-export async function openPostgres(
-  connectionString: string,
-  options: { max?: number; onIdleClientError?: (error: Error) => void } = {},
-): Promise<Warehouse> {
+export interface PostgresOptions {
+  max?: number;
+  onIdleClientError?: (error: Error) => void;
+  /** The schema every connection's search_path is set to (default public). */
+  schema?: string;
+}
+
+export async function openPostgres(connectionString: string, options: PostgresOptions = {}): Promise<Warehouse> {
+  const schema = options.schema ?? 'public';
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
     // The dashboard's report queries scan the facts once; their cost estimates trip PostgreSQL's JIT,
-    // whose compile time (seconds) exceeds the query's own run time.
-    options: '-c jit=off',
+    // whose compile time (seconds) exceeds the query's own run time. The search_path holds one
+    // schema, the city's: a table missing there is an error, never another city's table.
+    options: `-c jit=off -c search_path=${quoteIdentifier(schema)}`,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === INT8 || oid === NUMERIC) return parseNumber;
@@ -58,7 +71,9 @@ export async function openPostgres(
   return {
     db,
     kind: 'postgres',
-    describe: `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`,
+    describe: `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}${schema === 'public' ? '' : ` (schema ${schema})`}`,
+    schema,
+    openSchema: (other) => openPostgres(connectionString, { ...options, schema: other }),
     async close() {
       await db.destroy();
     },
@@ -169,21 +184,40 @@ export async function openPGlite(dataDir?: string): Promise<Warehouse> {
     unlock();
     throw error;
   }
-  const db = new Kysely<WarehouseSchema>({ dialect: new PGliteDialect(pglite) });
-  registerCopyTransactions(db, pgliteCopyTransactions(db, pglite));
-  return {
-    db,
-    kind: 'pglite',
-    describe: path ? `embedded PGlite at ${path}` : 'embedded PGlite (in memory)',
-    async close() {
-      try {
-        await db.destroy();
-        await pglite.close();
-      } finally {
-        unlock();
-      }
-    },
+  const session = new PGliteSession(pglite);
+  let openHandles = 0;
+  const closeDatabase = async () => {
+    try {
+      await pglite.close();
+    } finally {
+      unlock();
+    }
   };
+  const describe = path ? `embedded PGlite at ${path}` : 'embedded PGlite (in memory)';
+  const handleOn = (schema: string): Warehouse => {
+    const db = new Kysely<WarehouseSchema>({ dialect: new PGliteDialect(session, schema) });
+    registerCopyTransactions(db, pgliteCopyTransactions(db, pglite));
+    openHandles += 1;
+    let closed = false;
+    return {
+      db,
+      kind: 'pglite',
+      describe: schema === 'public' ? describe : `${describe} (schema ${schema})`,
+      schema,
+      openSchema: async (other) => handleOn(other),
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await db.destroy();
+        } finally {
+          openHandles -= 1;
+          if (openHandles === 0) await closeDatabase();
+        }
+      },
+    };
+  };
+  return handleOn('public');
 }
 
 /** Opens the warehouse named by config: DATABASE_URL if set, else embedded PGlite under the data dir. */

@@ -15,16 +15,34 @@ import {
 } from 'kysely';
 
 /**
+ * The one session of a PGlite instance, shared by every Kysely handle on it (one per city schema):
+ * handed out to one Kysely connection at a time, and remembering the search_path last set on it.
+ */
+export class PGliteSession {
+  queue: Promise<void> = Promise.resolve();
+  searchPath: string | undefined;
+  constructor(readonly pglite: PGlite) {}
+}
+
+/**
  * Kysely dialect for embedded PGlite. PGlite is one connection, so the driver hands it out
  * to one Kysely connection at a time; a transaction therefore never interleaves with other queries.
+ * With a schema, the session's search_path is set to it whenever this handle takes the session, so
+ * several cities' handles share one PGlite and each sees only its own tables.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  private readonly session: PGliteSession;
+  constructor(
+    pglite: PGlite | PGliteSession,
+    private readonly schema?: string,
+  ) {
+    this.session = pglite instanceof PGliteSession ? pglite : new PGliteSession(pglite);
+  }
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pglite);
+    return new PGliteDriver(this.session, this.schema);
   }
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new PostgresIntrospector(db);
@@ -36,19 +54,32 @@ export class PGliteDialect implements Dialect {
 
 class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
-  private queue: Promise<void> = Promise.resolve();
   private release: (() => void) | undefined;
 
-  constructor(pglite: PGlite) {
-    this.connection = new PGliteConnection(pglite);
+  constructor(
+    private readonly session: PGliteSession,
+    private readonly schema: string | undefined,
+  ) {
+    this.connection = new PGliteConnection(session.pglite);
   }
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.queue;
+    const previous = this.session.queue;
     let release!: () => void;
-    this.queue = new Promise<void>((resolve) => (release = resolve));
+    this.session.queue = new Promise<void>((resolve) => (release = resolve));
     await previous;
     this.release = release;
+    if (this.schema !== undefined && this.session.searchPath !== this.schema) {
+      try {
+        // Outside any transaction, so the setting stays with the session until another handle changes it.
+        await this.session.pglite.exec(`set search_path to ${quoteIdentifier(this.schema)}`);
+      } catch (error) {
+        this.release = undefined;
+        release();
+        throw error;
+      }
+      this.session.searchPath = this.schema;
+    }
     return this.connection;
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -91,4 +122,9 @@ class PGliteConnection implements DatabaseConnection {
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('PGlite dialect does not support streaming queries');
   }
+}
+
+/** A PostgreSQL identifier in double quotes (schema names are generated, but quoting costs nothing). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }

@@ -60,6 +60,7 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
   const until = dateValue(query, 'until');
   const type = escapeHtml(query.get('type') ?? '');
   const district = escapeHtml(query.get('district') ?? '');
+  const city = escapeHtml(query.get('city')?.trim() ?? '');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -77,12 +78,17 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
   <header class="top" role="banner">
     <div class="brand">
       <p class="product">CivicOps-311</p>
-      <h1>311 operations</h1>
+      <h1>311 operations<span id="city-name"></span></h1>
     </div>
     <p class="as-of"><span id="as-of"></span> <span id="window-text"></span></p>
     <nav aria-label="Other pages"><a href="/docs">API docs</a></nav>
   </header>
   <form id="filters" class="filters" method="get" action="/" role="search" aria-label="Filters">
+    ${city ? `<input type="hidden" name="city" value="${city}">` : ''}
+    <div class="field" id="city-field" hidden>
+      <label for="filter-city">City</label>
+      <select id="filter-city"><option value="${city}">${city || 'This city'}</option></select>
+    </div>
     <div class="field">
       <label for="filter-since">From</label>
       <input id="filter-since" name="since" type="date" value="${since}">

@@ -95,6 +95,7 @@ export const cityCommand: CliCommand = {
   name: 'city',
   summary: 'List the shipped city profiles, or propose a profile for any Socrata 311 dataset',
   usage: 'civicops city list [--json] | detect <host> <dataset> [--name NAME] [--time-zone ZONE] [--write FILE [--force]]',
+  usesWarehouse: false,
   options: {
     json: { type: 'boolean', description: 'list: print one JSON line' },
     name: { type: 'string', description: 'detect: the profile name (default: from the host, e.g. cityofchicago)' },

@@ -6,6 +6,7 @@ export const SLA_HELP_TEXT = [
   '• `/sla road repair` — attainment, P90, backlog and the last 7 days of one type, against the 28 days before',
   '• `/sla` — the five types furthest from their SLA',
   '• `/sla road repair in_channel` — post it for the channel, with the trend chart',
+  '• `/sla city:chicago pothole` — another city of the same warehouse (the app answers for its own city by default)',
   '• `/sla help` — this text',
 ].join('\n');
 

@@ -17,10 +17,11 @@ export const SLA_PICK_TYPE_ACTION_PREFIX = 'sla_did_you_mean';
 /** Matches every pick-type button of a message. */
 export const SLA_PICK_TYPE_ACTION_PATTERN = /^sla_did_you_mean(:\d+)?$/;
 
-/** What a /sla button carries: the type to show (empty: the worst-types list) and where. */
+/** What a /sla button carries: the type to show (empty: the worst-types list), where, and the city when it is not the app's. */
 export const slaActionValueSchema = z.object({
   type: z.string().max(120),
   inChannel: z.boolean().default(false),
+  city: z.string().max(63).optional(),
 });
 export type SlaActionValue = z.infer<typeof slaActionValueSchema>;
 
@@ -37,7 +38,14 @@ export interface SlaMessageOptions {
   sharedBy?: string;
   /** City time zone, for the dates in the footnote. */
   timeZone: string;
+  /** The city asked for with `city:NAME`, carried by the buttons; undefined for the app's own city. */
+  city?: string;
 }
+
+/** The `city` field of a button's value, present only for a city other than the app's. */
+const cityField = (city: string | undefined) => (city === undefined ? {} : { city });
+/** Headers say which city when it is not the app's own. */
+const citySuffix = (city: string | undefined) => (city === undefined ? '' : ` (${city})`);
 
 const SPARK_LEVELS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -147,7 +155,11 @@ export function buildTypeSlaMessage(snapshot: TypeSlaSnapshot, options: SlaMessa
   const blocks: KnownBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncateText(`${report.displayName} — SLA ${report.slaHours} h`, 150), emoji: true },
+      text: {
+        type: 'plain_text',
+        text: truncateText(`${report.displayName} — SLA ${report.slaHours} h${citySuffix(options.city)}`, 150),
+        emoji: true,
+      },
     },
     {
       type: 'section',
@@ -190,7 +202,7 @@ export function buildTypeSlaMessage(snapshot: TypeSlaSnapshot, options: SlaMessa
     ],
   });
   if (options.sharedBy) blocks.push(buildSharedByContext(options.sharedBy));
-  if (options.shareable) blocks.push(buildShareActions({ type: report.typeKey, inChannel: true }));
+  if (options.shareable) blocks.push(buildShareActions({ type: report.typeKey, inChannel: true, ...cityField(options.city) }));
   const text =
     `${name}: ${formatPercent(current.attainment)} within the ${report.slaHours} h SLA (last ${snapshot.windowDays} days), ` +
     `P90 ${formatHours(current.p90HoursToClose)}, backlog ${current.backlog}, ${snapshot.recentVolume.last7Days} tickets in the last 7 days.`;
@@ -208,7 +220,9 @@ function describeWorstRow(summary: TypeSlaSummary, rank: number): string {
 
 /** The request types furthest from their SLA, each with a Details button. */
 export function buildWorstTypesMessage(snapshot: WorstTypesSnapshot, options: SlaMessageOptions): SlaMessage {
-  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Request types furthest from SLA', emoji: true } }];
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: `Request types furthest from SLA${citySuffix(options.city)}`, emoji: true } },
+  ];
   if (snapshot.worst.length === 0) {
     blocks.push({
       type: 'section',
@@ -229,7 +243,7 @@ export function buildWorstTypesMessage(snapshot: WorstTypesSnapshot, options: Sl
           type: 'button',
           action_id: `${SLA_PICK_TYPE_ACTION_PREFIX}:${index}`,
           text: { type: 'plain_text', text: 'Details', emoji: true },
-          value: JSON.stringify({ type: summary.typeKey, inChannel: false } satisfies SlaActionValue),
+          value: JSON.stringify({ type: summary.typeKey, inChannel: false, ...cityField(options.city) } satisfies SlaActionValue),
         },
       });
     });
@@ -246,7 +260,8 @@ export function buildWorstTypesMessage(snapshot: WorstTypesSnapshot, options: Sl
     ],
   });
   if (options.sharedBy) blocks.push(buildSharedByContext(options.sharedBy));
-  if (options.shareable && snapshot.worst.length > 0) blocks.push(buildShareActions({ type: '', inChannel: true }));
+  if (options.shareable && snapshot.worst.length > 0)
+    blocks.push(buildShareActions({ type: '', inChannel: true, ...cityField(options.city) }));
   const text = snapshot.worst.length
     ? `Furthest from SLA: ${snapshot.worst.map((summary) => `${escapeMrkdwn(summary.displayName)} ${formatPercent(summary.current.attainment)}`).join(', ')}`
     : `No request type had enough judged tickets in the last ${snapshot.windowDays} days.`;
@@ -254,7 +269,12 @@ export function buildWorstTypesMessage(snapshot: WorstTypesSnapshot, options: Sl
 }
 
 /** "I don't know that type" with one button per suggestion (at most 5, Slack's limit is 25). */
-export function buildDidYouMeanMessage(input: { requested: string; suggestions: readonly string[]; inChannel: boolean }): SlaMessage {
+export function buildDidYouMeanMessage(input: {
+  requested: string;
+  suggestions: readonly string[];
+  inChannel: boolean;
+  city?: string;
+}): SlaMessage {
   const requested = escapeMrkdwn(truncateText(input.requested, 100));
   const suggestions = input.suggestions.slice(0, 5);
   const blocks: KnownBlock[] = [
@@ -276,7 +296,7 @@ export function buildDidYouMeanMessage(input: { requested: string; suggestions: 
         type: 'button' as const,
         action_id: `${SLA_PICK_TYPE_ACTION_PREFIX}:${index}`,
         text: { type: 'plain_text' as const, text: truncateText(name, 75), emoji: true },
-        value: JSON.stringify({ type: name, inChannel: input.inChannel } satisfies SlaActionValue),
+        value: JSON.stringify({ type: name, inChannel: input.inChannel, ...cityField(input.city) } satisfies SlaActionValue),
       })),
     });
   }

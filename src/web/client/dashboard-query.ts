@@ -10,9 +10,11 @@ export interface Filters {
   until: string;
   type: string;
   district: string;
+  /** The warehouse's city the view is of; empty = the server's own city. Changed by the city menu only. */
+  city?: string;
 }
 
-const FILTER_KEYS = ['since', 'until', 'type', 'district'] as const;
+const FILTER_KEYS = ['city', 'since', 'until', 'type', 'district'] as const;
 
 /**
  * The panels in page order, which is also the order their data is asked for: PGlite answers one
@@ -27,12 +29,15 @@ export const CONCURRENT_CALLS = 2;
 export function readFilters(search: string | URLSearchParams): Filters {
   const params = typeof search === 'string' ? new URLSearchParams(search) : search;
   const read = (key: string) => params.get(key)?.trim() ?? '';
-  return { since: read('since'), until: read('until'), type: read('type'), district: read('district') };
+  return { since: read('since'), until: read('until'), type: read('type'), district: read('district'), city: read('city') };
 }
 
 export function queryOf(filters: Filters, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
-  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  for (const key of FILTER_KEYS) {
+    const value = filters[key];
+    if (value) params.set(key, value);
+  }
   for (const [key, value] of Object.entries(extra)) params.set(key, value);
   const text = params.toString();
   return text ? `?${text}` : '';
@@ -50,8 +55,13 @@ export function panelPaths(filters: Filters): Record<Panel, string> {
     forecast: `/api/v1/forecast${query}`,
     // The worklist is open work now: the date window does not apply.
     worklist: `/api/v1/worklist${queryOf({ ...filters, since: '', until: '' }, { limit: '25' })}`,
-    model: '/api/v1/model',
+    model: `/api/v1/model${cityQuery(filters)}`,
   };
 }
 
-export const FILTER_OPTIONS_PATH = '/api/v1/filters';
+const cityQuery = (filters: Filters) => (filters.city ? `?${new URLSearchParams({ city: filters.city })}` : '');
+
+/** The filter menus' call: the city's types and districts, and the warehouse's cities. */
+export function filterOptionsPath(filters: Filters): string {
+  return `/api/v1/filters${cityQuery(filters)}`;
+}

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { zodToOpenApiSchema } from '../../openapi.js';
 import { buildBacklog, backlogResponseSchema } from '../../../dashboard/build-backlog.js';
-import { buildFilters, filtersResponseSchema } from '../../../dashboard/build-filters.js';
+import { buildFilters, filtersResponseSchema, type FiltersResponse } from '../../../dashboard/build-filters.js';
 import { buildForecastView, forecastQuerySchema, forecastViewResponseSchema } from '../../../dashboard/build-forecast-view.js';
 import { buildModelCard, type ModelCardDeps, modelCardResponseSchema } from '../../../dashboard/build-model-card.js';
 import { buildSlaByType, slaByTypeResponseSchema } from '../../../dashboard/build-sla-by-type.js';
@@ -22,6 +22,8 @@ import { jsonReply, type RouteGroup } from '../../router.js';
 export interface ApiV1RoutesDeps extends DashboardDeps, Pick<ModelCardDeps, 'modelHealth'> {
   /** Whether the server has an API key (the OpenAPI operations then require it). */
   apiKeyRequired: boolean;
+  /** The warehouse's cities for the filter menus (the dashboard's city picker). */
+  cities?: () => Promise<FiltersResponse['cities']>;
 }
 
 /** The worklist takes the dashboard's window parameters too (ignored: the worklist is about now), so one filter state fits every view. */

@@ -21,7 +21,7 @@ export function register(app: App, deps: SlackListenerDeps): void {
         await answerSlaRequest(
           deps,
           { client, respond },
-          { typeText: value.type, inChannel: value.inChannel, channelId, userId: body.user.id, replaceOriginal: true },
+          { typeText: value.type, inChannel: value.inChannel, city: value.city, channelId, userId: body.user.id, replaceOriginal: true },
         );
         // The suggestion prompt has served its purpose once the card is in the channel.
         if (value.inChannel) await respond({ delete_original: true });

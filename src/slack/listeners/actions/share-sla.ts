@@ -17,7 +17,15 @@ export function register(app: App, deps: SlackListenerDeps): void {
         await answerSlaRequest(
           deps,
           { client, respond },
-          { typeText: value.type, inChannel: true, channelId, userId: body.user.id, replaceOriginal: false, again: 'press Share again' },
+          {
+            typeText: value.type,
+            inChannel: true,
+            city: value.city,
+            channelId,
+            userId: body.user.id,
+            replaceOriginal: false,
+            again: 'press Share again',
+          },
         );
       },
       { action: SLA_SHARE_ACTION_ID, user: body.user.id },

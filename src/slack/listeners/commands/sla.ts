@@ -7,14 +7,18 @@ import { runAfterAck } from '../shared/reply-errors.js';
 
 export const SLA_COMMAND = '/sla';
 
-/** `/sla [request type] [in_channel]`: the type text and whether to post for the channel. */
+const CITY_WORD = /^city:(\S+)$/i;
+
+/** `/sla [city:NAME] [request type] [in_channel]`: the city, the type text and whether to post for the channel. */
 export const slaCommandTextSchema = z
   .string()
   .max(500, 'That is longer than any request type name.')
   .transform((text) => {
-    const words = text.trim().split(/\s+/).filter(Boolean);
+    let words = text.trim().split(/\s+/).filter(Boolean);
+    const city = CITY_WORD.exec(words[0] ?? '')?.[1]?.toLowerCase();
+    if (city !== undefined) words = words.slice(1);
     const inChannel = words.length > 0 && words[words.length - 1]!.toLowerCase() === 'in_channel';
-    return { typeText: (inChannel ? words.slice(0, -1) : words).join(' '), inChannel };
+    return { typeText: (inChannel ? words.slice(0, -1) : words).join(' '), inChannel, city };
   });
 
 /**
@@ -32,11 +36,11 @@ export function register(app: App, deps: SlackListenerDeps): void {
       deps.logger,
       (text) => respond({ response_type: 'ephemeral', text }),
       async () => {
-        const { typeText, inChannel } = slaCommandTextSchema.parse(command.text ?? '');
+        const { typeText, inChannel, city } = slaCommandTextSchema.parse(command.text ?? '');
         await answerSlaRequest(
           deps,
           { client, respond },
-          { typeText, inChannel, channelId: command.channel_id, userId: command.user_id, replaceOriginal: false },
+          { typeText, inChannel, city, channelId: command.channel_id, userId: command.user_id, replaceOriginal: false },
         );
       },
       { command: SLA_COMMAND, user: command.user_id },

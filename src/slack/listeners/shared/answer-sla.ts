@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { UnknownRequestTypeError } from '../../../shared/errors.js';
+import { InputError, UnknownRequestTypeError } from '../../../shared/errors.js';
 import { buildDidYouMeanMessage, buildTypeSlaMessage, buildWorstTypesMessage } from '../../blocks/sla-blocks.js';
 import { describeSlackFailure } from '../../web-client.js';
 import type { SlackListenerDeps } from './listener-deps.js';
@@ -23,6 +23,15 @@ export interface SlaRequest {
   replaceOriginal: boolean;
   /** What to repeat after fixing a Slack refusal (default "send the command again"). */
   again?: string;
+  /** Another city of the warehouse (`city:NAME`); undefined for the app's own. */
+  city?: string;
+}
+
+/** The deps of the city a request names: the app's own, or another city's through `forCity`. */
+async function depsOfCity(deps: SlackListenerDeps, city: string | undefined): Promise<SlackListenerDeps> {
+  if (city === undefined || city === deps.config.city.name) return deps;
+  if (!deps.forCity) throw new InputError(`This app answers for ${deps.config.city.name} only; send the command without city:${city}.`);
+  return deps.forCity(city);
 }
 
 /**
@@ -31,16 +40,19 @@ export interface SlaRequest {
  * buttons (always private). Runs after ack(), so a slow warehouse never delays the ack.
  */
 export async function answerSlaRequest(
-  deps: SlackListenerDeps,
+  appDeps: SlackListenerDeps,
   io: { client: WebClient; respond: RespondFn },
   request: SlaRequest,
 ): Promise<void> {
+  const deps = await depsOfCity(appDeps, request.city);
   const { config, warehouse } = deps;
+  const city = deps === appDeps ? undefined : config.city.name;
   const options = { now: deps.now(), slaHours: config.slaHours, timeZone: config.cityTimeZone };
   const messageOptions = {
     shareable: !request.inChannel,
     sharedBy: request.inChannel ? request.userId : undefined,
     timeZone: config.cityTimeZone,
+    city,
   };
   const visibility = request.inChannel ? ('in_channel' as const) : ('ephemeral' as const);
 
@@ -55,7 +67,12 @@ export async function answerSlaRequest(
     snapshot = await loadTypeSlaSnapshot(warehouse.db, request.typeText, options);
   } catch (error) {
     if (!(error instanceof UnknownRequestTypeError)) throw error;
-    const message = buildDidYouMeanMessage({ requested: error.requested, suggestions: error.suggestions, inChannel: request.inChannel });
+    const message = buildDidYouMeanMessage({
+      requested: error.requested,
+      suggestions: error.suggestions,
+      inChannel: request.inChannel,
+      city,
+    });
     await io.respond({ response_type: 'ephemeral', replace_original: request.replaceOriginal, ...message });
     return;
   }

@@ -13,4 +13,9 @@ export interface SlackListenerDeps {
   chartRenderer: ChartRenderer;
   /** The clock: analytics windows end here (tests pin it inside the bundled 2014–2023 data). */
   now: () => Date;
+  /**
+   * The same deps for another city of the warehouse (`/sla city:chicago …`); an InputError naming
+   * the warehouse's cities when it holds no such city. Absent: this app answers for its city only.
+   */
+  forCity?: (city: string) => Promise<SlackListenerDeps>;
 }
