@@ -281,6 +281,18 @@ describe('/sla "At risk now" section (pure)', () => {
     expect(noModel.blocks).toHaveLength(without.blocks.length + 1);
   });
 
+  it("keeps the SLA and the city in a header whose type name is the longest a type may be, within Slack's 150 characters", () => {
+    const longName = `${'Abandoned Vehicle on Private Property '.repeat(4)}`.slice(0, 140);
+    const long = { ...snapshot, report: { ...snapshot.report, displayName: longName } } as TypeSlaSnapshot;
+    const message = buildTypeSlaMessage(long, { ...options, city: 'san-francisco' });
+    const header = (message.blocks[0] as { text: { text: string } }).text.text;
+    expect(header.length).toBeLessThanOrEqual(150);
+    expect(header).toMatch(/^Abandoned Vehicle on Private Property .*… — SLA \d+ h \(san-francisco\)$/);
+    expectWithinLimits(message.blocks as unknown as Record<string, unknown>[]);
+    const share = JSON.stringify(message.blocks.at(-1));
+    expect(share).toContain('san-francisco');
+  });
+
   it('formats time left in hours, then days, and cuts mrkdwn without splitting entities or links', () => {
     expect(describeTimeLeft(0.4)).toBe('due in under 1 h');
     expect(describeTimeLeft(47.4)).toBe('due in 47 h');

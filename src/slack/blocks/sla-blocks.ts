@@ -46,6 +46,8 @@ export interface SlaMessageOptions {
 const cityField = (city: string | undefined) => (city === undefined ? {} : { city });
 /** Headers say which city when it is not the app's own. */
 const citySuffix = (city: string | undefined) => (city === undefined ? '' : ` (${city})`);
+/** What follows the type's name in its header. */
+const headerTail = (slaHours: number, city: string | undefined) => ` — SLA ${slaHours} h${citySuffix(city)}`;
 
 const SPARK_LEVELS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -152,12 +154,14 @@ export function buildTypeSlaMessage(snapshot: TypeSlaSnapshot, options: SlaMessa
   const name = escapeMrkdwn(report.displayName);
   const judged = `${current.metSla} of ${current.withKnownOutcome} judged`;
   const weeklyCounts = snapshot.weeks.map((week) => week.count);
+  const tail = headerTail(report.slaHours, options.city);
   const blocks: KnownBlock[] = [
     {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: truncateText(`${report.displayName} — SLA ${report.slaHours} h${citySuffix(options.city)}`, 150),
+        // The name gives way first, so the SLA and the city stay readable whatever the type's length.
+        text: `${truncateText(report.displayName, 150 - tail.length)}${tail}`,
         emoji: true,
       },
     },
