@@ -3,9 +3,9 @@ import { PassThrough, pipeline } from 'node:stream';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { JSONParser } from '@streamparser/json';
 import { parse as parseCsv } from 'csv-parse';
 import { InputError } from '../shared/errors.js';
+import { JsonArrayError, jsonArrayElements } from './json-array-elements.js';
 
 /** The 5,000 real Gainesville rows shipped with the project (SODA JSON, gzip). */
 export const bundledSnapshotPath = fileURLToPath(new URL('../../data/gainesville-78uv-94ar.sample.json.gz', import.meta.url));
@@ -61,34 +61,16 @@ function formatOf(path: string, firstText: string): SnapshotFormat {
 }
 
 /**
- * Rows of a JSON array, parsed as the bytes arrive (@streamparser/json): only the rows of the
+ * Rows of a JSON array, parsed as the bytes arrive (jsonArrayElements): only the rows of the
  * current read buffer are in memory, whatever the size of the file.
  */
 async function* jsonRows(path: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<unknown> {
-  const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
-  let ready: unknown[] = [];
-  parser.onValue = ({ value }) => void ready.push(value);
-  const fail = (error: unknown) => new InputError(`Snapshot file ${path} is not valid JSON: ${(error as Error).message}`);
-  for await (const chunk of chunks) {
-    try {
-      parser.write(chunk);
-    } catch (error) {
-      throw fail(error);
-    }
-    if (ready.length > 0) {
-      const rows = ready;
-      ready = [];
-      yield* rows;
-    }
+  try {
+    yield* jsonArrayElements(chunks);
+  } catch (error) {
+    if (error instanceof JsonArrayError) throw new InputError(`Snapshot file ${path} is not valid JSON: ${error.message}`);
+    throw error;
   }
-  if (!parser.isEnded) {
-    try {
-      parser.end();
-    } catch (error) {
-      throw fail(error);
-    }
-  }
-  yield* ready;
 }
 
 /**
