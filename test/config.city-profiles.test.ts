@@ -115,6 +115,14 @@ describe('city profiles', () => {
     );
     expect(() => loadConfig({ CIVICOPS_CITY: 'boston' })).toThrow(/CIVICOPS_CITY: no profile "boston"/);
   });
+
+  it('refuses a name longer than a warehouse schema can hold, and takes one that just fits', () => {
+    const longest = `${'a'.repeat(28)}-${'b'.repeat(29)}`; // 58 characters: city_<name> is 63
+    expect(problemOf({ ...chicago, name: `${longest}c` })).toBe(
+      'cities/chicago.json: name is longer than 58 characters (its warehouse schema, city_<name>, must fit in 63)',
+    );
+    expect(parseCityProfile({ ...chicago, name: longest }, 'cities/chicago.json').name).toBe(longest);
+  });
 });
 
 describe('validating a row with a city profile', () => {

@@ -291,6 +291,13 @@ describe('/sla "At risk now" section (pure)', () => {
     expectWithinLimits(message.blocks as unknown as Record<string, unknown>[]);
     const share = JSON.stringify(message.blocks.at(-1));
     expect(share).toContain('san-francisco');
+    // The longest city name a profile may have (58 characters) with a 200-character type name.
+    const longestCity = `${'a'.repeat(28)}-${'b'.repeat(29)}`;
+    const longer = { ...snapshot, report: { ...snapshot.report, displayName: 'Pothole '.repeat(25) } } as TypeSlaSnapshot;
+    const longestHeader = (buildTypeSlaMessage(longer, { ...options, city: longestCity }).blocks[0] as { text: { text: string } }).text
+      .text;
+    expect(longestHeader.length).toBeLessThanOrEqual(150);
+    expect(longestHeader.endsWith(`… — SLA ${snapshot.report.slaHours} h (${longestCity})`)).toBe(true);
   });
 
   it('formats time left in hours, then days, and cuts mrkdwn without splitting entities or links', () => {

@@ -89,7 +89,12 @@ const slaPolicySchema = z
 
 export const cityProfileSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by dashes, e.g. new-york'),
+    // Its warehouse schema is city_<name>, and PostgreSQL keeps 63 characters of a name: a longer
+    // one would be cut, so two long names could share a schema (and the /sla header's 150).
+    name: z
+      .string()
+      .max(58, 'is longer than 58 characters (its warehouse schema, city_<name>, must fit in 63)')
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by dashes, e.g. new-york'),
     displayName: z.string().trim().min(1, 'is empty'),
     /** The portal's host name, without a scheme: `data.cityofchicago.org`. */
     host: z
